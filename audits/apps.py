@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AuditsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "audits"
+    verbose_name = "审计"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,0 +1,93 @@
+"""Shared fixtures: a small unit shaped like the demo (SPEC §14) built through the services."""
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from personnel import services as personnel_services
+from personnel.models import Role
+
+PASSWORD = "Secrecy#2026"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+def make_user(username, *, department, roles=(), person_class="", approval=0, classification=0,
+              served=(), principal=False, review=True, commitment=True, full_name=None):
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    personnel_services.person_save(
+        actor=None, user=user, full_name=full_name or username, department=department,
+        person_class=person_class, review_passed=review,
+        review_date=dt.date(2025, 3, 1) if review else None,
+        commitment_signed_on=dt.date(2025, 3, 2) if commitment else None,
+        approval_authority=approval, classification_authority=classification, is_principal=principal,
+        served_departments=list(served),
+    )
+    for role in roles:
+        personnel_services.role_grant(actor=None, user=user, role=role)
+    return get_user_model().objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def unit(db):
+    """Departments and the demo cast (SPEC §14): returns a namespace-like dict."""
+    office = personnel_services.department_create(actor=None, name="办公室", code="office")
+    secrecy_office = personnel_services.department_create(actor=None, name="保密办", code="secrecy", is_secrecy_office=True)
+    business = personnel_services.department_create(actor=None, name="业务一处", code="biz1")
+    depts = [office, secrecy_office, business]
+    people = {
+        "mishu": make_user("mishu", department=office, roles=[Role.REGISTRAR], person_class="core", served=depts),
+        "zhuren": make_user("zhuren", department=office, roles=[Role.APPROVER], person_class="core",
+                            approval=4, classification=4, principal=True),
+        "lingdao": make_user("lingdao", department=business, roles=[Role.APPROVER], person_class="important", approval=3),
+        "baomi": make_user("baomi", department=secrecy_office, roles=[Role.SECRECY_OFFICE], person_class="important"),
+        "lisi": make_user("lisi", department=business, roles=[Role.READER], person_class="important"),
+        "zhangsan": make_user("zhangsan", department=business, roles=[Role.READER], person_class="general"),
+        "wangwu": make_user("wangwu", department=business, roles=[Role.READER]),
+        "sysadmin": make_user("sysadmin", department=office, roles=[Role.SYSADMIN]),
+        "secadmin": make_user("secadmin", department=secrecy_office, roles=[Role.SECURITY_ADMIN]),
+        "auditor": make_user("auditor", department=secrecy_office, roles=[Role.AUDITOR]),
+    }
+
+    class Unit(dict):
+        __getattr__ = dict.__getitem__
+
+    return Unit(office=office, secrecy_office=secrecy_office, business=business, **people)
+
+
+def carrier_data(department, **overrides):
+    """A valid incoming 机密 paper carrier; override any field."""
+    data = dict(
+        title="关于加强保密管理工作的通知", doc_number="某保〔2026〕12号", issuer="市保密局", kind="paper",
+        level=3, period_kind="term", period_value=10, period_unit="year", copy_number=7, copies=1, pages="8",
+        doc_date=dt.date(2026, 11, 2), signed_by="王机要", department=department, location="机要室A柜",
+    )
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def register_carrier(unit):
+    """register_carrier(level=3, scope_users=[...], **fields) → an incoming carrier by mishu."""
+    from documents import services
+
+    def _make(*, actor=None, scope_users=(), scope_groups=(), outgoing=False, **fields):
+        data = carrier_data(fields.pop("department", unit.business), **fields)
+        if outgoing:
+            data.setdefault("basis", "《某事项保密范围》第3条")
+            data.setdefault("drafter", unit.lisi)
+            data.setdefault("classifier", unit.zhuren)
+            data.setdefault("recipients", "各区保密局")
+            return services.carrier_register_outgoing(actor=actor or unit.mishu, data=data,
+                                                      scope_users=scope_users, scope_groups=scope_groups)
+        return services.carrier_register_incoming(actor=actor or unit.mishu, data=data,
+                                                  scope_users=scope_users, scope_groups=scope_groups)
+
+    return _make

@@ -1,0 +1,35 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from personnel.models import Department
+from secrecy.levels import Level
+
+from .models import Carrier, CarrierKind, CustodyStatus, Direction, SecrecyStatus
+
+
+class CarrierFilter(django_filters.FilterSet):
+    """Filters shared by the carrier list, the registers and their exports."""
+
+    q = django_filters.CharFilter(label="搜索", method="search",
+                                  widget=forms.TextInput(attrs={"placeholder": "统一编号 / 标题 / 文号", "autofocus": True}))
+    level = django_filters.TypedChoiceFilter(label="密级", choices=Level.choices, coerce=int, empty_label="全部")
+    kind = django_filters.ChoiceFilter(label="载体类别", choices=CarrierKind.choices, empty_label="全部")
+    custody_status = django_filters.ChoiceFilter(label="状态", choices=CustodyStatus.choices, empty_label="全部")
+    secrecy_status = django_filters.ChoiceFilter(label="涉密状态", choices=SecrecyStatus.choices, empty_label="全部")
+    direction = django_filters.ChoiceFilter(label="方向", choices=Direction.choices, empty_label="全部")
+    department = django_filters.ModelChoiceFilter(label="管理部门", queryset=Department.objects.all(), empty_label="全部")
+    date_from = django_filters.DateFilter(label="日期从", field_name="doc_date", lookup_expr="gte",
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = django_filters.DateFilter(label="日期至", field_name="doc_date", lookup_expr="lte",
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = Carrier
+        fields = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(serial=value) | Q(title__icontains=value) | Q(doc_number__icontains=value))

@@ -1,0 +1,76 @@
+"""Every read of carriers that depends on who is asking goes through here."""
+from django.conf import settings
+
+from secrecy.errors import NotVisible
+
+from .filters import CarrierFilter
+from .models import Carrier, CustodyEvent
+from .policy import visible_carriers
+
+
+def carrier_list_visible_to(*, user, filters=None):
+    """The visible carriers, filtered like the list; newest first. One SQL query when evaluated."""
+    queryset = visible_carriers(user, Carrier.objects.select_related("department", "custodian"))
+    if filters:
+        filterset = CarrierFilter(filters, queryset=queryset)
+        # Invalid filter values are ignored rather than widening anything: an invalid form
+        # filters nothing away, but the base queryset is already restricted to what is visible.
+        queryset = filterset.qs if filterset.is_valid() else queryset
+    return queryset.order_by("-id")
+
+
+def carrier_count_visible_to(*, user, filters=None, cap=None):
+    """(count, exact): past the cap the count stops, because COUNT(*) crawls on big tables."""
+    cap = cap or settings.SECRECY["LIST_COUNT_CAP"]
+    ids = carrier_list_visible_to(user=user, filters=filters).values("id")[: cap + 1]
+    count = Carrier.objects.filter(id__in=ids).count() if cap else 0
+    return (min(count, cap), count <= cap)
+
+
+def carrier_page_visible_to(*, user, filters=None, after=None, before=None, size=None):
+    """Keyset (seek) pagination on id: constant cost whatever the page (no OFFSET)."""
+    size = size or settings.SECRECY["LIST_PAGE_SIZE"]
+    queryset = carrier_list_visible_to(user=user, filters=filters)
+    if before is not None:
+        rows = list(queryset.filter(id__gt=before).order_by("id")[: size + 1])
+        has_newer = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_older = True
+    else:
+        if after is not None:
+            queryset = queryset.filter(id__lt=after)
+        rows = list(queryset[: size + 1])
+        has_older = len(rows) > size
+        rows = rows[:size]
+        has_newer = after is not None
+    return {"rows": rows, "has_older": has_older, "has_newer": has_newer,
+            "older_cursor": rows[-1].id if rows else None, "newer_cursor": rows[0].id if rows else None}
+
+
+def carrier_get_for_user(*, user, pk):
+    """The carrier if the user may see it; otherwise NotVisible (answered as 404)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotVisible() from None
+    carrier = (
+        visible_carriers(user, Carrier.objects.select_related(
+            "department", "custodian", "drafter", "classifier", "registered_by", "original"))
+        .filter(pk=pk).first()
+    )
+    if carrier is None:
+        raise NotVisible()
+    return carrier
+
+
+def carrier_find_by_serial(*, user, serial):
+    """A scanner types the 统一编号 into the search box: jump to it if visible."""
+    return visible_carriers(user).filter(serial=serial.strip()).first()
+
+
+def carrier_custody_log(*, carrier):
+    return CustodyEvent.objects.filter(carrier=carrier).select_related("from_user", "to_user", "recorded_by")
+
+
+def carrier_history(*, carrier):
+    return carrier.history.select_related("history_user").order_by("-history_date", "-history_id")

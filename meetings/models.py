@@ -1,0 +1,1 @@
+# Classified meetings (SPEC §9) arrive with the people-and-meetings issue.

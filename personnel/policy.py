@@ -1,0 +1,51 @@
+"""Who holds which role, and what follows from it. Pure predicates; no writes."""
+from secrecy.levels import Level
+
+from .models import ADMIN_ROLES, Role
+
+
+def roles_of(user):
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_secrecy_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        user._secrecy_roles = cached
+    return cached
+
+
+def has_role(user, role):
+    return role in roles_of(user)
+
+
+def is_admin_role(user):
+    """The three administrators see no carrier content at all (SPEC §1)."""
+    return bool(roles_of(user) & set(ADMIN_ROLES))
+
+
+def person_of(user):
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.person
+    except Exception:  # RelatedObjectDoesNotExist: accounts without a personnel record
+        return None
+
+
+def clearance_of(user):
+    """The highest level this user may see, 0 when none (inactive, anonymous, admin roles)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or is_admin_role(user):
+        return 0
+    person = person_of(user)
+    return person.clearance if person else int(Level.WORK)
+
+
+def served_department_ids(user):
+    if not has_role(user, Role.REGISTRAR):
+        return []
+    person = person_of(user)
+    return list(person.served_departments.values_list("id", flat=True)) if person else []
+
+
+def may_grant_roles(user):
+    return has_role(user, Role.SECURITY_ADMIN)

@@ -1,0 +1,98 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from audits.services import record_event
+from secrecy.errors import DomainError, PolicyDenied
+
+from .models import ADMIN_ROLES, Department, Person, Role
+from .policy import may_grant_roles
+
+
+def _lock_user(user_id):
+    return get_user_model().objects.select_for_update().get(pk=user_id)
+
+
+def _check_granter(actor):
+    # actor=None is the system itself (seed_demo, management commands run by the operator);
+    # every request goes through a real user.
+    if actor is not None and not may_grant_roles(actor):
+        raise PolicyDenied("只有安全保密管理员可以授予或撤销角色")
+
+
+@transaction.atomic
+def role_grant(*, actor, user, role):
+    """Give `user` a role. 三员分立: never two of sysadmin / security_admin / auditor."""
+    _check_granter(actor)
+    if role not in Role.values:
+        raise DomainError(f"未知角色：{role}")
+    user = _lock_user(user.pk)
+    current = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+    if role in current:
+        return user
+    if role in ADMIN_ROLES and current & set(ADMIN_ROLES):
+        held = Role(next(iter(current & set(ADMIN_ROLES)))).label
+        raise PolicyDenied(f"三员分立：该账号已是{held}，不能再授予{Role(role).label}")
+    group, _ = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+    user.__dict__.pop("_secrecy_roles", None)
+    record_event(actor=actor, action="personnel.role_grant", target=user, detail={"role": role})
+    return user
+
+
+@transaction.atomic
+def role_revoke(*, actor, user, role):
+    _check_granter(actor)
+    user = _lock_user(user.pk)
+    group = Group.objects.filter(name=role).first()
+    if group is None or not user.groups.filter(pk=group.pk).exists():
+        return user
+    user.groups.remove(group)
+    record_event(actor=actor, action="personnel.role_revoke", target=user, detail={"role": role})
+    return user
+
+
+@transaction.atomic
+def department_create(*, actor, name, code, is_secrecy_office=False):
+    if actor is not None and not may_grant_roles(actor):
+        raise PolicyDenied("只有安全保密管理员可以设置部门")
+    group, _ = Group.objects.get_or_create(name=f"dept:{code}")
+    department = Department.objects.create(name=name, code=code, group=group, is_secrecy_office=is_secrecy_office)
+    record_event(actor=actor, action="personnel.department_create", target=department)
+    return department
+
+
+PERSON_FIELDS = (
+    "full_name", "department", "post", "person_class", "review_passed", "review_date",
+    "commitment_signed_on", "approval_authority", "classification_authority", "is_principal", "status",
+)
+
+
+@transaction.atomic
+def person_save(*, actor, user, served_departments=None, **fields):
+    """Create or update the 涉密人员 record; keeps department group membership in step."""
+    if actor is not None and not may_grant_roles(actor):
+        raise PolicyDenied("只有安全保密管理员可以修改涉密人员的密级和权限")
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise DomainError(f"未知字段：{', '.join(sorted(unknown))}")
+    user = _lock_user(user.pk)
+    person = Person.objects.select_for_update().filter(user=user).first()
+    old_department = person.department if person else None
+    before = {f: getattr(person, f if f != "department" else "department_id") for f in PERSON_FIELDS} if person else {}
+    if person is None:
+        person = Person(user=user, **fields)
+    else:
+        for key, value in fields.items():
+            setattr(person, key, value)
+    person.full_clean(exclude=["user"])
+    person.save()
+    if old_department and old_department != person.department:
+        user.groups.remove(old_department.group)
+    user.groups.add(person.department.group)
+    if served_departments is not None:
+        person.served_departments.set(served_departments)
+    after = {f: getattr(person, f if f != "department" else "department_id") for f in PERSON_FIELDS}
+    changed = {k: [str(before.get(k)), str(v)] for k, v in after.items() if before.get(k) != v}
+    record_event(actor=actor, action="personnel.person_save", target=person, detail={"changed": changed})
+    return person

@@ -1,0 +1,184 @@
+"""Project settings. Every value comes from one environment reader (SECRECY_* variables).
+
+The defaults run everything on one fresh machine: SQLite, Celery over a filesystem broker and
+console e-mail (SPEC §13). Production sets SECRECY_DEBUG=0, SECRECY_SECRET_KEY,
+SECRECY_DATABASE_URL (PostgreSQL) and SECRECY_REDIS_URL.
+"""
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("SECRECY_VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+
+DEBUG = env.bool("SECRECY_DEBUG", default=True)
+# A missing secret key in production fails at start (SPEC §13); the development key is only
+# accepted while DEBUG is on.
+if DEBUG:
+    SECRET_KEY = env.str("SECRECY_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+else:
+    SECRET_KEY = env.str("SECRECY_SECRET_KEY")
+
+ALLOWED_HOSTS = env.list("SECRECY_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_filters",
+    "guardian",
+    "simple_history",
+    "audits",
+    "personnel",
+    "documents",
+    "meetings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "audits.middleware.RequestContextMiddleware",
+    "secrecy.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "secrecy.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "secrecy.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "secrecy.wsgi.application"
+
+DATABASES = {
+    "default": env.db("SECRECY_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'secrecy.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web, worker, beat) share the file: wait for locks instead of failing,
+    # and take the write lock at BEGIN so read-then-write transactions cannot deadlock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("SECRECY_DB_CONN_MAX_AGE", default=60)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+# Guardian's anonymous user is not needed: anonymous users see nothing.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "secrecy.validators.LettersAndDigitsValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Sessions: idle timeout and absolute lifetime (SPEC §12, cfg).
+SESSION_COOKIE_AGE = env.int("SECRECY_SESSION_IDLE_SECONDS", default=10 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("SECRECY_SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env.bool("SECRECY_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECRECY_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+EMAIL_BACKEND = env.str("SECRECY_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("SECRECY_FROM_EMAIL", default="secrecy@localhost")
+
+# Celery: Redis when SECRECY_REDIS_URL is set, otherwise a local filesystem broker so a fresh
+# machine needs no services (SPEC §13).
+REDIS_URL = env.str("SECRECY_REDIS_URL", default="")
+CELERY_BROKER_DIR = VAR_DIR / "celery"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_RESULT_BACKEND = f"file://{CELERY_BROKER_DIR / 'results'}"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_ALWAYS_EAGER = env.bool("SECRECY_CELERY_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Business settings an administrator may change (SPEC "cfg" values).
+SECRECY = {
+    # A registered carrier's serial is "<year>-<6 digits>" per registry and year.
+    "REGISTRY_CODE": env.str("SECRECY_REGISTRY_CODE", default="main"),
+    # Above this many rows a register renders in the Celery worker instead of the request.
+    "REGISTER_INLINE_MAX_ROWS": env.int("SECRECY_REGISTER_INLINE_MAX_ROWS", default=2000),
+    # Lists stop counting exactly past this many rows (COUNT(*) crawls on big tables).
+    "LIST_COUNT_CAP": env.int("SECRECY_LIST_COUNT_CAP", default=10000),
+    "LIST_PAGE_SIZE": env.int("SECRECY_LIST_PAGE_SIZE", default=50),
+    "UNIT_NAME": env.str("SECRECY_UNIT_NAME", default="示范单位"),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("SECRECY_LOG_LEVEL", default="WARNING")},
+}
