@@ -13,7 +13,7 @@ class CarrierFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label="搜索", method="search",
                                   widget=forms.TextInput(attrs={"placeholder": "统一编号 / 标题 / 文号", "autofocus": True}))
-    level = django_filters.TypedChoiceFilter(label="密级", choices=Level.choices, coerce=int, empty_label="全部")
+    level = django_filters.ChoiceFilter(label="密级", choices=Level.choices, empty_label="全部")
     kind = django_filters.ChoiceFilter(label="载体类别", choices=CarrierKind.choices, empty_label="全部")
     custody_status = django_filters.ChoiceFilter(label="状态", choices=CustodyStatus.choices, empty_label="全部")
     secrecy_status = django_filters.ChoiceFilter(label="涉密状态", choices=SecrecyStatus.choices, empty_label="全部")

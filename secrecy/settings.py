@@ -12,6 +12,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("SECRECY_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
+# The SQLite file, the filesystem broker and rendered registers live here.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("SECRECY_DEBUG", default=True)
 # A missing secret key in production fails at start (SPEC §13); the development key is only
