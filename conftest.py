@@ -13,6 +13,8 @@ PASSWORD = "Secrecy#2026"
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # PBKDF2 costs seconds per demo cast; the hasher is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {

@@ -27,6 +27,19 @@ class AuditHead(models.Model):
         verbose_name = "审计链头"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk update/delete skip Model.save()/delete(); refuse them here too."""
+
+    def update(self, **kwargs):
+        raise RuntimeError("审计事件只能追加，不能修改")
+
+    def delete(self):
+        raise RuntimeError("审计事件不能删除")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise RuntimeError("审计事件只能追加，不能修改")
+
+
 class AuditEvent(models.Model):
     seq = models.BigIntegerField("序号", unique=True)
     at = models.DateTimeField("时间", db_index=True)
@@ -46,6 +59,8 @@ class AuditEvent(models.Model):
     detail = models.JSONField("详情", default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = "审计事件"

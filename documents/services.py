@@ -184,6 +184,11 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
         raise ValidationFailed({"department": "您不负责该部门的机要工作，不能在此登记"})
     if clearance_of(actor) < values["level"]:
         raise ValidationFailed({"level": "您的涉密等级低于该密级，不能登记"})
+    uncleared = [u for u in scope_users if not u.is_active or clearance_of(u) < values["level"]]
+    if uncleared:
+        # Same rule as carrier_scope_grant: the 知悉范围 lists only people who may know it.
+        names = "、".join(u.get_username() for u in uncleared)
+        raise ValidationFailed({"scope_users": f"以下人员的涉密等级低于载体密级或账号已停用，不能列入知悉范围：{names}"})
 
     registry = settings.SECRECY["REGISTRY_CODE"]
     year = local_today().year
@@ -238,10 +243,12 @@ def carrier_correct(*, actor, carrier, changes, reason):
     if unknown:
         raise DomainError(f"这些字段不能更正：{', '.join(sorted(unknown))}")
     values = {f: getattr(carrier, f) for f in REGISTRATION_FIELDS}
-    values["period_defaulted"] = carrier.period_defaulted
+    period_fields = {"period_kind", "period_value", "period_unit", "declassify_date", "declassify_condition"}
+    if carrier.period_defaulted and not (period_fields & set(changes)):
+        # The period was never marked: it follows the (possibly corrected) level's cap
+        # (DM14 art. 24(4)) instead of keeping the old level's default.
+        values.update(period_kind="", period_value=None, period_unit="")
     values.update(changes)
-    if "period_kind" in changes or "period_value" in changes or "period_unit" in changes:
-        values["period_defaulted"] = False
     errors = _clean_registration(values, direction=carrier.direction, today=local_today())
     if errors:
         raise ValidationFailed(errors)

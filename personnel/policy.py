@@ -43,8 +43,12 @@ def clearance_of(user):
 def served_department_ids(user):
     if not has_role(user, Role.REGISTRAR):
         return []
-    person = person_of(user)
-    return list(person.served_departments.values_list("id", flat=True)) if person else []
+    cached = getattr(user, "_secrecy_served", None)
+    if cached is None:
+        person = person_of(user)
+        cached = list(person.served_departments.values_list("id", flat=True)) if person else []
+        user._secrecy_served = cached
+    return cached
 
 
 def may_grant_roles(user):

@@ -35,7 +35,6 @@ def role_grant(*, actor, user, role):
         raise PolicyDenied(f"三员分立：该账号已是{held}，不能再授予{Role(role).label}")
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)
-    user.__dict__.pop("_secrecy_roles", None)
     record_event(actor=actor, action="personnel.role_grant", target=user, detail={"role": role})
     return user
 
@@ -92,6 +91,7 @@ def person_save(*, actor, user, served_departments=None, **fields):
     user.groups.add(person.department.group)
     if served_departments is not None:
         person.served_departments.set(served_departments)
+    user.__dict__.pop("_secrecy_served", None)
     after = {f: getattr(person, f if f != "department" else "department_id") for f in PERSON_FIELDS}
     changed = {k: [str(before.get(k)), str(v)] for k, v in after.items() if before.get(k) != v}
     record_event(actor=actor, action="personnel.person_save", target=person, detail={"changed": changed})

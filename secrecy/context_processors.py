@@ -1,12 +1,36 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
 from personnel.models import Role
-from personnel.policy import roles_of
+from personnel.policy import is_admin_role, roles_of
+
+SYSTEM_NAME = "涉密载体管理系统"
+
+
+def _optional_url(name):
+    # Screens built by other work (e.g. the registers) may not be routed yet; the navigation
+    # must not break because of that.
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
 
 
 def navigation(request):
-    """Roles of the signed-in user, for the navigation bar."""
-    roles = roles_of(getattr(request, "user", None))
+    """Roles of the signed-in user and the navigation entries they lead to."""
+    user = getattr(request, "user", None)
+    roles = roles_of(user)
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    sees_carriers = signed_in and bool(roles) and not is_admin_role(user)
+    registers_url = None
+    if sees_carriers and roles & {Role.REGISTRAR, Role.SECRECY_OFFICE}:
+        registers_url = _optional_url("registers:index")
     return {
+        "system_name": SYSTEM_NAME,
+        "unit_name": settings.SECRECY.get("UNIT_NAME", ""),
         "user_roles": roles,
         "role_labels": [Role(r).label for r in Role.values if r in roles],
-        "is_registrar": Role.REGISTRAR in roles,
+        "is_registrar": Role.REGISTRAR in roles and not is_admin_role(user),
+        "sees_carriers": sees_carriers,
+        "registers_url": registers_url,
     }
