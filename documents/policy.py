@@ -67,3 +67,9 @@ def may_be_classifier(user, level):
 def view_is_recorded(carrier):
     # REG24 art. 20: everyone who knows 机密-level or higher secrets must be recorded.
     return carrier.level >= Level.SECRET
+
+
+def may_print_registers(user):
+    """Any active, signed-in user prints their own visible rows; the three admin roles have no
+    carrier content at all (SPEC §1), so they have no registers either."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and not is_admin_role(user)

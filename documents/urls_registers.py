@@ -1,6 +1,12 @@
 from django.urls import path
 
+from . import views_registers as views
+
 app_name = "registers"
 
-# Filled in by the registers work: index (filter form + download buttons) and downloads.
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("download/", views.download, name="download"),
+    path("jobs/<int:pk>/", views.job, name="job"),
+    path("jobs/<int:pk>/file/", views.job_file, name="job_file"),
+]

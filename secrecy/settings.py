@@ -161,6 +161,8 @@ else:
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "store_processed": False,
     }
+for _sub in ("queue", "processed", "results"):
+    (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("SECRECY_CELERY_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -171,7 +173,7 @@ SECRECY = {
     # A registered carrier's serial is "<year>-<6 digits>" per registry and year.
     "REGISTRY_CODE": env.str("SECRECY_REGISTRY_CODE", default="main"),
     # Above this many rows a register renders in the Celery worker instead of the request.
-    "REGISTER_INLINE_MAX_ROWS": env.int("SECRECY_REGISTER_INLINE_MAX_ROWS", default=2000),
+    "REGISTER_INLINE_MAX_ROWS": env.int("SECRECY_REGISTER_INLINE_MAX_ROWS", default=500),
     # Lists stop counting exactly past this many rows (COUNT(*) crawls on big tables).
     "LIST_COUNT_CAP": env.int("SECRECY_LIST_COUNT_CAP", default=10000),
     "LIST_PAGE_SIZE": env.int("SECRECY_LIST_PAGE_SIZE", default=50),

@@ -1,0 +1,141 @@
+"""Register printing screens (SPEC §11). Thin: parse input, call documents.registers, answer.
+
+The three admin roles have no carrier content, so for them these pages do not exist (404).
+Producing a register is an audited action, so it is a POST behind the CSRF check: a link on
+another site must not be able to make someone "print" a register in their name. A GET on the
+download URL (e.g. a link carrying the list's filters) opens the form pre-filled instead.
+"""
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from secrecy.errors import DomainError, NotVisible
+
+from . import registers
+from .filters import CarrierFilter
+from .policy import may_print_registers
+from .models import RegisterFormat, RegisterJobStatus
+
+
+class RegisterChoiceForm(forms.Form):
+    register = forms.ChoiceField(label="登记簿", choices=(), widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["register"].choices = registers.register_choices()
+
+
+def _require_printer(user):
+    if not may_print_registers(user):
+        raise Http404()
+
+
+def _with_titles(jobs):
+    jobs = list(jobs)
+    for job in jobs:
+        spec = registers.REGISTERS.get(job.register)
+        job.register_title = spec.title if spec else job.register
+    return jobs
+
+
+def _index(request, params, *, errors=None, status=200):
+    choice = RegisterChoiceForm(initial={"register": params.get("register") or "ledger"})
+    filter_form = CarrierFilter(params or None).form
+    return render(request, "registers/index.html", {
+        "choice_form": choice,
+        "selected_register": params.get("register") or "ledger",
+        "filter_form": filter_form,
+        "filter_fields": [f for f in filter_form if f.name != "q"],
+        "errors": errors or [],
+        "jobs": _with_titles(registers.register_jobs_of(user=request.user)),
+        "inline_max": settings.SECRECY["REGISTER_INLINE_MAX_ROWS"],
+        "page_level": None,  # the form and the job list show no carrier content
+    }, status=status)
+
+
+@login_required
+@require_GET
+def index(request):
+    _require_printer(request.user)
+    return _index(request, request.GET)
+
+
+def _error_messages(error):
+    if error.field_errors:
+        messages = []
+        for field, errors in error.field_errors.items():
+            for message in errors if isinstance(errors, (list, tuple)) else [errors]:
+                messages.append(str(message))
+        return messages
+    return [error.message]
+
+
+@login_required
+def download(request):
+    _require_printer(request.user)
+    if request.method == "GET":
+        query = request.GET.urlencode()
+        return redirect(f"{reverse('registers:index')}{'?' + query if query else ''}")
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    params = request.POST
+    name, file_format = params.get("register", ""), params.get("format", "")
+    try:
+        if file_format not in RegisterFormat.values:
+            raise DomainError("请选择 PDF 或 XLSX 格式")
+        limit = settings.SECRECY["REGISTER_INLINE_MAX_ROWS"]
+        count = registers.register_row_count(user=request.user, name=name, filters=params, cap=limit)
+        if count > limit:
+            job = registers.register_job_create(user=request.user, name=name, fmt=file_format, filters=params)
+            return redirect("registers:job", pk=job.pk)
+        filename, content, content_type = registers.register_produce(
+            user=request.user, name=name, fmt=file_format, filters=params)
+    except DomainError as error:
+        return _index(request, params, errors=_error_messages(error), status=400)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = registers.content_disposition(filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def job(request, pk):
+    _require_printer(request.user)
+    try:
+        job = registers.register_job_get_for_user(user=request.user, pk=pk)
+    except NotVisible:
+        raise Http404() from None
+    spec = registers.REGISTERS.get(job.register)
+    running = job.status in (RegisterJobStatus.QUEUED, RegisterJobStatus.RUNNING)
+    response = render(request, "registers/job.html", {
+        "job": job,
+        "register_title": spec.title if spec else job.register,
+        "filters_description": registers.describe_filters(job.filters),
+        "running": running,
+        "done": job.status == RegisterJobStatus.DONE,
+        "failed": job.status == RegisterJobStatus.FAILED,
+        "page_level": None,  # the page shows the job, not carrier content
+    })
+    if running:
+        # The page refreshes itself without any script (the CSP forbids inline scripts).
+        response["Refresh"] = "2"
+    return response
+
+
+@login_required
+@require_GET
+def job_file(request, pk):
+    _require_printer(request.user)
+    try:
+        path, filename, content_type = registers.register_job_file(user=request.user, pk=pk)
+    except NotVisible:
+        raise Http404() from None
+    response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = registers.content_disposition(filename)
+    response["Cache-Control"] = "no-store"
+    return response
