@@ -11,7 +11,7 @@ from personnel.models import ADMIN_ROLES, Department
 from secrecy.errors import ValidationFailed
 from secrecy.levels import CAP_YEARS, Level, PeriodKind, PeriodUnit, Urgency
 
-from .models import Carrier, CarrierKind, Direction, TransmissionMethod
+from .models import Carrier, CarrierKind, Direction, ReturnCondition, TransmissionMethod
 from .services import REGISTRATION_FIELDS
 
 LEVEL_INVALID = "请选择有效的密级（绝密、机密、秘密或内部）"
@@ -285,3 +285,30 @@ def apply_domain_error(form, error):
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
 
+
+
+# ------------------------------------------------------------------------------------ approvals
+
+
+class LoanRequestForm(forms.Form):
+    """申请借阅: due date and reason. The service decides the rules (绝密 → 阅文室, same day)."""
+
+    due_date = forms.DateField(label="应还日期", required=False, widget=forms.DateInput(**DATE_WIDGET))
+    reason = forms.CharField(label="借阅事由", max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="审批", choices=[("approve", "同意"), ("reject", "驳回")])
+    comment = forms.CharField(label="意见", max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}), help_text="驳回时必填")
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="撤销原因", max_length=300, required=False)
+
+
+class LoanReturnForm(forms.Form):
+    condition = forms.ChoiceField(label="归还检查", choices=[("", "请选择")] + ReturnCondition.choices, required=False)
+    note = forms.CharField(label="检查说明", max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}), help_text="缺页或损坏时必填")

@@ -308,3 +308,174 @@ class RegisterJob(models.Model):
     @property
     def is_finished(self):
         return self.status in (RegisterJobStatus.DONE, RegisterJobStatus.FAILED)
+
+
+# ------------------------------------------------------------------------------------ approvals
+# One request shape for every workflow that needs approval (SPEC §5). The transition table lives
+# in documents/workflows.py; kind-specific fields are added by later migrations.
+
+
+class RequestKind(models.TextChoices):
+    LEND = "lend", "借阅"
+    COPY = "copy", "复制"
+    CARRY_OUT = "carry_out", "外出携带"
+    REPAIR = "repair", "维修"
+    DESTROY = "destroy", "销毁"
+
+
+class RequestState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "待审批"
+    APPROVED = "approved", "已批准"
+    IN_PROGRESS = "in_progress", "执行中"
+    COMPLETED = "completed", "已完成"
+    REJECTED = "rejected", "已驳回"
+    CANCELLED = "cancelled", "已撤销"
+
+
+# A request in one of these states still holds its carriers (RequestItem.is_open).
+OPEN_REQUEST_STATES = (
+    RequestState.DRAFT, RequestState.SUBMITTED, RequestState.APPROVED, RequestState.IN_PROGRESS,
+)
+
+# How a state reads for one kind, where the generic word would be vague.
+KIND_STATE_LABELS = {
+    (RequestKind.LEND, RequestState.IN_PROGRESS): "已借出",
+    (RequestKind.LEND, RequestState.COMPLETED): "已归还",
+}
+
+
+class ReturnCondition(models.TextChoices):
+    INTACT = "intact", "完好"
+    MISSING_PAGES = "missing_pages", "缺页"
+    DAMAGED = "damaged", "损坏"
+
+
+class StepDecision(models.TextChoices):
+    PENDING = "", "待审批"
+    APPROVE = "approve", "同意"
+    REJECT = "reject", "不同意"
+
+
+class ApprovalRequest(models.Model):
+    """One request (借阅, 复制, …) for one or more carriers. Never deleted."""
+
+    kind = models.CharField("申请类型", max_length=16, choices=RequestKind.choices)
+    state = models.CharField("状态", max_length=16, choices=RequestState.choices, default=RequestState.DRAFT)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="approval_requests",
+    )
+    reason = models.TextField("申请事由")
+    # The highest level of its carriers: who may decide and see it follows from this.
+    level = models.PositiveSmallIntegerField("密级", choices=Level.choices)
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    decided_at = models.DateTimeField("审批完成时间", null=True, blank=True)
+    executed_at = models.DateTimeField("办理时间", null=True, blank=True)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    cancelled_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    # 借阅 (lend)
+    due_date = models.DateField("应还日期", null=True, blank=True)
+    on_site = models.BooleanField("在阅文室阅读", default=False)
+    return_condition = models.CharField("归还检查", max_length=16, choices=ReturnCondition.choices, blank=True)
+    return_note = models.TextField("归还检查说明", blank=True)
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="借出经手人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    returned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="归还接收人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "审批申请"
+        verbose_name_plural = "审批申请"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=4), name="request_level_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "kind", "id"], name="request_state_idx"),
+            models.Index(fields=["requester", "id"], name="request_requester_idx"),
+            models.Index(fields=["kind", "state", "due_date"], name="request_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}申请 #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("approvals:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_REQUEST_STATES
+
+    @property
+    def state_label(self):
+        return KIND_STATE_LABELS.get((self.kind, self.state), RequestState(self.state).label)
+
+    @property
+    def reference(self):
+        """How custody rows and registers cite this request (流转记录 审批依据)."""
+        return f"{RequestKind(self.kind).label}申请第{self.pk}号"
+
+
+class RequestItem(models.Model):
+    """A carrier of a request. is_open stays true until the request ends, so the partial unique
+    constraint allows at most one open request of each kind per carrier (SPEC §5)."""
+
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="items")
+    carrier = models.ForeignKey(Carrier, verbose_name="载体", on_delete=models.PROTECT, related_name="request_items")
+    kind = models.CharField("申请类型", max_length=16, choices=RequestKind.choices)
+    is_open = models.BooleanField("未办结", default=True)
+
+    class Meta:
+        verbose_name = "申请载体"
+        verbose_name_plural = "申请载体"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "kind"], condition=models.Q(is_open=True), name="one_open_request_per_kind",
+            ),
+            models.UniqueConstraint(fields=["request", "carrier"], name="request_item_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.request_id}:{self.carrier_id}"
+
+
+class ApprovalStep(models.Model):
+    """One approval the policy requires, decided in order. Never edited after the decision."""
+
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="steps")
+    order = models.PositiveSmallIntegerField("顺序")
+    min_authority = models.PositiveSmallIntegerField("所需审批权限", choices=Level.choices)
+    requires_principal = models.BooleanField("须主要负责人", default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="approval_decisions",
+    )
+    decision = models.CharField("审批意见", max_length=10, choices=StepDecision.choices, blank=True, default="")
+    comment = models.TextField("意见说明", blank=True)
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审批步骤"
+        verbose_name_plural = "审批步骤"
+        ordering = ["request", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "order"], name="approval_step_order_unique"),
+        ]
+        indexes = [models.Index(fields=["decided_by", "request"], name="approval_step_decider_idx")]
+
+    def __str__(self):
+        return f"{self.request_id}/{self.order}"
+
+    @property
+    def requirement(self):
+        if self.requires_principal:
+            return "主要负责人"
+        return f"审批权限{Level(self.min_authority).label}及以上的领导"

@@ -3,13 +3,17 @@
 Visibility is a queryset filter, so every list, count, detail page and export is decided inside
 one SQL query (no per-row checks in Python, no guardian get_objects_for_user on hot paths).
 """
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
 from personnel.models import Role
-from personnel.policy import clearance_of, has_role, is_admin_role, served_department_ids
+from personnel.policy import clearance_of, has_role, is_admin_role, person_of, roles_of, served_department_ids
 from secrecy.levels import Level
 
-from .models import Carrier, CarrierGroupScope, CarrierUserScope
+from .models import (
+    ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyStatus, RequestItem,
+    RequestKind, RequestState, StepDecision,
+)
 
 VIEW_CODENAME = "view_carrier"
 
@@ -73,3 +77,156 @@ def may_print_registers(user):
     """Any active, signed-in user prints their own visible rows; the three admin roles have no
     carrier content at all (SPEC §1), so they have no registers either."""
     return bool(getattr(user, "is_authenticated", False)) and user.is_active and not is_admin_role(user)
+
+
+# ------------------------------------------------------------------------------------ approvals
+# SPEC §5. Business roles may ask; the three administrators have no carrier content at all.
+REQUESTING_ROLES = (Role.READER, Role.APPROVER, Role.REGISTRAR, Role.SECRECY_OFFICE)
+
+
+def _active(user):
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
+def loan_request_refusal(user, carrier):
+    """Why this user may not ask to borrow this carrier, or None when they may.
+
+    The caller has already established that the carrier is visible to the user (it answers 404
+    otherwise); this adds the rules of the request itself.
+    """
+    if not _active(user) or is_admin_role(user) or not (roles_of(user) & set(REQUESTING_ROLES)):
+        return "您的账号不能申请借阅涉密载体"
+    if clearance_of(user) < carrier.level:
+        return "您的涉密等级低于该载体的密级，不能借阅"
+    if carrier.custody_status != CustodyStatus.IN_REGISTRY:
+        return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，只有在库的载体可以借阅"
+    if carrier.custodian_id == user.pk:
+        return "该载体就在您的保管中，无需借阅"
+    return None
+
+
+def may_request_loan(user, carrier):
+    return loan_request_refusal(user, carrier) is None
+
+
+def principal_required(kind, level):
+    """SPEC §5: 绝密 loans and copies need the 主要负责人 (cfg SECRECY["APPROVAL_PRINCIPAL_FROM_LEVEL"])."""
+    threshold = settings.SECRECY.get("APPROVAL_PRINCIPAL_FROM_LEVEL", {}).get(str(kind))
+    return threshold is not None and int(level) >= int(threshold)
+
+
+def required_steps(kind, level):
+    """The approval steps a request of this kind and level needs, in order.
+
+    SPEC §5: one approver whose 审批权限 is at least the level (a 内部 item needs at least 秘密
+    authority, the lowest there is); 绝密 where configured: the 主要负责人.
+    """
+    min_authority = max(int(level), int(Level.CONFIDENTIAL))
+    return [{"order": 1, "min_authority": min_authority, "requires_principal": principal_required(kind, level)}]
+
+
+def decide_refusal(user, request, step):
+    """Why this user may not decide this step of this request, or None when they may."""
+    if not _active(user) or is_admin_role(user) or not has_role(user, Role.APPROVER):
+        return "只有具有审批权限的领导可以审批"
+    if user.pk == request.requester_id:
+        return "不能审批本人提出的申请"
+    person = person_of(user)
+    if clearance_of(user) < request.level:
+        return f"您的涉密等级不足以知悉{Level(request.level).label}级事项，不能审批该申请"
+    if person is None or person.approval_authority < step.min_authority:
+        return f"审批该申请需要{Level(step.min_authority).label}级及以上审批权限，您没有该权限"
+    if step.requires_principal and not person.is_principal:
+        return f"{Level(request.level).label}级载体的{RequestKind(request.kind).label}须由主要负责人审批"
+    return None
+
+
+def _authority(user):
+    person = person_of(user)
+    return (person.approval_authority, person.is_principal) if person is not None else (0, False)
+
+
+def _may_approve_at_all(user):
+    return _active(user) and not is_admin_role(user) and has_role(user, Role.APPROVER) and _authority(user)[0] > 0
+
+
+def decidable_requests_q(user):
+    """Q over ApprovalRequest: submitted requests whose current step this user may decide.
+
+    The current step is the first undecided one; one SQL query, no per-row checks.
+    """
+    if not _may_approve_at_all(user):
+        return Q(pk__in=[])
+    authority, principal = _authority(user)
+    earlier_pending = ApprovalStep.objects.filter(
+        request=OuterRef("request"), decision=StepDecision.PENDING, order__lt=OuterRef("order"))
+    current_step = ApprovalStep.objects.filter(
+        request=OuterRef("pk"), decision=StepDecision.PENDING, min_authority__lte=authority,
+    ).filter(~Exists(earlier_pending))
+    if not principal:
+        current_step = current_step.filter(requires_principal=False)
+    return (
+        Q(state=RequestState.SUBMITTED, level__lte=clearance_of(user)) & ~Q(requester=user)
+        & Q(Exists(current_step))
+    )
+
+
+def decidable_requests(user, queryset=None):
+    queryset = ApprovalRequest.objects.all() if queryset is None else queryset
+    return queryset.filter(decidable_requests_q(user))
+
+
+def execute_refusal(user, request, carriers):
+    """Why this user may not hand out / take back the carriers of this request, or None."""
+    if not _active(user) or is_admin_role(user) or not has_role(user, Role.REGISTRAR):
+        return "只有机要秘书可以办理借出和归还"
+    served = set(served_department_ids(user))
+    if any(c.department_id not in served for c in carriers):
+        return "您不负责该载体管理部门的机要工作，不能办理"
+    if clearance_of(user) < request.level:
+        return "您的涉密等级低于该载体的密级，不能办理"
+    return None
+
+
+def executable_requests_q(user):
+    """Q over ApprovalRequest: requests whose every carrier is in a department this registrar
+    serves, at a level within the registrar's clearance."""
+    if not _active(user) or is_admin_role(user) or not has_role(user, Role.REGISTRAR):
+        return Q(pk__in=[])
+    outside = RequestItem.objects.filter(request=OuterRef("pk")).exclude(
+        carrier__department_id__in=served_department_ids(user))
+    return Q(level__lte=clearance_of(user)) & ~Q(Exists(outside)) & Q(Exists(
+        RequestItem.objects.filter(request=OuterRef("pk"))))
+
+
+def request_visible_q(user):
+    """Who may open a request: its requester, an eligible decider of its current step, anyone who
+    decided one of its steps, or a registrar serving its carriers."""
+    if not _active(user) or is_admin_role(user):
+        return Q(pk__in=[])
+    decided = ApprovalStep.objects.filter(request=OuterRef("pk"), decided_by=user)
+    return Q(requester=user) | decidable_requests_q(user) | Q(Exists(decided)) | executable_requests_q(user)
+
+
+def _open_loan_need_to_know(user):
+    """SPEC §4: the borrower of a loan that is out (已借出) sees the carrier; not before, not after."""
+    open_loan = RequestItem.objects.filter(
+        carrier=OuterRef("pk"), kind=RequestKind.LEND, is_open=True,
+        request__state=RequestState.IN_PROGRESS, request__requester=user,
+    )
+    return Q(Exists(open_loan))
+
+
+def _pending_decision_need_to_know(user):
+    """An approver must read what they decide: the carriers of requests waiting for their
+    decision are visible to them while the decision is pending (clearance still applies)."""
+    if not _may_approve_at_all(user):
+        return Q(pk__in=[])
+    pending = RequestItem.objects.filter(
+        carrier=OuterRef("pk"), is_open=True,
+        request__in=ApprovalRequest.objects.filter(decidable_requests_q(user)).values("pk"),
+    )
+    return Q(Exists(pending))
+
+
+EXTRA_NEED_TO_KNOW.extend([_open_loan_need_to_know, _pending_decision_need_to_know])

@@ -11,7 +11,9 @@ Registers (columns per regulations_cn.md §8 and the SPEC §3 fields):
   exists to show; a 类型 column tells them apart and the direction filter narrows to one.
 * ``ledger``   涉密载体台账 — every carrier, whatever its direction.
 
-Later issues add ``loans``, ``copies``, ``destruction``, ``personnel`` … with `@register_builder`.
+* ``loans``    借阅登记簿 — loans handed out, for the carriers the user may see.
+
+Later issues add ``copies``, ``destruction``, ``personnel`` … with `@register_builder`.
 """
 import dataclasses
 import logging
@@ -23,6 +25,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from audits.models import AuditResult
@@ -34,8 +37,8 @@ from secrecy.printing import Column, Register, render_pdf, render_xlsx
 
 from .filters import CarrierFilter
 from .models import (
-    Carrier, CarrierKind, CustodyStatus, Direction, RegisterFormat, RegisterJob, RegisterJobStatus,
-    SecrecyStatus, TransmissionMethod,
+    ApprovalStep, Carrier, CarrierKind, CustodyStatus, Direction, RegisterFormat, RegisterJob, RegisterJobStatus,
+    RequestItem, RequestKind, RequestState, ReturnCondition, SecrecyStatus, TransmissionMethod,
 )
 from .selectors import carrier_list_visible_to
 
@@ -59,17 +62,20 @@ class RegisterSpec:
     build: object  # build(*, user, filters=None, progress=None) -> Register
     # Directions the register holds; None for all.
     directions: tuple | None
+    # count(*, user, filters) -> rows, for registers whose rows are not carriers (e.g. loans);
+    # None counts the visible carriers.
+    count: object = None
 
 
 REGISTERS = {}
 
 
-def register_builder(name, title, *, directions=None):
+def register_builder(name, title, *, directions=None, count=None):
     """Declare a register: `REGISTERS[name]` is then available to the web page, the command and
     the worker."""
 
     def decorate(build):
-        REGISTERS[name] = RegisterSpec(name=name, title=title, build=build, directions=directions)
+        REGISTERS[name] = RegisterSpec(name=name, title=title, build=build, directions=directions, count=count)
         return build
 
     return decorate
@@ -310,6 +316,97 @@ def ledger(*, user, filters=None, progress=None):
     return _build(REGISTERS["ledger"], LEDGER_COLUMNS, user=user, filters=filters, progress=progress)
 
 
+# 借阅登记簿 (regulations_cn.md §8.3): one row per loan handed out (已借出 or 已归还), for the
+# carriers the printing user may see; the same carrier filters as the other registers apply.
+LOAN_COLUMNS = [
+    ("序号", 7, lambda r, c, n: str(n)),
+    ("借阅日期", 16, lambda r, c, n: _local_date(r.executed_at)),
+    ("借阅人", 12, lambda r, c, n: _person(r.requester)),
+    ("部门", 14, lambda r, c, n: _department(r.requester)),
+    ("统一编号", 18, lambda r, c, n: c.serial),
+    ("文件名称", 34, lambda r, c, n: c.title),
+    ("文号", 22, lambda r, c, n: _number_or_serial(c)),
+    ("密级", 8, lambda r, c, n: level_label(c.level)),
+    ("份号", 11, lambda r, c, n: c.copy_number_display),
+    ("借阅事由", 24, lambda r, c, n: r.reason),
+    ("批准人", 12, lambda r, c, n: "、".join(_person(s.decided_by) for s in r.steps.all() if s.decision == "approve")),
+    ("应还日期", 16, lambda r, c, n: _date(r.due_date)),
+    ("实际归还日期", 18, lambda r, c, n: _local_date(r.completed_at)),
+    ("归还检查", 22, lambda r, c, n: _return_check(r)),
+    ("经手人", 12, lambda r, c, n: _handlers(r)),
+    ("备注", 24, lambda r, c, n: _loan_notes(r)),
+]
+
+
+def _department(user):
+    person = getattr(user, "person", None) if user is not None else None
+    return person.department.name if person is not None else ""
+
+
+def _return_check(request):
+    if not request.return_condition:
+        return ""
+    label = ReturnCondition(request.return_condition).label
+    return f"{label}：{request.return_note}" if request.return_note else label
+
+
+def _handlers(request):
+    names = [_person(request.checked_out_by)]
+    if request.returned_to_id and request.returned_to_id != request.checked_out_by_id:
+        names.append(_person(request.returned_to))
+    return "、".join(n for n in names if n)
+
+
+def _loan_notes(request):
+    notes = [request.reference]
+    if request.on_site:
+        notes.append("阅文室阅读")
+    if request.state == RequestState.IN_PROGRESS:
+        overdue = request.due_date and request.due_date < timezone.localdate()
+        notes.append("已逾期未还" if overdue else "借出中")
+    return "；".join(notes)
+
+
+def _loan_items(*, user, filters):
+    # The rows are built from the user's visible carriers (one subquery), never the other way round.
+    carriers = carrier_list_visible_to(user=user, filters=filters).order_by().values("id")
+    return RequestItem.objects.filter(
+        kind=RequestKind.LEND, carrier_id__in=carriers,
+        request__state__in=[RequestState.IN_PROGRESS, RequestState.COMPLETED],
+    )
+
+
+def _loan_count(*, user, filters, cap=None):
+    items = _loan_items(user=user, filters=filters)
+    if cap is not None:
+        return RequestItem.objects.filter(id__in=items.values("id")[: cap + 1]).count()
+    return items.count()
+
+
+@register_builder("loans", "借阅登记簿", count=_loan_count)
+def loans(*, user, filters=None, progress=None):
+    filters = normalize_filters(filters)
+    items = _loan_items(user=user, filters=filters).select_related(
+        "carrier", "request__requester__person__department", "request__checked_out_by__person",
+        "request__returned_to__person",
+    ).prefetch_related(
+        Prefetch("request__steps", queryset=ApprovalStep.objects.select_related("decided_by__person")),
+    ).order_by("request__executed_at", "request_id", "carrier__serial")
+    items = list(items)
+    rows, levels = [], []
+    for number, item in enumerate(items, start=1):
+        rows.append([cell(item.request, item.carrier, number) for _, _, cell in LOAN_COLUMNS])
+        levels.append(int(item.carrier.level))
+        if progress and number % 500 == 0:
+            progress(number / len(items))
+    return Register(
+        name="loans", title=REGISTERS["loans"].title,
+        columns=[Column(header, width) for header, width, _ in LOAN_COLUMNS],
+        rows=rows, levels=levels, filters_description=describe_filters(filters),
+        unit_name=settings.SECRECY.get("UNIT_NAME", ""),
+    )
+
+
 # -------------------------------------------------------------------------- who may print
 
 
@@ -328,6 +425,8 @@ def register_row_count(*, user, name, filters=None, cap=None):
     """How many rows the user's register would hold, counting at most cap + 1."""
     _check_may_print(user)
     spec = get_spec(name)
+    if spec.count is not None:
+        return spec.count(user=user, filters=normalize_filters(filters), cap=cap)
     queryset = _queryset(spec, user=user, filters=normalize_filters(filters)).order_by()
     if cap is not None:
         return Carrier.objects.filter(id__in=queryset.values("id")[: cap + 1]).count()

@@ -1,11 +1,14 @@
 """Every read of carriers that depends on who is asking goes through here."""
 from django.conf import settings
+from django.db.models import Prefetch
 
 from secrecy.errors import NotVisible
 
 from .filters import CarrierFilter
-from .models import Carrier, CustodyEvent
-from .policy import visible_carriers
+from .models import ApprovalRequest, ApprovalStep, Carrier, CustodyEvent, RequestItem, RequestKind, RequestState
+from .policy import (
+    decidable_requests_q, executable_requests_q, request_visible_q, visible_carriers,
+)
 
 
 def carrier_list_visible_to(*, user, filters=None):
@@ -74,3 +77,62 @@ def carrier_custody_log(*, carrier):
 
 def carrier_history(*, carrier):
     return carrier.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+# ------------------------------------------------------------------------------------ approvals
+
+
+def _with_items(queryset):
+    return queryset.select_related("requester__person__department").prefetch_related(
+        Prefetch("items", queryset=RequestItem.objects.select_related("carrier__department")),
+    )
+
+
+def requests_inbox(*, user):
+    """待办: submitted requests whose current step this user may decide, oldest first."""
+    return _with_items(ApprovalRequest.objects.filter(decidable_requests_q(user))).order_by("submitted_at", "id")
+
+
+def requests_inbox_count(*, user):
+    return ApprovalRequest.objects.filter(decidable_requests_q(user)).count()
+
+
+def requests_mine(*, user):
+    return _with_items(ApprovalRequest.objects.filter(requester=user)).order_by("-id")
+
+
+def requests_queue(*, user):
+    """The registrar's queue: approved loans to hand out and loans out to take back."""
+    return _with_items(ApprovalRequest.objects.filter(
+        executable_requests_q(user), kind=RequestKind.LEND,
+        state__in=[RequestState.APPROVED, RequestState.IN_PROGRESS],
+    )).order_by("state", "due_date", "id")
+
+
+def request_get_for_user(*, user, pk):
+    """The request if the user may open it (requester, decider, serving registrar); else NotVisible."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotVisible() from None
+    request = _with_items(ApprovalRequest.objects.filter(request_visible_q(user))).filter(pk=pk).first()
+    if request is None:
+        raise NotVisible()
+    return request
+
+
+def request_steps(*, request):
+    return ApprovalStep.objects.filter(request=request).select_related("decided_by__person").order_by("order")
+
+
+def carrier_open_requests(*, carrier):
+    """Open requests of a carrier (at most one per kind)."""
+    return ApprovalRequest.objects.filter(items__carrier=carrier, items__is_open=True).select_related(
+        "requester__person").order_by("id")
+
+
+def loans_overdue(*, today):
+    """Loans out (已借出) whose due date has passed — for the reminders of the notifications issue."""
+    return _with_items(ApprovalRequest.objects.filter(
+        kind=RequestKind.LEND, state=RequestState.IN_PROGRESS, due_date__lt=today,
+    )).order_by("due_date", "id")

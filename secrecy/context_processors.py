@@ -16,6 +16,14 @@ def _optional_url(name):
         return None
 
 
+def _inbox_count(user):
+    # One COUNT over the indexed submitted requests; imported here because secrecy/ imports no
+    # app at module level (the context processor is the project's glue).
+    from documents.selectors import requests_inbox_count
+
+    return requests_inbox_count(user=user)
+
+
 def navigation(request):
     """Roles of the signed-in user and the navigation entries they lead to."""
     user = getattr(request, "user", None)
@@ -25,7 +33,10 @@ def navigation(request):
     registers_url = None
     if sees_carriers and roles & {Role.REGISTRAR, Role.SECRECY_OFFICE}:
         registers_url = _optional_url("registers:index")
+    is_approver = sees_carriers and Role.APPROVER in roles
     return {
+        "approvals_inbox_count": _inbox_count(user) if is_approver else 0,
+        "is_approver": is_approver,
         "system_name": SYSTEM_NAME,
         "unit_name": settings.SECRECY.get("UNIT_NAME", ""),
         "user_roles": roles,

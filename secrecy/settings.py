@@ -178,6 +178,8 @@ SECRECY = {
     "LIST_COUNT_CAP": env.int("SECRECY_LIST_COUNT_CAP", default=10000),
     "LIST_PAGE_SIZE": env.int("SECRECY_LIST_PAGE_SIZE", default=50),
     "UNIT_NAME": env.str("SECRECY_UNIT_NAME", default="示范单位"),
+    # SPEC §5: from this level up, a request of the kind needs the 主要负责人 (absent: never).
+    "APPROVAL_PRINCIPAL_FROM_LEVEL": {"lend": 4, "copy": 4},
 }
 
 LOGGING = {

@@ -12,5 +12,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("documents.urls")),
     path("registers/", include("documents.urls_registers")),
+    path("approvals/", include("documents.urls_approvals")),
     path("admin/", admin.site.urls),
 ]

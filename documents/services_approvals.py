@@ -1,0 +1,263 @@
+"""Every write of the approval workflows (SPEC §5): one function per business action, each in
+one transaction with exactly one audit event.
+
+Lock order, always: the request's carriers by id, then the request row. Creating a request locks
+the carrier first too, so two clicks, two approvers or two registrars queue up on the same rows
+instead of racing; the partial unique constraint on open request items is the last guard.
+"""
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audits.services import record_event
+from personnel.policy import clearance_of
+from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
+from secrecy.levels import Level, highest_level
+
+from . import policy
+from .models import (
+    ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyStatus, RequestItem, RequestKind,
+    RequestState, ReturnCondition, StepDecision,
+)
+from .services import _record_custody, local_today
+from .workflows import Action, Party, move_for
+
+# The change history of a carrier labels a record whose reason starts with this as 流转 (a
+# workflow moved it), not 更正 (templates/documents/carrier_detail.html).
+CUSTODY_MOVE_PREFIX = "流转："
+
+
+def _lock(request):
+    """Lock the request's carriers (by id) and then the request; return (request, carriers)."""
+    carrier_ids = sorted(RequestItem.objects.filter(request_id=request.pk).values_list("carrier_id", flat=True))
+    carriers = list(Carrier.objects.select_for_update().filter(pk__in=carrier_ids).order_by("id"))
+    locked = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    return locked, carriers
+
+
+def _check_party(move, *, actor, request, carriers, step=None):
+    if move.by == Party.REQUESTER:
+        if actor.pk != request.requester_id:
+            raise PolicyDenied("只有申请人本人可以办理此操作")
+    elif move.by == Party.APPROVER:
+        refusal = policy.decide_refusal(actor, request, step)
+        if refusal:
+            raise PolicyDenied(refusal)
+    elif move.by == Party.REGISTRAR:
+        refusal = policy.execute_refusal(actor, request, carriers)
+        if refusal:
+            raise PolicyDenied(refusal)
+
+
+def _check_level_unchanged(request, carriers):
+    # A carrier corrected to a higher level after the request was made must be asked for again:
+    # the approval was given for the lower level.
+    if highest_level(c.level for c in carriers) != request.level:
+        raise InvalidState("载体密级已变更，该申请须撤销后重新提出")
+
+
+def _close_items(request):
+    RequestItem.objects.filter(request=request, is_open=True).update(is_open=False)
+
+
+def _detail(request, carriers, **extra):
+    return {"request": request.pk, "kind": request.kind, "state": request.state,
+            "carriers": [c.pk for c in carriers], **extra}
+
+
+def _audit(*, actor, action, request, carriers, **extra):
+    record_event(actor=actor, action=f"request.{action}", target=request, level=request.level,
+                 detail=_detail(request, carriers, **extra))
+
+
+def _name(user):
+    person = getattr(user, "person", None)
+    return person.full_name if person is not None and person.full_name else user.get_username()
+
+
+def _current_step(request):
+    return ApprovalStep.objects.filter(request=request, decision=StepDecision.PENDING).order_by("order").first()
+
+
+# ------------------------------------------------------------------------------------ lending
+
+
+@transaction.atomic
+def loan_request_create(*, actor, carrier, due_date, reason, on_site=False, submit=True, today=None):
+    """借阅申请. With submit (the usual click) it is created and submitted in one step."""
+    today = today or local_today()
+    carrier = Carrier.objects.select_for_update().filter(pk=carrier.pk).first()
+    if carrier is None or not policy.visible_carriers(actor).filter(pk=carrier.pk).exists():
+        raise NotVisible()
+    refusal = policy.loan_request_refusal(actor, carrier)
+    if refusal:
+        raise PolicyDenied(refusal)
+    errors = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "请填写借阅事由"
+    if carrier.level >= Level.TOP_SECRET:
+        # REG24 art. 29(3): 绝密 is read only in a designated place — the 阅文室, returned the same day.
+        on_site, due_date = True, today
+    if not due_date:
+        errors["due_date"] = "请填写应还日期"
+    elif due_date < today:
+        errors["due_date"] = "应还日期不能早于今天"
+    if errors:
+        raise ValidationFailed(errors)
+
+    request = ApprovalRequest.objects.create(
+        kind=RequestKind.LEND, requester=actor, reason=reason, level=carrier.level,
+        due_date=due_date, on_site=bool(on_site),
+    )
+    try:
+        with transaction.atomic():
+            RequestItem.objects.create(request=request, carrier=carrier, kind=RequestKind.LEND)
+    except IntegrityError:
+        raise InvalidState("该载体已有未办结的借阅申请，不能重复申请") from None
+    ApprovalStep.objects.bulk_create([
+        ApprovalStep(request=request, **step) for step in policy.required_steps(RequestKind.LEND, carrier.level)
+    ])
+    if submit:
+        request.state = move_for(request.kind, request.state, Action.SUBMIT).to
+        request.submitted_at = timezone.now()
+        request.save(update_fields=["state", "submitted_at"])
+    _audit(actor=actor, action="create", request=request, carriers=[carrier],
+           due_date=due_date.isoformat(), on_site=request.on_site, submitted=bool(submit))
+    return request
+
+
+@transaction.atomic
+def request_submit(*, actor, request):
+    request, carriers = _lock(request)
+    move = move_for(request.kind, request.state, Action.SUBMIT)
+    _check_party(move, actor=actor, request=request, carriers=carriers)
+    request.state = move.to
+    request.submitted_at = timezone.now()
+    request.save(update_fields=["state", "submitted_at"])
+    _audit(actor=actor, action="submit", request=request, carriers=carriers)
+    return request
+
+
+@transaction.atomic
+def request_cancel(*, actor, request, reason=""):
+    """撤销: the carriers are released and nothing about them changes (SPEC §5)."""
+    request, carriers = _lock(request)
+    move = move_for(request.kind, request.state, Action.CANCEL)
+    _check_party(move, actor=actor, request=request, carriers=carriers)
+    request.state = move.to
+    request.cancelled_at = timezone.now()
+    request.save(update_fields=["state", "cancelled_at"])
+    _close_items(request)
+    _audit(actor=actor, action="cancel", request=request, carriers=carriers, reason=(reason or "").strip())
+    return request
+
+
+@transaction.atomic
+def request_decide(*, actor, request, approve, comment=""):
+    """One approval step: approve or reject with a comment. A rejection releases the carriers
+    and changes none of them (SPEC §5)."""
+    request, carriers = _lock(request)
+    action = Action.APPROVE if approve else Action.REJECT
+    move = move_for(request.kind, request.state, action)
+    step = _current_step(request)
+    if step is None:
+        raise InvalidState("该申请没有待审批的步骤")
+    _check_party(move, actor=actor, request=request, carriers=carriers, step=step)
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationFailed({"comment": "驳回申请时请填写意见"})
+    _check_level_unchanged(request, carriers)
+    now = timezone.now()
+    step.decided_by, step.decided_at, step.comment = actor, now, comment
+    step.decision = StepDecision.APPROVE if approve else StepDecision.REJECT
+    step.save(update_fields=["decided_by", "decided_at", "comment", "decision"])
+    if not approve or _current_step(request) is None:
+        request.state = move.to
+        request.decided_at = now
+        request.save(update_fields=["state", "decided_at"])
+    if not approve:
+        _close_items(request)
+    _audit(actor=actor, action=action.value, request=request, carriers=carriers, step=step.order, comment=comment)
+    return request
+
+
+@transaction.atomic
+def loan_check_out(*, actor, request):
+    """借出: the registrar hands the carrier to the borrower under the approved request."""
+    request, carriers = _lock(request)
+    if request.kind != RequestKind.LEND:
+        raise InvalidState("该申请不是借阅申请")
+    move = move_for(request.kind, request.state, Action.CHECK_OUT)
+    _check_party(move, actor=actor, request=request, carriers=carriers)
+    _check_level_unchanged(request, carriers)
+    borrower = request.requester
+    if not borrower.is_active or clearance_of(borrower) < request.level:
+        raise InvalidState("借阅人的账号已停用或涉密资格已不足，不能借出")
+    for carrier in carriers:
+        if carrier.custody_status != CustodyStatus.IN_REGISTRY:
+            raise InvalidState(
+                f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，不在库，不能借出")
+    today = local_today()
+    if request.on_site:
+        # REG24 art. 29(3): read in the 阅文室 and returned the day it is handed out.
+        request.due_date = today
+    request.state = move.to
+    request.executed_at = timezone.now()
+    request.checked_out_by = actor
+    request.save(update_fields=["state", "executed_at", "checked_out_by", "due_date"])
+    approvers = "、".join(_name(step.decided_by) for step in request.steps.select_related("decided_by__person")
+                         .filter(decision=StepDecision.APPROVE).order_by("order"))
+    note = (f"借出，经{approvers}批准，应还日期 {request.due_date:%Y-%m-%d}"
+            + ("，在阅文室阅读" if request.on_site else ""))
+    for carrier in carriers:
+        previous = carrier.custodian
+        carrier.custody_status = CustodyStatus.LENT
+        carrier.custodian = borrower
+        carrier._history_user = actor
+        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}借出（{request.reference}）"
+        carrier.save(update_fields=["custody_status", "custodian"])
+        _record_custody(carrier=carrier, action=CustodyAction.HANDED_OUT, actor=actor, from_user=previous,
+                        to_user=borrower, from_status=CustodyStatus.IN_REGISTRY, to_status=CustodyStatus.LENT,
+                        approval_ref=request.reference, note=note)
+    _audit(actor=actor, action="check_out", request=request, carriers=carriers, borrower=borrower.pk,
+           due_date=request.due_date.isoformat())
+    return request
+
+
+@transaction.atomic
+def loan_return(*, actor, request, condition, note=""):
+    """归还: the registrar takes the carrier back and records the inspection (完好/缺页/损坏)."""
+    request, carriers = _lock(request)
+    if request.kind != RequestKind.LEND:
+        raise InvalidState("该申请不是借阅申请")
+    move = move_for(request.kind, request.state, Action.RETURN)
+    _check_party(move, actor=actor, request=request, carriers=carriers)
+    note = (note or "").strip()
+    if condition not in ReturnCondition.values:
+        raise ValidationFailed({"condition": "请选择归还检查结果（完好、缺页或损坏）"})
+    if condition != ReturnCondition.INTACT and not note:
+        raise ValidationFailed({"note": f"检查结果为“{ReturnCondition(condition).label}”时须写明情况"})
+    for carrier in carriers:
+        if carrier.custody_status != CustodyStatus.LENT:
+            raise InvalidState(
+                f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，不是借出状态")
+    request.state = move.to
+    request.completed_at = timezone.now()
+    request.return_condition = condition
+    request.return_note = note
+    request.returned_to = actor
+    request.save(update_fields=["state", "completed_at", "return_condition", "return_note", "returned_to"])
+    _close_items(request)
+    label = ReturnCondition(condition).label
+    for carrier in carriers:
+        previous = carrier.custodian
+        carrier.custody_status = CustodyStatus.IN_REGISTRY
+        carrier.custodian = actor
+        carrier._history_user = actor
+        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}归还（{request.reference}）"
+        carrier.save(update_fields=["custody_status", "custodian"])
+        _record_custody(carrier=carrier, action=CustodyAction.RETURNED, actor=actor, from_user=previous,
+                        to_user=actor, from_status=CustodyStatus.LENT, to_status=CustodyStatus.IN_REGISTRY,
+                        approval_ref=request.reference, note=f"归还检查：{label}" + (f"；{note}" if note else ""))
+    _audit(actor=actor, action="return", request=request, carriers=carriers, condition=condition, note=note)
+    return request

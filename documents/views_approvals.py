@@ -1,0 +1,216 @@
+"""Approval screens: the leader's 待办 inbox, "我的申请", the registrar's queue, one request's page
+and the 申请借阅 form of the carrier page. Thin: parse input, call one selector or service.
+
+A service's refusal (DomainError) becomes a message in one place: `_perform`.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from personnel.models import Role
+from personnel.policy import has_role, is_admin_role
+from secrecy.errors import DomainError, NotVisible, ValidationFailed
+from secrecy.levels import highest_level
+
+from . import policy, selectors, services_approvals
+from .forms import CancelForm, DecisionForm, LoanRequestForm, LoanReturnForm
+from .models import RequestState, ReturnCondition
+from .workflows import Action, Party, actions_from, move_for
+
+# Where a form goes back to after its action; a fixed list, so no open redirect.
+RETURN_PAGES = {"inbox": "approvals:inbox", "mine": "approvals:mine", "queue": "approvals:queue"}
+
+
+def _error_text(error):
+    parts = [error.message] if not isinstance(error, ValidationFailed) else []
+    for messages_ in error.field_errors.values():
+        parts.extend([messages_] if isinstance(messages_, str) else [str(m) for m in messages_])
+    return "；".join(parts) or error.message
+
+
+def _perform(request, action, *, success):
+    """Run one service call; a refusal becomes an error message, an invisible object a 404."""
+    try:
+        result = action()
+    except NotVisible:
+        raise Http404("未找到") from None
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+        return None
+    messages.success(request, success)
+    return result
+
+
+def _back(request, approval):
+    page = RETURN_PAGES.get(request.POST.get("next", ""))
+    return redirect(reverse(page) if page else approval.get_absolute_url())
+
+
+def _request_or_404(request, pk):
+    try:
+        return selectors.request_get_for_user(user=request.user, pk=pk)
+    except NotVisible:
+        raise Http404("未找到该申请") from None
+
+
+def _mark_visible_items(user, requests):
+    """Which carriers of these requests the user may see (one query): titles of the others are
+    not shown, only their serial and mark."""
+    items = [item for r in requests for item in r.items.all()]
+    visible = set(policy.visible_carriers(user).filter(pk__in=[i.carrier_id for i in items])
+                  .values_list("pk", flat=True)) if items else set()
+    for item in items:
+        item.visible = item.carrier_id in visible
+    return requests
+
+
+def _page(request, template, rows, **context):
+    rows = _mark_visible_items(request.user, list(rows))
+    return render(request, template, {
+        "rows": rows, "today": timezone.localdate(),
+        "page_level": highest_level(r.level for r in rows), **context,
+    })
+
+
+# ------------------------------------------------------------------------------------- lists
+
+
+@login_required
+def inbox(request):
+    if is_admin_role(request.user) or not has_role(request.user, Role.APPROVER):
+        raise Http404()
+    return _page(request, "approvals/inbox.html", selectors.requests_inbox(user=request.user),
+                 decision_form=DecisionForm())
+
+
+@login_required
+def mine(request):
+    if is_admin_role(request.user):
+        raise Http404()
+    return _page(request, "approvals/mine.html", selectors.requests_mine(user=request.user)[:200])
+
+
+@login_required
+def queue(request):
+    if is_admin_role(request.user) or not has_role(request.user, Role.REGISTRAR):
+        raise Http404()
+    rows = list(selectors.requests_queue(user=request.user))
+    return _page(request, "approvals/queue.html", rows,
+                 to_check_out=[r for r in rows if r.state == RequestState.APPROVED],
+                 to_take_back=[r for r in rows if r.state == RequestState.IN_PROGRESS],
+                 return_form=LoanReturnForm(initial={"condition": ReturnCondition.INTACT}))
+
+
+# ------------------------------------------------------------------------------------ detail
+
+
+def _allowed_actions(user, approval, carriers):
+    """The buttons this user gets: the table's moves from the current state that they may make."""
+    allowed = set()
+    step = next((s for s in approval.step_list if not s.decision), None)
+    for action in actions_from(approval.kind, approval.state):
+        by = move_for(approval.kind, approval.state, action).by
+        if by == Party.REQUESTER and user.pk == approval.requester_id:
+            allowed.add(action)
+        elif by == Party.APPROVER and step is not None and not policy.decide_refusal(user, approval, step):
+            allowed.add(action)
+        elif by == Party.REGISTRAR and not policy.execute_refusal(user, approval, carriers):
+            allowed.add(action)
+    return allowed
+
+
+@login_required
+def detail(request, pk):
+    approval = _request_or_404(request, pk)
+    approval.step_list = list(selectors.request_steps(request=approval))
+    _mark_visible_items(request.user, [approval])
+    carriers = [item.carrier for item in approval.items.all()]
+    allowed = _allowed_actions(request.user, approval, carriers)
+    return render(request, "approvals/detail.html", {
+        "r": approval, "steps": approval.step_list, "today": timezone.localdate(),
+        "can_submit": Action.SUBMIT in allowed, "can_cancel": Action.CANCEL in allowed,
+        "can_decide": Action.APPROVE in allowed, "can_check_out": Action.CHECK_OUT in allowed,
+        "can_return": Action.RETURN in allowed,
+        "decision_form": DecisionForm(), "cancel_form": CancelForm(),
+        "return_form": LoanReturnForm(initial={"condition": ReturnCondition.INTACT}),
+        "page_level": approval.level,
+    })
+
+
+# ------------------------------------------------------------------------------------ actions
+
+
+@login_required
+@require_POST
+def loan_request(request, carrier_pk):
+    try:
+        carrier = selectors.carrier_get_for_user(user=request.user, pk=carrier_pk)
+    except NotVisible:
+        raise Http404("未找到该载体") from None
+    form = LoanRequestForm(request.POST)
+    form.is_valid()  # Syntax only; an unparseable date arrives as None and the service says so.
+    data = form.cleaned_data
+    created = _perform(request, lambda: services_approvals.loan_request_create(
+        actor=request.user, carrier=carrier, due_date=data.get("due_date"), reason=data.get("reason", "")),
+        success="借阅申请已提交，等待领导审批")
+    return redirect(created.get_absolute_url() if created else carrier.get_absolute_url())
+
+
+@login_required
+@require_POST
+def submit(request, pk):
+    approval = _request_or_404(request, pk)
+    _perform(request, lambda: services_approvals.request_submit(actor=request.user, request=approval),
+             success="申请已提交")
+    return _back(request, approval)
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    approval = _request_or_404(request, pk)
+    form = CancelForm(request.POST)
+    form.is_valid()
+    _perform(request, lambda: services_approvals.request_cancel(
+        actor=request.user, request=approval, reason=form.cleaned_data.get("reason", "")), success="申请已撤销")
+    return _back(request, approval)
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    approval = _request_or_404(request, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择同意或驳回")
+        return _back(request, approval)
+    approve = form.cleaned_data["decision"] == "approve"
+    _perform(request, lambda: services_approvals.request_decide(
+        actor=request.user, request=approval, approve=approve, comment=form.cleaned_data["comment"]),
+        success=f"已{'同意' if approve else '驳回'}{approval.reference}")
+    return _back(request, approval)
+
+
+@login_required
+@require_POST
+def check_out(request, pk):
+    approval = _request_or_404(request, pk)
+    _perform(request, lambda: services_approvals.loan_check_out(actor=request.user, request=approval),
+             success=f"已借出（{approval.reference}）")
+    return _back(request, approval)
+
+
+@login_required
+@require_POST
+def take_back(request, pk):
+    approval = _request_or_404(request, pk)
+    form = LoanReturnForm(request.POST)
+    form.is_valid()
+    _perform(request, lambda: services_approvals.loan_return(
+        actor=request.user, request=approval, condition=form.cleaned_data.get("condition", ""),
+        note=form.cleaned_data.get("note", "")), success=f"已归还入库（{approval.reference}）")
+    return _back(request, approval)
