@@ -159,10 +159,13 @@ else:
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
-for _sub in ("queue", "processed", "results"):
+for _sub in ("queue", "processed", "results", "control"):
     (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+# secrecy/ is not a Django app, so autodiscovery does not see its tasks.
+CELERY_IMPORTS = ["secrecy.tasks"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("SECRECY_CELERY_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE

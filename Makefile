@@ -1,0 +1,123 @@
+# secrecy — quick start on a fresh Debian machine (as root):
+#
+#     make run     # installs what is missing, migrates, seeds the demo, serves http://127.0.0.1:8000/
+#     make test    # installs what is missing, runs the whole test suite
+#
+# Everything is non-interactive. Re-runs are fast: Debian packages are only installed when
+# dpkg says one is missing, and pip only runs again when requirements.txt changes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Where the SQLite file, the filesystem Celery broker and other runtime files live (settings.py).
+VAR_DIR := $(or $(SECRECY_VAR_DIR),$(CURDIR)/var)
+# PostgreSQL used by `make test-postgres` (pytest-django creates and drops test_<name>).
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+# Processes started by honcho find python, celery and honcho in the virtualenv.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+# Runtime and test needs: WeasyPrint (pango, harfbuzz), a CJK font for PDFs, pdftotext for the PDF
+# tests, and the system Chromium for the browser tests (Playwright never downloads a browser here).
+DEBIAN_PACKAGES := python3 python3-venv python3-dev fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+	libharfbuzz0b poppler-utils chromium
+REQ_STAMP := $(VENV)/.requirements.stamp
+
+.PHONY: help run test setup system-packages dirs migrate static seed test-postgres services clean-venv
+
+help:
+	@echo "make run            install, migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/"
+	@echo "make test           install, then run the whole test suite (pytest)"
+	@echo "make seed           migrate and (re)run the idempotent demo data command"
+	@echo "make migrate        apply database migrations"
+	@echo "make test-postgres  run the suite against the local PostgreSQL ($(PG_URL))"
+	@echo "make setup          only install and prepare (packages, .venv, migrate, collectstatic)"
+
+# ---------------------------------------------------------------------------------------------- setup
+
+setup: system-packages $(REQ_STAMP) dirs migrate static
+
+system-packages:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+		echo ">>> not a Debian system: make sure these are installed: $(DEBIAN_PACKAGES)"; exit 0; \
+	fi; \
+	missing=""; \
+	for package in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "install ok installed" \
+			|| missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo ">>> installing Debian packages:$$missing"; \
+		$(call apt_install,$$missing); \
+	fi
+
+# apt-get as root, through sudo otherwise; never prompts.
+define apt_install
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
+	else echo "!!! need root to run: apt-get install $(1)" >&2; exit 1; fi; \
+	$$sudo apt-get update -q; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1)
+endef
+
+$(PY): | system-packages
+	@echo ">>> creating $(VENV) with $$(command -v $(PYTHON))"
+	$(PYTHON) -m venv $(VENV)
+
+# Re-run pip when requirements.txt changes. Every package ships wheels for Debian's Python, so a
+# compiler is only installed if pip had to build something and failed without one.
+$(REQ_STAMP): requirements.txt | $(PY)
+	@echo ">>> installing Python packages"
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+	@if ! $(PY) -m pip install --disable-pip-version-check -r requirements.txt; then \
+		echo ">>> pip failed; installing build-essential and retrying"; \
+		$(call apt_install,build-essential python3-dev); \
+		$(PY) -m pip install --disable-pip-version-check -r requirements.txt; \
+	fi
+	touch $@
+
+# The filesystem Celery broker and result backend need their folders before the first task.
+dirs:
+	@mkdir -p "$(VAR_DIR)/celery/queue" "$(VAR_DIR)/celery/processed" "$(VAR_DIR)/celery/results"
+
+migrate: $(REQ_STAMP) dirs
+	$(PY) manage.py migrate --noinput -v 1
+
+static: $(REQ_STAMP) dirs
+	$(PY) manage.py collectstatic --noinput -v 0
+
+# ------------------------------------------------------------------------------------ run and seed
+
+seed: setup
+	$(PY) manage.py seed_demo
+
+run: seed
+	@echo ">>> starting web, worker and beat: open http://127.0.0.1:8000/ (demo password Secrecy#2026); Ctrl-C stops all"
+	$(VENV)/bin/honcho start -f Procfile
+
+# ----------------------------------------------------------------------------------------------- test
+
+# pytest exits 5 when it collected no test: that is a failure, not a pass.
+define run_pytest
+	status=0; $(1) $(PY) -m pytest $(2) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "!!! pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
+endef
+
+test: setup
+	@$(call run_pytest,,$(PYTEST_ARGS))
+
+services:
+	bash .ci/ensure-services postgres redis
+
+test-postgres: setup
+	bash .ci/ensure-services postgres
+	@$(call run_pytest,SECRECY_DATABASE_URL=$(PG_URL),$(PYTEST_ARGS))
+
+clean-venv:
+	rm -rf $(VENV)
