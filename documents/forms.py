@@ -11,7 +11,7 @@ from personnel.models import ADMIN_ROLES, Department
 from secrecy.errors import ValidationFailed
 from secrecy.levels import CAP_YEARS, Level, PeriodKind, PeriodUnit, Urgency
 
-from .models import Carrier, CarrierKind, Direction, ReturnCondition, TransmissionMethod
+from .models import Carrier, CarrierKind, DestructionMethod, Direction, ReturnCondition, TransmissionMethod
 from .services import REGISTRATION_FIELDS
 
 LEVEL_INVALID = "请选择有效的密级（绝密、机密、秘密或内部）"
@@ -312,3 +312,55 @@ class LoanReturnForm(forms.Form):
     condition = forms.ChoiceField(label="归还检查", choices=[("", "请选择")] + ReturnCondition.choices, required=False)
     note = forms.CharField(label="检查说明", max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}), help_text="缺页或损坏时必填")
+
+
+# ---------------------------------------------------------------------------------- destruction
+
+
+def _person_label(user):
+    person = getattr(user, "person", None)
+    name = person.full_name if person is not None and person.full_name else user.get_username()
+    department = person.department.name if person is not None and person.department_id else ""
+    return f"{name}（{department}）" if department else name
+
+
+class WitnessChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return _person_label(obj)
+
+
+class WitnessesForm(forms.Form):
+    """指定监销人: at least two, one from 保密办 (the service decides)."""
+
+    witnesses = WitnessChoiceField(label="监销人", queryset=people_queryset(), required=False,
+                                   widget=forms.CheckboxSelectMultiple,
+                                   help_text="至少两名，须有一名保密办人员，且涉密等级不低于本批次最高密级，申请人不能担任")
+
+    def __init__(self, *args, exclude_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = people_queryset()
+        if exclude_user is not None:
+            queryset = queryset.exclude(pk=exclude_user.pk)
+        self.fields["witnesses"].queryset = queryset
+
+
+class DestructionBatchForm(WitnessesForm):
+    """组织销毁: the batch's particulars; the carriers come as checked `carriers` ids, which the
+    service checks (visible, managed by the registrar, 在库)."""
+
+    reason = forms.CharField(label="销毁事由", max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    method = forms.ChoiceField(label="销毁方式", required=False,
+                               choices=[("", "请选择")] + DestructionMethod.choices)
+    place = forms.CharField(label="销毁地点", max_length=200, required=False)
+    destruction_body = forms.CharField(label="承销单位", max_length=200, required=False,
+                                       help_text="送销时必填：保密行政管理部门设立的销毁工作机构或指定的承销单位")
+    planned_date = forms.DateField(label="计划销毁日期", required=False, widget=forms.DateInput(**DATE_WIDGET))
+
+    field_order = ["reason", "method", "place", "destruction_body", "planned_date", "witnesses"]
+
+
+class DestructionExecuteForm(forms.Form):
+    executed_on = forms.DateField(label="销毁日期", required=False, widget=forms.DateInput(**DATE_WIDGET))
+    destroyed_by_name = forms.CharField(label="销毁人", max_length=100, required=False,
+                                        help_text="实际操作销毁的人员姓名；不填则记为本人")

@@ -479,3 +479,79 @@ class ApprovalStep(models.Model):
         if self.requires_principal:
             return "主要负责人"
         return f"审批权限{Level(self.min_authority).label}及以上的领导"
+
+
+# ---------------------------------------------------------------------------------- destruction
+# SPEC §5 销毁 (batch): the batch is an ApprovalRequest of kind DESTROY; its carriers are the
+# RequestItems (the partial unique constraint keeps a carrier out of two open batches). What only a
+# destruction has lives in the two models below.
+
+
+class DestructionMethod(models.TextChoices):
+    # REG24 art. 28: to the body set up by the 保密行政管理部门, or self-destruction of small
+    # quantities with approved equipment.
+    SEND = "send", "送销"
+    SHRED = "shred", "碎纸"
+    PULVERIZE = "pulverize", "粉碎"
+    DEGAUSS = "degauss", "消磁"
+    PHYSICAL = "physical", "物理破坏"
+
+
+class DestructionDetail(models.Model):
+    """How, where and by whom a batch is (to be) destroyed; one per destruction request."""
+
+    request = models.OneToOneField(ApprovalRequest, on_delete=models.PROTECT, related_name="destruction")
+    method = models.CharField("销毁方式", max_length=16, choices=DestructionMethod.choices)
+    place = models.CharField("销毁地点", max_length=200)
+    destruction_body = models.CharField("承销单位", max_length=200, blank=True)
+    planned_date = models.DateField("计划销毁日期")
+    executed_on = models.DateField("销毁日期", null=True, blank=True)
+    destroyed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="销毁人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    # The person who operated the equipment when they have no account (e.g. staff of the 承销单位).
+    destroyed_by_name = models.CharField("销毁人姓名", max_length=100, blank=True)
+    executed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="执行登记人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "销毁批次信息"
+        verbose_name_plural = "销毁批次信息"
+
+    def __str__(self):
+        return f"{self.request_id} {self.get_method_display()}"
+
+
+class DestructionWitness(models.Model):
+    """A 监销人 designated on a batch; confirmed_at is set when they confirm with their own login."""
+
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="witnesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="监销人", on_delete=models.PROTECT, related_name="destruction_witnessing",
+    )
+    designated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="指定人", on_delete=models.PROTECT, related_name="+",
+    )
+    designated_at = models.DateTimeField("指定时间", auto_now_add=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "监销人"
+        verbose_name_plural = "监销人"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "user"], name="destruction_witness_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "request"], name="destruction_witness_user_idx")]
+
+    def __str__(self):
+        return f"{self.request_id}:{self.user_id}"
+
+
+KIND_STATE_LABELS.update({
+    (RequestKind.DESTROY, RequestState.APPROVED): "待销毁",
+    (RequestKind.DESTROY, RequestState.COMPLETED): "已销毁",
+})

@@ -11,8 +11,8 @@ from personnel.policy import clearance_of, has_role, is_admin_role, person_of, r
 from secrecy.levels import Level
 
 from .models import (
-    ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyStatus, RequestItem,
-    RequestKind, RequestState, StepDecision,
+    ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyStatus,
+    DestructionWitness, RequestItem, RequestKind, RequestState, StepDecision,
 )
 
 VIEW_CODENAME = "view_carrier"
@@ -176,10 +176,13 @@ def decidable_requests(user, queryset=None):
     return queryset.filter(decidable_requests_q(user))
 
 
+EXECUTE_WHAT = {RequestKind.LEND: "借出和归还", RequestKind.DESTROY: "销毁"}
+
+
 def execute_refusal(user, request, carriers):
-    """Why this user may not hand out / take back the carriers of this request, or None."""
+    """Why this user may not carry out this request (hand out / take back, destroy), or None."""
     if not _active(user) or is_admin_role(user) or not has_role(user, Role.REGISTRAR):
-        return "只有机要秘书可以办理借出和归还"
+        return f"只有机要秘书可以办理{EXECUTE_WHAT.get(request.kind, '')}"
     served = set(served_department_ids(user))
     if any(c.department_id not in served for c in carriers):
         return "您不负责该载体管理部门的机要工作，不能办理"
@@ -205,7 +208,103 @@ def request_visible_q(user):
     if not _active(user) or is_admin_role(user):
         return Q(pk__in=[])
     decided = ApprovalStep.objects.filter(request=OuterRef("pk"), decided_by=user)
-    return Q(requester=user) | decidable_requests_q(user) | Q(Exists(decided)) | executable_requests_q(user)
+    return (Q(requester=user) | decidable_requests_q(user) | Q(Exists(decided)) | executable_requests_q(user)
+            | destruction_overseer_q(user))
+
+
+# ---------------------------------------------------------------------------------- destruction
+# SPEC §5 销毁 (batch); REG24 art. 28. The registrar builds the batch from carriers they manage.
+
+DESTROYABLE_STATUSES = (CustodyStatus.IN_REGISTRY,)
+
+
+def may_build_destruction(user):
+    return _active(user) and not is_admin_role(user) and has_role(user, Role.REGISTRAR)
+
+
+def destruction_candidates_q(user):
+    """Q over Carrier: what this registrar may put in a batch (在库, 已解密 ones included, in a
+    department they serve, within their clearance). Combine with visible_carriers."""
+    if not may_build_destruction(user):
+        return Q(pk__in=[])
+    return Q(custody_status__in=DESTROYABLE_STATUSES, department_id__in=served_department_ids(user),
+             level__lte=clearance_of(user))
+
+
+def destruction_item_refusal(user, carrier):
+    """Why this registrar may not put this carrier in a destruction batch, or None."""
+    if not may_build_destruction(user):
+        return "只有机要秘书可以组织销毁"
+    if not may_manage(user, carrier):
+        return f"载体 {carrier.serial} 不属于您负责的管理部门或密级超出您的涉密等级，不能列入销毁"
+    if carrier.custody_status not in DESTROYABLE_STATUSES:
+        return (f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，"
+                "只有在库的载体可以列入销毁")
+    return None
+
+
+def is_secrecy_office_person(user):
+    person = person_of(user)
+    return bool(person is not None and person.department_id and person.department.is_secrecy_office)
+
+
+def witness_refusal(user, request):
+    """Why this person may not be a 监销人 of this batch, or None."""
+    name = user.get_username()
+    if not _active(user) or is_admin_role(user):
+        return f"{name} 的账号不能担任监销人"
+    if user.pk == request.requester_id:
+        return "申请人不能担任本批次的监销人"
+    if clearance_of(user) < request.level:
+        return f"监销人 {name} 的涉密等级低于本批次的最高密级（{Level(request.level).label}），不能担任监销人"
+    return None
+
+
+def witnesses_refusal(users, request):
+    """Why this set of 监销人 is not enough for the batch, or None: at least two distinct people,
+    none of them the requester, at least one from 保密办, each cleared for the batch's level."""
+    distinct = {u.pk: u for u in users}
+    if len(distinct) < 2:
+        return "销毁须有至少两名不同的监销人"
+    for user in distinct.values():
+        refusal = witness_refusal(user, request)
+        if refusal:
+            return refusal
+    if not any(is_secrecy_office_person(u) for u in distinct.values()):
+        return "监销人中须至少有一名保密办人员"
+    return None
+
+
+def witness_confirm_refusal(user, request, witness):
+    """Why this user may not confirm as 监销人 (witness: their DestructionWitness row or None)."""
+    if witness is None:
+        return "您不是本批次指定的监销人"
+    if witness.confirmed_at is not None:
+        return "您已确认监销，无需重复确认"
+    return witness_refusal(user, request)
+
+
+def destruction_overseer_q(user):
+    """Q over ApprovalRequest: destruction batches this user takes part in as 监销人, or oversees as
+    保密办 (SPEC §1: 保密办 witnesses destruction and prints the destruction lists)."""
+    if not _active(user) or is_admin_role(user):
+        return Q(pk__in=[])
+    witnessing = DestructionWitness.objects.filter(request=OuterRef("pk"), user=user)
+    q = Q(kind=RequestKind.DESTROY) & Q(Exists(witnessing))
+    if has_role(user, Role.SECRECY_OFFICE):
+        q |= Q(kind=RequestKind.DESTROY, level__lte=clearance_of(user))
+    return q
+
+
+def destruction_list_printable_q(user):
+    """Q over ApprovalRequest: batches whose 销毁清单 this user may print — the requester, its
+    deciders, its witnesses, 保密办 and the registrars serving it. (Rows are still only the ones
+    the user may see.)"""
+    if not may_print_registers(user):
+        return Q(pk__in=[])
+    decided = ApprovalStep.objects.filter(request=OuterRef("pk"), decided_by=user)
+    return Q(kind=RequestKind.DESTROY) & (
+        Q(requester=user) | Q(Exists(decided)) | destruction_overseer_q(user) | executable_requests_q(user))
 
 
 def _open_loan_need_to_know(user):
@@ -229,4 +328,17 @@ def _pending_decision_need_to_know(user):
     return Q(Exists(pending))
 
 
-EXTRA_NEED_TO_KNOW.extend([_open_loan_need_to_know, _pending_decision_need_to_know])
+def _witness_need_to_know(user):
+    """A designated 监销人 checks every carrier of the batch against the list they sign
+    (REG24 art. 28 清点; SPEC §5), so they see the batch's carriers from designation on, and
+    afterwards the destruction record they signed. Clearance still applies; witnesses are
+    already required to be cleared for the batch's highest level."""
+    witnessed = RequestItem.objects.filter(
+        carrier=OuterRef("pk"), kind=RequestKind.DESTROY,
+        request__witnesses__user=user,
+        request__state__in=[RequestState.SUBMITTED, RequestState.APPROVED, RequestState.COMPLETED],
+    )
+    return Q(Exists(witnessed))
+
+
+EXTRA_NEED_TO_KNOW.extend([_open_loan_need_to_know, _pending_decision_need_to_know, _witness_need_to_know])

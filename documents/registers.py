@@ -12,6 +12,8 @@ Registers (columns per regulations_cn.md §8 and the SPEC §3 fields):
 * ``ledger``   涉密载体台账 — every carrier, whatever its direction.
 
 * ``loans``    借阅登记簿 — loans handed out, for the carriers the user may see.
+* ``destruction`` 涉密载体销毁清单 — one destruction batch (parameter ``batch``): its carriers the
+  user may see, totals per carrier kind and the signature lines (regulations_cn.md §8.5).
 
 Later issues add ``copies``, ``destruction``, ``personnel`` … with `@register_builder`.
 """
@@ -37,10 +39,11 @@ from secrecy.printing import Column, Register, render_pdf, render_xlsx
 
 from .filters import CarrierFilter
 from .models import (
-    ApprovalStep, Carrier, CarrierKind, CustodyStatus, Direction, RegisterFormat, RegisterJob, RegisterJobStatus,
-    RequestItem, RequestKind, RequestState, ReturnCondition, SecrecyStatus, TransmissionMethod,
+    KIND_COUNT_UNIT, ApprovalStep, Carrier, CarrierKind, CustodyStatus, DestructionMethod, Direction, RegisterFormat,
+    RegisterJob, RegisterJobStatus, RequestItem, RequestKind, RequestState, ReturnCondition, SecrecyStatus,
+    StepDecision, TransmissionMethod,
 )
-from .selectors import carrier_list_visible_to
+from .selectors import carrier_list_visible_to, destruction_batch_for_print
 
 logger = logging.getLogger(__name__)
 
@@ -65,24 +68,30 @@ class RegisterSpec:
     # count(*, user, filters) -> rows, for registers whose rows are not carriers (e.g. loans);
     # None counts the visible carriers.
     count: object = None
+    # Extra parameters (ids) the register takes besides the carrier filters, e.g. ("batch",).
+    params: tuple = ()
+    # Offered on the generic registers page; a register of one object (a batch) is printed from
+    # that object's page instead.
+    listed: bool = True
 
 
 REGISTERS = {}
 
 
-def register_builder(name, title, *, directions=None, count=None):
+def register_builder(name, title, *, directions=None, count=None, params=(), listed=True):
     """Declare a register: `REGISTERS[name]` is then available to the web page, the command and
     the worker."""
 
     def decorate(build):
-        REGISTERS[name] = RegisterSpec(name=name, title=title, build=build, directions=directions, count=count)
+        REGISTERS[name] = RegisterSpec(name=name, title=title, build=build, directions=directions, count=count,
+                                       params=tuple(params), listed=listed)
         return build
 
     return decorate
 
 
 def register_choices():
-    return [(spec.name, spec.title) for spec in REGISTERS.values()]
+    return [(spec.name, spec.title) for spec in REGISTERS.values() if spec.listed]
 
 
 def get_spec(name):
@@ -97,12 +106,19 @@ def get_spec(name):
 FILTER_KEYS = tuple(CarrierFilter.base_filters)
 
 
-def normalize_filters(filters):
+def normalize_filters(filters, params=()):
     """The filters as a plain {name: str} dict of the known, non-empty ones (stored on jobs and in
     audit events), after checking them. Invalid input is refused instead of silently printing an
-    unfiltered register."""
+    unfiltered register. `params` are the register's own id parameters (e.g. "batch")."""
     filters = filters or {}
     data = {}
+    for key in params:
+        value = filters.get(key) if hasattr(filters, "get") else None
+        value = "" if value is None else str(value).strip()
+        if value:
+            if not value.isdigit():
+                raise ValidationFailed({key: f"参数 {key} 应为编号（数字）"})
+            data[key] = value
     for key in FILTER_KEYS:
         value = filters.get(key) if hasattr(filters, "get") else None
         if value is None:
@@ -407,6 +423,106 @@ def loans(*, user, filters=None, progress=None):
     )
 
 
+# ------------------------------------------------------------------------------ destruction
+# regulations_cn.md §8.5 涉密载体销毁清单: the columns below, totals per kind, and the signatures.
+
+
+def _destruction_batch(*, user, filters):
+    batch_id = (filters or {}).get("batch")
+    if not batch_id:
+        raise ValidationFailed({"batch": "请指定销毁批次（--batch 批次编号）"})
+    return destruction_batch_for_print(user=user, pk=batch_id)
+
+
+def _destruction_items(*, user, batch):
+    # Only the rows the printing user may see (SPEC §4), through the one visibility selector.
+    carriers = carrier_list_visible_to(user=user).order_by().values("id")
+    return RequestItem.objects.filter(request=batch, carrier_id__in=carriers)
+
+
+def _destruction_count(*, user, filters, cap=None):
+    return _destruction_items(user=user, batch=_destruction_batch(user=user, filters=filters)).count()
+
+
+def _quantity(carrier):
+    return f"{carrier.copies}{KIND_COUNT_UNIT.get(carrier.kind, '件')}"
+
+
+DESTRUCTION_COLUMNS = [
+    ("序号", 8, lambda c, n: str(n)),
+    ("统一编号", 19, lambda c, n: c.serial),
+    ("文件资料名称", 52, lambda c, n: c.title),
+    ("文号", 30, lambda c, n: _number_or_serial(c)),
+    ("制发单位", 26, lambda c, n: _issuer(c)),
+    ("载体类别", 20, lambda c, n: CarrierKind(c.kind).label),
+    ("密级", 12, lambda c, n: level_label(c.level) + ("（已解密）" if c.is_declassified else "")),
+    ("份号", 12, lambda c, n: c.copy_number_display),
+    ("页数或容量", 16, lambda c, n: c.pages),
+    ("份数或数量", 16, lambda c, n: _quantity(c)),
+]
+
+
+def _moment(moment):
+    return timezone.localtime(moment, SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def destruction_totals(carriers):
+    """"纸质文件资料 5 份，移动存储 2 个" — copies summed per kind, in the order of the kinds."""
+    sums = {}
+    for carrier in carriers:
+        sums[carrier.kind] = sums.get(carrier.kind, 0) + carrier.copies
+    return "，".join(f"{CarrierKind(kind).label} {sums[kind]} {KIND_COUNT_UNIT.get(kind, '件')}"
+                    for kind in CarrierKind.values if kind in sums)
+
+
+def _destruction_signatures(batch):
+    detail = batch.destruction
+    signatures = [("申请人", _person(batch.requester), _moment(batch.submitted_at or batch.created_at))]
+    approved = [s for s in batch.steps.select_related("decided_by__person").order_by("order")
+                if s.decision == StepDecision.APPROVE]
+    for step in approved or [None]:
+        signatures.append(("批准人", _person(step.decided_by) if step else "", _moment(step.decided_at) if step else ""))
+    signatures.append(("销毁人", detail.destroyed_by_name or _person(detail.destroyed_by),
+                       _date(detail.executed_on) if batch.state == RequestState.COMPLETED else ""))
+    witnesses = list(batch.witnesses.select_related("user__person").order_by("id"))
+    for witness in witnesses:
+        signatures.append(("监销人", _person(witness.user), _moment(witness.confirmed_at)))
+    for _ in range(max(0, 2 - len(witnesses))):
+        signatures.append(("监销人", "", ""))
+    return signatures
+
+
+def _destruction_header(batch):
+    detail = batch.destruction
+    body = detail.destruction_body or ("本单位自行销毁" if detail.method != DestructionMethod.SEND else "")
+    when = (f"销毁日期：{_date(detail.executed_on)}" if detail.executed_on
+            else f"计划销毁日期：{_date(detail.planned_date)}")
+    return [
+        f"批次：{batch.reference}（{batch.state_label}）　销毁方式：{detail.get_method_display()}　"
+        f"销毁地点：{detail.place}　承销单位：{body}　{when}",
+        f"销毁事由：{batch.reason}",
+    ]
+
+
+@register_builder("destruction", "涉密载体销毁清单", count=_destruction_count, params=("batch",), listed=False)
+def destruction(*, user, filters=None, progress=None):
+    filters = normalize_filters(filters, ("batch",))
+    batch = _destruction_batch(user=user, filters=filters)
+    items = list(_destruction_items(user=user, batch=batch).select_related("carrier").order_by("carrier__serial"))
+    carriers = [item.carrier for item in items]
+    rows = [[cell(c, n) for _, _, cell in DESTRUCTION_COLUMNS] for n, c in enumerate(carriers, start=1)]
+    totals = destruction_totals(carriers)
+    return Register(
+        name="destruction", title=REGISTERS["destruction"].title,
+        columns=[Column(header, width) for header, width, _ in DESTRUCTION_COLUMNS],
+        rows=rows, levels=[int(c.level) for c in carriers], filters_description=f"批次：{batch.reference}",
+        unit_name=settings.SECRECY.get("UNIT_NAME", ""),
+        header_lines=_destruction_header(batch),
+        summary_lines=[f"合计：{totals or '无'}；共 {len(carriers)} 项"],
+        signatures=_destruction_signatures(batch),
+    )
+
+
 # -------------------------------------------------------------------------- who may print
 
 
@@ -426,7 +542,7 @@ def register_row_count(*, user, name, filters=None, cap=None):
     _check_may_print(user)
     spec = get_spec(name)
     if spec.count is not None:
-        return spec.count(user=user, filters=normalize_filters(filters), cap=cap)
+        return spec.count(user=user, filters=normalize_filters(filters, spec.params), cap=cap)
     queryset = _queryset(spec, user=user, filters=normalize_filters(filters)).order_by()
     if cap is not None:
         return Carrier.objects.filter(id__in=queryset.values("id")[: cap + 1]).count()
@@ -456,7 +572,7 @@ def _render(*, user, name, file_format, filters, progress=None):
     _check_may_print(user)
     spec = get_spec(name)
     file_format = _check_format(file_format)
-    filters = normalize_filters(filters)
+    filters = normalize_filters(filters, spec.params)
     now = timezone.now()
 
     def build_progress(fraction):
@@ -514,7 +630,8 @@ def register_job_create(*, user, name, fmt, filters=None):
     spec = get_spec(name)
     file_format = _check_format(fmt)
     job = RegisterJob.objects.create(
-        requested_by=user, register=spec.name, file_format=file_format, filters=normalize_filters(filters),
+        requested_by=user, register=spec.name, file_format=file_format,
+        filters=normalize_filters(filters, spec.params),
     )
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
@@ -644,7 +761,7 @@ def register_job_run(*, job_id):
 
 
 __all__ = [
-    "REGISTERS", "register_builder", "register_choices", "incoming", "outgoing", "ledger",
+    "REGISTERS", "register_builder", "register_choices", "incoming", "outgoing", "ledger", "loans", "destruction",
     "register_produce", "register_row_count", "register_job_create", "register_job_run",
     "register_job_get_for_user", "register_job_file", "register_jobs_of", "normalize_filters",
     "describe_filters", "content_disposition", "printed_by_label",

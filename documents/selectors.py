@@ -5,9 +5,12 @@ from django.db.models import Prefetch
 from secrecy.errors import NotVisible
 
 from .filters import CarrierFilter
-from .models import ApprovalRequest, ApprovalStep, Carrier, CustodyEvent, RequestItem, RequestKind, RequestState
+from .models import (
+    ApprovalRequest, ApprovalStep, Carrier, CustodyEvent, DestructionWitness, RequestItem, RequestKind, RequestState,
+)
 from .policy import (
-    decidable_requests_q, executable_requests_q, request_visible_q, visible_carriers,
+    decidable_requests_q, destruction_candidates_q, destruction_list_printable_q, executable_requests_q,
+    request_visible_q, visible_carriers,
 )
 
 
@@ -136,3 +139,51 @@ def loans_overdue(*, today):
     return _with_items(ApprovalRequest.objects.filter(
         kind=RequestKind.LEND, state=RequestState.IN_PROGRESS, due_date__lt=today,
     )).order_by("due_date", "id")
+
+
+# ---------------------------------------------------------------------------------- destruction
+
+
+def destruction_candidates(*, user, filters=None):
+    """Carriers this registrar may put in a destruction batch: visible, managed by them, 在库
+    (已解密 ones included), not in any open request; filtered like the list."""
+    open_items = RequestItem.objects.filter(is_open=True).values("carrier_id")
+    return (carrier_list_visible_to(user=user, filters=filters)
+            .filter(destruction_candidates_q(user)).exclude(pk__in=open_items))
+
+
+def destruction_batches(*, user):
+    """Destruction batches this user may open (requester, decider, serving registrar, witness, 保密办)."""
+    return _with_items(ApprovalRequest.objects.filter(request_visible_q(user), kind=RequestKind.DESTROY)
+                       .select_related("destruction")).order_by("-id")
+
+
+def requests_to_witness(*, user):
+    """Approved batches waiting for this user's own 监销 confirmation."""
+    mine = DestructionWitness.objects.filter(user=user, confirmed_at__isnull=True).values("request_id")
+    return _with_items(ApprovalRequest.objects.filter(
+        kind=RequestKind.DESTROY, state=RequestState.APPROVED, pk__in=mine,
+    ).select_related("destruction")).order_by("submitted_at", "id")
+
+
+def requests_to_witness_count(*, user):
+    return DestructionWitness.objects.filter(
+        user=user, confirmed_at__isnull=True, request__state=RequestState.APPROVED,
+        request__kind=RequestKind.DESTROY).count()
+
+
+def request_witnesses(*, request):
+    return DestructionWitness.objects.filter(request=request).select_related("user__person__department")
+
+
+def destruction_batch_for_print(*, user, pk):
+    """The batch if this user may print its 销毁清单; else NotVisible (404)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotVisible() from None
+    batch = (ApprovalRequest.objects.filter(destruction_list_printable_q(user), pk=pk)
+             .select_related("destruction", "requester__person").first())
+    if batch is None:
+        raise NotVisible()
+    return batch

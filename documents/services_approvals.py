@@ -46,6 +46,11 @@ def _check_party(move, *, actor, request, carriers, step=None):
         refusal = policy.execute_refusal(actor, request, carriers)
         if refusal:
             raise PolicyDenied(refusal)
+    elif move.by == Party.WITNESS:
+        witness = request.witnesses.filter(user=actor).first()
+        refusal = policy.witness_confirm_refusal(actor, request, witness)
+        if refusal:
+            raise PolicyDenied(refusal)
 
 
 def _check_level_unchanged(request, carriers):
@@ -57,6 +62,30 @@ def _check_level_unchanged(request, carriers):
 
 def _close_items(request):
     RequestItem.objects.filter(request=request, is_open=True).update(is_open=False)
+
+
+# What a kind set aside when its request was made, and is given back when the request is rejected
+# or cancelled: (status the carriers were moved to, status they return to).
+HELD_STATUS = {RequestKind.DESTROY: (CustodyStatus.PENDING_DESTRUCTION, CustodyStatus.IN_REGISTRY)}
+
+
+def _release(*, actor, request, carriers, why):
+    """A rejected or cancelled request changes no carrier: a carrier its request set aside (a
+    destruction batch marks them 待销毁) goes back to exactly what it was, with its custodian."""
+    held = HELD_STATUS.get(request.kind)
+    if held is None:
+        return
+    held_status, back_to = held
+    for carrier in carriers:
+        if carrier.custody_status != held_status:
+            continue
+        carrier.custody_status = back_to
+        carrier._history_user = actor
+        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{why}（{request.reference}）"
+        carrier.save(update_fields=["custody_status"])
+        _record_custody(carrier=carrier, action=CustodyAction.STATUS_CHANGED, actor=actor,
+                        from_user=carrier.custodian, to_user=carrier.custodian, from_status=held_status,
+                        to_status=back_to, approval_ref=request.reference, note=f"{why}，载体恢复{back_to.label}")
 
 
 def _detail(request, carriers, **extra):
@@ -148,6 +177,7 @@ def request_cancel(*, actor, request, reason=""):
     request.cancelled_at = timezone.now()
     request.save(update_fields=["state", "cancelled_at"])
     _close_items(request)
+    _release(actor=actor, request=request, carriers=carriers, why="申请撤销")
     _audit(actor=actor, action="cancel", request=request, carriers=carriers, reason=(reason or "").strip())
     return request
 
@@ -177,6 +207,7 @@ def request_decide(*, actor, request, approve, comment=""):
         request.save(update_fields=["state", "decided_at"])
     if not approve:
         _close_items(request)
+        _release(actor=actor, request=request, carriers=carriers, why="申请被驳回")
     _audit(actor=actor, action=action.value, request=request, carriers=carriers, step=step.order, comment=comment)
     return request
 

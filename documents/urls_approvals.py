@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views_approvals as views
+from . import views_destroy
 
 app_name = "approvals"
 
@@ -15,4 +16,10 @@ urlpatterns = [
     path("<int:pk>/decide/", views.decide, name="decide"),
     path("<int:pk>/check-out/", views.check_out, name="check_out"),
     path("<int:pk>/return/", views.take_back, name="return"),
+    path("destroy/", views_destroy.batches, name="destroy_list"),
+    path("destroy/new/", views_destroy.batch_new, name="destroy_new"),
+    path("<int:pk>/witnesses/", views_destroy.designate, name="destroy_designate"),
+    path("<int:pk>/witness-confirm/", views_destroy.witness_confirm, name="destroy_witness_confirm"),
+    path("<int:pk>/execute/", views_destroy.execute, name="destroy_execute"),
+    path("<int:pk>/destruction-list.<str:fmt>", views_destroy.destruction_list, name="destroy_list_file"),
 ]

@@ -17,9 +17,9 @@ from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.levels import highest_level
 
 from . import policy, selectors, services_approvals
-from .forms import CancelForm, DecisionForm, LoanRequestForm, LoanReturnForm
-from .models import RequestState, ReturnCondition
-from .workflows import Action, Party, actions_from, move_for
+from .forms import CancelForm, DecisionForm, DestructionExecuteForm, LoanRequestForm, LoanReturnForm, WitnessesForm
+from .models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
+from .workflows import Action, DestroyAction, Party, actions_from, move_for
 
 # Where a form goes back to after its action; a fixed list, so no open redirect.
 RETURN_PAGES = {"inbox": "approvals:inbox", "mine": "approvals:mine", "queue": "approvals:queue"}
@@ -81,10 +81,15 @@ def _page(request, template, rows, **context):
 
 @login_required
 def inbox(request):
-    if is_admin_role(request.user) or not has_role(request.user, Role.APPROVER):
+    """待办: requests to decide and, for a designated 监销人, batches waiting for their confirmation."""
+    if is_admin_role(request.user):
         raise Http404()
-    return _page(request, "approvals/inbox.html", selectors.requests_inbox(user=request.user),
-                 decision_form=DecisionForm())
+    to_witness = _mark_visible_items(request.user, list(selectors.requests_to_witness(user=request.user)))
+    if not has_role(request.user, Role.APPROVER) and not to_witness:
+        raise Http404()
+    rows = list(selectors.requests_inbox(user=request.user)) if has_role(request.user, Role.APPROVER) else []
+    return _page(request, "approvals/inbox.html", rows, decision_form=DecisionForm(), to_witness=to_witness,
+                 page_level=highest_level([r.level for r in rows] + [r.level for r in to_witness]))
 
 
 @login_required
@@ -120,6 +125,9 @@ def _allowed_actions(user, approval, carriers):
             allowed.add(action)
         elif by == Party.REGISTRAR and not policy.execute_refusal(user, approval, carriers):
             allowed.add(action)
+        elif by == Party.WITNESS and not policy.witness_confirm_refusal(
+                user, approval, next((w for w in approval.witness_list if w.user_id == user.pk), None)):
+            allowed.add(action)
     return allowed
 
 
@@ -127,14 +135,27 @@ def _allowed_actions(user, approval, carriers):
 def detail(request, pk):
     approval = _request_or_404(request, pk)
     approval.step_list = list(selectors.request_steps(request=approval))
+    approval.witness_list = list(selectors.request_witnesses(request=approval))
     _mark_visible_items(request.user, [approval])
     carriers = [item.carrier for item in approval.items.all()]
     allowed = _allowed_actions(request.user, approval, carriers)
+    destroy = approval.kind == RequestKind.DESTROY
+    can_execute = DestroyAction.EXECUTE in allowed
     return render(request, "approvals/detail.html", {
         "r": approval, "steps": approval.step_list, "today": timezone.localdate(),
         "can_submit": Action.SUBMIT in allowed, "can_cancel": Action.CANCEL in allowed,
         "can_decide": Action.APPROVE in allowed, "can_check_out": Action.CHECK_OUT in allowed,
         "can_return": Action.RETURN in allowed,
+        "can_designate": DestroyAction.DESIGNATE in allowed
+        and not any(w.confirmed_at for w in approval.witness_list),
+        "can_witness": DestroyAction.WITNESS_CONFIRM in allowed, "can_execute": can_execute,
+        "witnesses": approval.witness_list,
+        "destruction": getattr(approval, "destruction", None) if destroy else None,
+        "can_print_list": destroy and ApprovalRequest.objects.filter(
+            policy.destruction_list_printable_q(request.user), pk=approval.pk).exists(),
+        "witnesses_form": WitnessesForm(exclude_user=approval.requester, initial={
+            "witnesses": [w.user_id for w in approval.witness_list]}) if destroy else None,
+        "execute_form": DestructionExecuteForm(initial={"executed_on": timezone.localdate()}) if can_execute else None,
         "decision_form": DecisionForm(), "cancel_form": CancelForm(),
         "return_form": LoanReturnForm(initial={"condition": ReturnCondition.INTACT}),
         "page_level": approval.level,

@@ -32,6 +32,15 @@ class Party(models.TextChoices):
     REQUESTER = "requester", "申请人"
     APPROVER = "approver", "有审批权限的领导"
     REGISTRAR = "registrar", "负责该载体管理部门的机要秘书"
+    WITNESS = "witness", "指定的监销人"
+
+
+class DestroyAction(models.TextChoices):
+    """Actions only a destruction batch has (kept apart so the other tables' grids stay theirs)."""
+
+    DESIGNATE = "designate", "指定监销人"
+    WITNESS_CONFIRM = "witness_confirm", "确认监销"
+    EXECUTE = "execute", "执行销毁"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,10 +63,38 @@ LEND_TRANSITIONS = {
     (S.IN_PROGRESS, A.RETURN): Move(S.COMPLETED, P.REGISTRAR),
 }
 
+D = DestroyAction
+
+# 销毁 (batch): the registrar builds and submits it, a leader approves, the registrar designates the
+# 监销人 (at any time before execution), each witness confirms with their own login, and the
+# registrar records the execution. Designating and confirming keep the state: the execution checks
+# that enough witnesses have confirmed.
+DESTROY_TRANSITIONS = {
+    (S.DRAFT, A.SUBMIT): Move(S.SUBMITTED, P.REQUESTER),
+    (S.DRAFT, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.SUBMITTED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.APPROVED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.SUBMITTED, A.APPROVE): Move(S.APPROVED, P.APPROVER),
+    (S.SUBMITTED, A.REJECT): Move(S.REJECTED, P.APPROVER),
+    (S.DRAFT, D.DESIGNATE): Move(S.DRAFT, P.REQUESTER),
+    (S.SUBMITTED, D.DESIGNATE): Move(S.SUBMITTED, P.REQUESTER),
+    (S.APPROVED, D.DESIGNATE): Move(S.APPROVED, P.REQUESTER),
+    (S.APPROVED, D.WITNESS_CONFIRM): Move(S.APPROVED, P.WITNESS),
+    (S.APPROVED, D.EXECUTE): Move(S.COMPLETED, P.REGISTRAR),
+}
+
 # One table per kind; the other kinds are added together with their services.
 TRANSITIONS = {
     RequestKind.LEND: LEND_TRANSITIONS,
+    RequestKind.DESTROY: DESTROY_TRANSITIONS,
 }
+
+
+def action_label(action):
+    for choices in (Action, DestroyAction):
+        if action in choices.values:
+            return choices(action).label
+    return str(action)
 
 
 def state_label(kind, state):
@@ -72,7 +109,7 @@ def move_for(kind, state, action):
     move = table.get((state, action))
     if move is None:
         raise InvalidState(
-            f"该{RequestKind(kind).label}申请当前为“{state_label(kind, state)}”，不能{Action(action).label}"
+            f"该{RequestKind(kind).label}申请当前为“{state_label(kind, state)}”，不能{action_label(action)}"
         )
     return move
 

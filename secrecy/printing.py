@@ -73,6 +73,13 @@ class Register:
     levels: list = dataclasses.field(default_factory=list)
     filters_description: str = ""
     unit_name: str = ""
+    # Optional lines printed under the title instead of the filters (e.g. a batch's particulars).
+    header_lines: list = dataclasses.field(default_factory=list)
+    # Optional lines printed after the table (e.g. totals).
+    summary_lines: list = dataclasses.field(default_factory=list)
+    # Optional signature lines after the table: (role, name, time) each; empty name/time leave a
+    # blank to be signed by hand.
+    signatures: list = dataclasses.field(default_factory=list)
 
     @property
     def headers(self):
@@ -325,7 +332,10 @@ def render_xlsx(register, printed_by, printed_at, *, progress=None):
     wrap = Alignment(wrap_text=True, vertical="top")
     sheet.append([text_cell(level_text, font=Font(bold=True, size=16, color="B00000"))])
     sheet.append([text_cell(f"{_unit_name(register)} {register.title}".strip(), font=Font(bold=True, size=14))])
-    sheet.append([text_cell(f"筛选条件：{register.filters_description or '全部'}；共 {len(register.rows)} 条")])
+    if register.header_lines:
+        sheet.append([text_cell(f"{'；'.join(register.header_lines)}；共 {len(register.rows)} 条")])
+    else:
+        sheet.append([text_cell(f"筛选条件：{register.filters_description or '全部'}；共 {len(register.rows)} 条")])
     sheet.append([text_cell(f"打印人：{printed_by}；打印时间：{local_time_label(printed_at)}")])
     header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="E8E8E8")
     sheet.append([text_cell(h, font=header_font, fill=header_fill, border=border,
@@ -336,6 +346,12 @@ def render_xlsx(register, printed_by, printed_at, *, progress=None):
         sheet.append([text_cell(v, border=border, alignment=wrap) for v in row])
         if progress and number % 1000 == 0:
             progress(0.9 * number / total)
+    if register.summary_lines or register.signatures:
+        sheet.append([])
+    for line in register.summary_lines:
+        sheet.append([text_cell(line, font=Font(bold=True))])
+    for role, name, at in register.signatures:
+        sheet.append([text_cell(f"{role}（签字）：", font=Font(bold=True)), text_cell(name), text_cell(at)])
     out = io.BytesIO()
     workbook.save(out)
     if progress:

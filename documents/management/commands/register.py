@@ -1,4 +1,5 @@
 """python manage.py register <name> --format pdf|xlsx --as <username> -o FILE [filters]
+python manage.py register destruction --batch <id> --format pdf|xlsx --as <username> -o FILE
 
 For monthly batch printing: the same file the web page produces, with the same visibility for
 that user, and the same audit event (SPEC §11). Renders in this process, whatever the size.
@@ -36,9 +37,10 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="date_from", help="收/发文日期起（YYYY-MM-DD）")
         parser.add_argument("--to", dest="date_to", help="收/发文日期止（YYYY-MM-DD）")
         parser.add_argument("--direction", help="方向：in（收文）、out（发文）、internal（自产）")
+        parser.add_argument("--batch", type=int, help="销毁批次编号（destruction 销毁清单必填）")
 
     def handle(self, *args, name, file_format, username, output, level=None, department=None,
-               date_from=None, date_to=None, direction=None, **options):
+               date_from=None, date_to=None, direction=None, batch=None, **options):
         if name not in registers.REGISTERS:
             raise CommandError(f"未知的登记簿：{name}（可选：{', '.join(registers.REGISTERS)}）")
         file_format = (file_format or "").lower()
@@ -68,6 +70,13 @@ class Command(BaseCommand):
             if direction not in Direction.values:
                 raise CommandError(f"未知的方向：{direction}（可选：in、out、internal）")
             filters["direction"] = direction
+        params = registers.REGISTERS[name].params
+        if batch is not None:
+            if "batch" not in params:
+                raise CommandError(f"--batch 只用于销毁清单（destruction），不用于 {name}")
+            filters["batch"] = str(batch)
+        elif "batch" in params:
+            raise CommandError("销毁清单须指定批次：--batch <批次编号>")
 
         try:
             filename, content, _ = registers.register_produce(
