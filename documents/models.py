@@ -525,6 +525,11 @@ class DestructionDetail(models.Model):
         return f"{self.request_id} {self.get_method_display()}"
 
 
+class CurrentWitnessManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class DestructionWitness(models.Model):
     """A 监销人 designated on a batch; confirmed_at is set when they confirm with their own login."""
 
@@ -537,13 +542,22 @@ class DestructionWitness(models.Model):
     )
     designated_at = models.DateTimeField("指定时间", auto_now_add=True)
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    # Replacing a witness withdraws the designation; the row stays (nothing is deleted).
+    withdrawn_at = models.DateTimeField("撤换时间", null=True, blank=True)
+
+    # The default manager (and so request.witnesses) holds current designations only;
+    # all_objects keeps the withdrawn ones for the record.
+    objects = CurrentWitnessManager()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = "监销人"
         verbose_name_plural = "监销人"
         ordering = ["id"]
+        base_manager_name = "all_objects"
         constraints = [
-            models.UniqueConstraint(fields=["request", "user"], name="destruction_witness_unique"),
+            models.UniqueConstraint(fields=["request", "user"], condition=models.Q(withdrawn_at__isnull=True),
+                                    name="destruction_witness_unique"),
         ]
         indexes = [models.Index(fields=["user", "request"], name="destruction_witness_user_idx")]
 

@@ -333,9 +333,10 @@ def _witness_need_to_know(user):
     (REG24 art. 28 清点; SPEC §5), so they see the batch's carriers from designation on, and
     afterwards the destruction record they signed. Clearance still applies; witnesses are
     already required to be cleared for the batch's highest level."""
+    # Through the default manager, so a withdrawn designation grants nothing.
+    designated = DestructionWitness.objects.filter(user=user).values("request_id")
     witnessed = RequestItem.objects.filter(
-        carrier=OuterRef("pk"), kind=RequestKind.DESTROY,
-        request__witnesses__user=user,
+        carrier=OuterRef("pk"), kind=RequestKind.DESTROY, request_id__in=designated,
         request__state__in=[RequestState.SUBMITTED, RequestState.APPROVED, RequestState.COMPLETED],
     )
     return Q(Exists(witnessed))

@@ -121,9 +121,14 @@ def _clean_witnesses(request, witnesses):
 
 
 def _designate(*, actor, request, users):
-    DestructionWitness.objects.filter(request=request).delete()
+    """Make `users` the current witnesses: keep those already designated, withdraw the others
+    (the rows stay, nothing is deleted), designate the new ones."""
+    wanted = {u.pk for u in users}
+    current = DestructionWitness.objects.select_for_update().filter(request=request)
+    current.exclude(user_id__in=wanted).update(withdrawn_at=timezone.now())
+    kept = set(current.filter(user_id__in=wanted).values_list("user_id", flat=True))
     DestructionWitness.objects.bulk_create([
-        DestructionWitness(request=request, user=u, designated_by=actor) for u in users])
+        DestructionWitness(request=request, user=u, designated_by=actor) for u in users if u.pk not in kept])
 
 
 @transaction.atomic

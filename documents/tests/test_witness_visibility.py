@@ -49,3 +49,24 @@ def test_the_witness_list_holds_every_carrier_after_destruction(unit, batch):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
     for carrier in carriers:
         assert carrier.serial in text
+
+
+def test_replacing_a_witness_keeps_the_old_designation_on_record_and_ends_its_visibility(unit, batch):
+    from documents.models import DestructionWitness
+
+    request, carriers = batch
+    # lisi (重要, cleared for 机密) has no other way to these carriers: not in scope, not an approver.
+    services_destroy.destruction_witnesses_set(actor=unit.mishu, request=request, witnesses=[unit.baomi, unit.lisi])
+    assert carrier_get_for_user(user=unit.lisi, pk=carriers[0].pk) == carriers[0]
+    services_destroy.destruction_witnesses_set(actor=unit.mishu, request=request, witnesses=[unit.baomi, unit.lingdao])
+    # Nothing is deleted: lisi's designation stays on record, marked withdrawn.
+    lisi_rows = DestructionWitness.all_objects.filter(request=request, user=unit.lisi)
+    assert lisi_rows.count() == 1 and lisi_rows.get().withdrawn_at is not None
+    assert sorted(w.user.username for w in request.witnesses.all()) == ["baomi", "lingdao"]
+    assert DestructionWitness.all_objects.filter(request=request).count() == 4
+    with pytest.raises(NotVisible):
+        carrier_get_for_user(user=unit.lisi, pk=carriers[0].pk)
+    # Designating lisi again gives a fresh current row beside the withdrawn one.
+    services_destroy.destruction_witnesses_set(actor=unit.mishu, request=request, witnesses=[unit.baomi, unit.lisi])
+    assert DestructionWitness.all_objects.filter(request=request, user=unit.lisi).count() == 2
+    assert carrier_get_for_user(user=unit.lisi, pk=carriers[0].pk) == carriers[0]
