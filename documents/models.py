@@ -137,6 +137,13 @@ class Carrier(models.Model):
     original = models.ForeignKey(
         "self", verbose_name="原件", null=True, blank=True, on_delete=models.PROTECT, related_name="copies_made",
     )
+    # A copy, excerpt or compilation made under an approved 复制 request (REG24 art. 27(5)): the
+    # request names every original (a compilation has several), and the 复制戳记 stamped on it.
+    source_request = models.ForeignKey(
+        "ApprovalRequest", verbose_name="复制审批", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="copies_produced",
+    )
+    copy_stamp = models.CharField("复制戳记", max_length=200, blank=True)
 
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
     registered_by = models.ForeignKey(
@@ -222,6 +229,7 @@ class CustodyAction(models.TextChoices):
     HANDED_OUT = "handed_out", "交付保管"
     RETURNED = "returned", "交回"
     STATUS_CHANGED = "status_changed", "状态变更"
+    COPIED = "copied", "复制"
 
 
 class CustodyEvent(models.Model):
@@ -351,6 +359,19 @@ class ReturnCondition(models.TextChoices):
     DAMAGED = "damaged", "损坏"
 
 
+class CopyMode(models.TextChoices):
+    COPY = "copy", "复制"
+    EXCERPT = "excerpt", "摘抄"
+    COMPILE = "compile", "汇编"
+
+
+class RepairMode(models.TextChoices):
+    # REG24 art. 27(7); QA 57: outside technicians only under on-site supervision; off-site only
+    # after the storage part is removed.
+    ON_SITE = "on_site", "现场维修"
+    OFF_SITE = "off_site", "送外维修"
+
+
 class StepDecision(models.TextChoices):
     PENDING = "", "待审批"
     APPROVE = "approve", "同意"
@@ -389,6 +410,38 @@ class ApprovalRequest(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="归还接收人", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
+
+    # 复制 / 摘抄 / 汇编 (copy)
+    copy_mode = models.CharField("复制方式", max_length=10, choices=CopyMode.choices, blank=True)
+    copy_count = models.PositiveSmallIntegerField("复制份数", null=True, blank=True)
+    # The title a compilation (汇编本) is registered under; copies and excerpts keep the original's.
+    copy_title = models.CharField("汇编本名称", max_length=300, blank=True)
+    copy_maker = models.CharField("承制单位", max_length=200, blank=True)
+    # REG24 art. 29(4): a 绝密 copy needs the consent of the original classifying authority.
+    consent_authority = models.CharField("原定密机关", max_length=200, blank=True)
+    consent_letter = models.CharField("同意复制文件文号", max_length=100, blank=True)
+    consent_date = models.DateField("同意日期", null=True, blank=True)
+    copy_stamp = models.CharField("复制戳记", max_length=200, blank=True)
+
+    # 外出携带 (carry out); due_date above is the date it is due back.
+    destination = models.CharField("前往地点", max_length=200, blank=True)
+    depart_date = models.DateField("外出日期", null=True, blank=True)
+    abroad = models.BooleanField("出境", default=False)
+    # REG24 art. 27(8): carrying abroad needs its own approval; the decider ticks it explicitly.
+    abroad_approved = models.BooleanField("已批准出境", default=False)
+    companions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="同行人员", blank=True, related_name="carry_companion_of",
+    )
+
+    # 维修 (repair)
+    repair_mode = models.CharField("维修方式", max_length=10, choices=RepairMode.choices, blank=True)
+    repairer = models.CharField("维修单位/人员", max_length=200, blank=True)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="现场监督人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="repairs_supervised",
+    )
+    storage_removed_note = models.TextField("存储部件拆除情况", blank=True)
+    storage_removed_at = models.DateTimeField("存储部件拆除登记时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "审批申请"
@@ -566,6 +619,11 @@ class DestructionWitness(models.Model):
 
 
 KIND_STATE_LABELS.update({
+    (RequestKind.COPY, RequestState.COMPLETED): "已复制",
+    (RequestKind.CARRY_OUT, RequestState.IN_PROGRESS): "外出中",
+    (RequestKind.CARRY_OUT, RequestState.COMPLETED): "已返回",
+    (RequestKind.REPAIR, RequestState.IN_PROGRESS): "维修中",
+    (RequestKind.REPAIR, RequestState.COMPLETED): "已修复入库",
     (RequestKind.DESTROY, RequestState.APPROVED): "待销毁",
     (RequestKind.DESTROY, RequestState.COMPLETED): "已销毁",
 })

@@ -11,7 +11,7 @@ from personnel.policy import clearance_of, has_role, is_admin_role, person_of, r
 from secrecy.levels import Level
 
 from .models import (
-    ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyStatus,
+    DEVICE_KINDS, ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyStatus,
     DestructionWitness, RequestItem, RequestKind, RequestState, StepDecision,
 )
 
@@ -109,6 +109,71 @@ def may_request_loan(user, carrier):
     return loan_request_refusal(user, carrier) is None
 
 
+# A copy is made from the original in hand; these statuses mean it is gone, leaving or not ours.
+NOT_COPYABLE_STATUSES = (
+    CustodyStatus.PENDING_DESTRUCTION, CustodyStatus.DESTROYED, CustodyStatus.RETURNED,
+    CustodyStatus.TRANSFERRED, CustodyStatus.LOST,
+)
+
+
+def copy_request_refusal(user, carrier):
+    """Why this user may not ask to copy (复制/摘抄/汇编) this carrier, or None. The carrier is
+    already known to be visible to the user (SPEC §5: reader in scope)."""
+    if not _active(user) or is_admin_role(user) or not (roles_of(user) & set(REQUESTING_ROLES)):
+        return "您的账号不能申请复制涉密载体"
+    if clearance_of(user) < carrier.level:
+        return "您的涉密等级低于该载体的密级，不能申请复制"
+    if carrier.custody_status in NOT_COPYABLE_STATUSES:
+        return f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，不能复制"
+    return None
+
+
+def carry_request_refusal(user, carrier):
+    """Why this user may not ask to carry this carrier out of the office, or None."""
+    if not _active(user) or is_admin_role(user) or not (roles_of(user) & set(REQUESTING_ROLES)):
+        return "您的账号不能申请携带涉密载体外出"
+    if clearance_of(user) < carrier.level:
+        return "您的涉密等级低于该载体的密级，不能携带外出"
+    if carrier.custody_status != CustodyStatus.IN_REGISTRY:
+        return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，只有在库的载体可以申请携带外出"
+    return None
+
+
+def repair_request_refusal(user, carrier):
+    """Why this user may not ask to have this carrier repaired, or None (SPEC §5: the registrar
+    asks, for devices and media)."""
+    if not _active(user) or is_admin_role(user) or not has_role(user, Role.REGISTRAR):
+        return "只有机要秘书可以申请维修"
+    if not may_manage(user, carrier):
+        return "您不负责该载体管理部门的机要工作，不能申请维修"
+    if carrier.kind not in DEVICE_KINDS:
+        return "只有光盘、磁介质、移动存储和涉密计算机及设备可以申请维修"
+    if carrier.custody_status != CustodyStatus.IN_REGISTRY:
+        return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，只有在库的载体可以送修"
+    return None
+
+
+def companion_refusal(user, level):
+    """Why this person may not be a named companion for carrying a carrier of this level, or None.
+    REG24 art. 29(2): 绝密 travels with two or more people, each cleared for it."""
+    name = user.get_username()
+    if not _active(user) or is_admin_role(user):
+        return f"{name} 的账号不能担任同行人员"
+    if clearance_of(user) < level:
+        return f"同行人员 {name} 的涉密等级低于{Level(level).label}，不能同行"
+    return None
+
+
+def supervisor_refusal(user, level):
+    """Why this person may not supervise an on-site repair of a carrier of this level, or None."""
+    name = user.get_username()
+    if not _active(user) or is_admin_role(user):
+        return f"{name} 的账号不能担任现场监督人"
+    if clearance_of(user) < level:
+        return f"现场监督人 {name} 的涉密等级低于{Level(level).label}，不能监督维修"
+    return None
+
+
 def principal_required(kind, level):
     """SPEC §5: 绝密 loans and copies need the 主要负责人 (cfg SECRECY["APPROVAL_PRINCIPAL_FROM_LEVEL"])."""
     threshold = settings.SECRECY.get("APPROVAL_PRINCIPAL_FROM_LEVEL", {}).get(str(kind))
@@ -176,7 +241,10 @@ def decidable_requests(user, queryset=None):
     return queryset.filter(decidable_requests_q(user))
 
 
-EXECUTE_WHAT = {RequestKind.LEND: "借出和归还", RequestKind.DESTROY: "销毁"}
+EXECUTE_WHAT = {
+    RequestKind.LEND: "借出和归还", RequestKind.COPY: "复制", RequestKind.CARRY_OUT: "携带外出和返回登记",
+    RequestKind.REPAIR: "送修和修复入库", RequestKind.DESTROY: "销毁",
+}
 
 
 def execute_refusal(user, request, carriers):

@@ -86,8 +86,9 @@ def carrier_history(*, carrier):
 
 
 def _with_items(queryset):
-    return queryset.select_related("requester__person__department").prefetch_related(
+    return queryset.select_related("requester__person__department", "supervisor__person").prefetch_related(
         Prefetch("items", queryset=RequestItem.objects.select_related("carrier__department")),
+        "companions__person",
     )
 
 
@@ -105,9 +106,11 @@ def requests_mine(*, user):
 
 
 def requests_queue(*, user):
-    """The registrar's queue: approved loans to hand out and loans out to take back."""
+    """The registrar's queue: approved loans, trips and repairs to hand out, copies to make, and
+    what is out to take back. (Destruction batches have their own page.)"""
     return _with_items(ApprovalRequest.objects.filter(
-        executable_requests_q(user), kind=RequestKind.LEND,
+        executable_requests_q(user),
+        kind__in=[RequestKind.LEND, RequestKind.COPY, RequestKind.CARRY_OUT, RequestKind.REPAIR],
         state__in=[RequestState.APPROVED, RequestState.IN_PROGRESS],
     )).order_by("state", "due_date", "id")
 

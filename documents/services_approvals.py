@@ -182,10 +182,26 @@ def request_cancel(*, actor, request, reason=""):
     return request
 
 
+def _check_kind_rules_for_approval(request, *, approve_abroad):
+    """Rules of a kind that an approval must not skip."""
+    if request.kind == RequestKind.COPY and request.level >= Level.TOP_SECRET and not (
+            request.consent_letter and request.consent_date and request.consent_authority):
+        # REG24 art. 29(4); LAW24 art. 26: no 绝密 copy without the original authority's consent.
+        raise InvalidState("绝密级载体的复制须先登记原定密机关的同意文件（文号和日期），不能批准")
+    if request.kind == RequestKind.CARRY_OUT and request.abroad:
+        if request.level >= Level.TOP_SECRET:
+            # REG24 art. 29(5): 绝密 carriers may not be carried abroad at all.
+            raise InvalidState("绝密级载体禁止携带出境，不能批准")
+        if not approve_abroad:
+            # REG24 art. 27(8): carrying abroad needs its own approval.
+            raise ValidationFailed({"approve_abroad": "该申请需携带出境，批准时须同时勾选“同意携带出境”"})
+
+
 @transaction.atomic
-def request_decide(*, actor, request, approve, comment=""):
+def request_decide(*, actor, request, approve, comment="", approve_abroad=False):
     """One approval step: approve or reject with a comment. A rejection releases the carriers
-    and changes none of them (SPEC §5)."""
+    and changes none of them (SPEC §5). A carry-out abroad (出境) is approved only when the decider
+    also approves the 出境 itself (approve_abroad)."""
     request, carriers = _lock(request)
     action = Action.APPROVE if approve else Action.REJECT
     move = move_for(request.kind, request.state, action)
@@ -197,10 +213,15 @@ def request_decide(*, actor, request, approve, comment=""):
     if not approve and not comment:
         raise ValidationFailed({"comment": "驳回申请时请填写意见"})
     _check_level_unchanged(request, carriers)
+    if approve:
+        _check_kind_rules_for_approval(request, approve_abroad=approve_abroad)
     now = timezone.now()
     step.decided_by, step.decided_at, step.comment = actor, now, comment
     step.decision = StepDecision.APPROVE if approve else StepDecision.REJECT
     step.save(update_fields=["decided_by", "decided_at", "comment", "decision"])
+    if approve and request.abroad:
+        request.abroad_approved = True
+        request.save(update_fields=["abroad_approved"])
     if not approve or _current_step(request) is None:
         request.state = move.to
         request.decided_at = now
@@ -208,70 +229,52 @@ def request_decide(*, actor, request, approve, comment=""):
     if not approve:
         _close_items(request)
         _release(actor=actor, request=request, carriers=carriers, why="申请被驳回")
-    _audit(actor=actor, action=action.value, request=request, carriers=carriers, step=step.order, comment=comment)
+    _audit(actor=actor, action=action.value, request=request, carriers=carriers, step=step.order, comment=comment,
+           **({"abroad_approved": True} if approve and request.abroad else {}))
     return request
 
 
-@transaction.atomic
-def loan_check_out(*, actor, request):
-    """借出: the registrar hands the carrier to the borrower under the approved request."""
-    request, carriers = _lock(request)
-    if request.kind != RequestKind.LEND:
-        raise InvalidState("该申请不是借阅申请")
-    move = move_for(request.kind, request.state, Action.CHECK_OUT)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
-    _check_level_unchanged(request, carriers)
-    borrower = request.requester
-    if not borrower.is_active or clearance_of(borrower) < request.level:
-        raise InvalidState("借阅人的账号已停用或涉密资格已不足，不能借出")
+def _approvers(request):
+    return "、".join(_name(step.decided_by) for step in request.steps.select_related("decided_by__person")
+                    .filter(decision=StepDecision.APPROVE).order_by("order"))
+
+
+def _hand_out(*, actor, request, carriers, to_user, to_status, word, note):
+    """Move 在库 carriers out under an approved request (借出, 携带外出, 送修): one custody row each.
+    to_user None keeps the custodian (the carrier leaves, the accountable person stays)."""
     for carrier in carriers:
         if carrier.custody_status != CustodyStatus.IN_REGISTRY:
             raise InvalidState(
-                f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，不在库，不能借出")
-    today = local_today()
-    if request.on_site:
-        # REG24 art. 29(3): read in the 阅文室 and returned the day it is handed out.
-        request.due_date = today
-    request.state = move.to
-    request.executed_at = timezone.now()
-    request.checked_out_by = actor
-    request.save(update_fields=["state", "executed_at", "checked_out_by", "due_date"])
-    approvers = "、".join(_name(step.decided_by) for step in request.steps.select_related("decided_by__person")
-                         .filter(decision=StepDecision.APPROVE).order_by("order"))
-    note = (f"借出，经{approvers}批准，应还日期 {request.due_date:%Y-%m-%d}"
-            + ("，在阅文室阅读" if request.on_site else ""))
+                f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，不在库，不能{word}")
     for carrier in carriers:
         previous = carrier.custodian
-        carrier.custody_status = CustodyStatus.LENT
-        carrier.custodian = borrower
+        carrier.custody_status = to_status
+        carrier.custodian = to_user or previous
         carrier._history_user = actor
-        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}借出（{request.reference}）"
+        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{word}（{request.reference}）"
         carrier.save(update_fields=["custody_status", "custodian"])
         _record_custody(carrier=carrier, action=CustodyAction.HANDED_OUT, actor=actor, from_user=previous,
-                        to_user=borrower, from_status=CustodyStatus.IN_REGISTRY, to_status=CustodyStatus.LENT,
+                        to_user=to_user, from_status=CustodyStatus.IN_REGISTRY, to_status=to_status,
                         approval_ref=request.reference, note=note)
-    _audit(actor=actor, action="check_out", request=request, carriers=carriers, borrower=borrower.pk,
-           due_date=request.due_date.isoformat())
-    return request
 
 
-@transaction.atomic
-def loan_return(*, actor, request, condition, note=""):
-    """归还: the registrar takes the carrier back and records the inspection (完好/缺页/损坏)."""
-    request, carriers = _lock(request)
-    if request.kind != RequestKind.LEND:
-        raise InvalidState("该申请不是借阅申请")
-    move = move_for(request.kind, request.state, Action.RETURN)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
+def _clean_inspection(condition, note):
     note = (note or "").strip()
     if condition not in ReturnCondition.values:
         raise ValidationFailed({"condition": "请选择归还检查结果（完好、缺页或损坏）"})
     if condition != ReturnCondition.INTACT and not note:
         raise ValidationFailed({"note": f"检查结果为“{ReturnCondition(condition).label}”时须写明情况"})
+    return note
+
+
+def _take_back(*, actor, request, carriers, move, from_status, word, condition, note):
+    """Take carriers back into the registry (归还, 携带返回, 修复入库) with the inspection, and
+    complete the request."""
+    note = _clean_inspection(condition, note)
     for carrier in carriers:
-        if carrier.custody_status != CustodyStatus.LENT:
-            raise InvalidState(
-                f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，不是借出状态")
+        if carrier.custody_status != from_status:
+            raise InvalidState(f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，"
+                               f"不是{from_status.label}状态")
     request.state = move.to
     request.completed_at = timezone.now()
     request.return_condition = condition
@@ -285,10 +288,55 @@ def loan_return(*, actor, request, condition, note=""):
         carrier.custody_status = CustodyStatus.IN_REGISTRY
         carrier.custodian = actor
         carrier._history_user = actor
-        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}归还（{request.reference}）"
+        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{word}（{request.reference}）"
         carrier.save(update_fields=["custody_status", "custodian"])
         _record_custody(carrier=carrier, action=CustodyAction.RETURNED, actor=actor, from_user=previous,
-                        to_user=actor, from_status=CustodyStatus.LENT, to_status=CustodyStatus.IN_REGISTRY,
-                        approval_ref=request.reference, note=f"归还检查：{label}" + (f"；{note}" if note else ""))
+                        to_user=actor, from_status=from_status, to_status=CustodyStatus.IN_REGISTRY,
+                        approval_ref=request.reference,
+                        note=f"{word}检查：{label}" + (f"；{note}" if note else ""))
+    return note
+
+
+def _locked_of_kind(request, kind):
+    request, carriers = _lock(request)
+    if request.kind != kind:
+        raise InvalidState(f"该申请不是{RequestKind(kind).label}申请")
+    return request, carriers
+
+
+@transaction.atomic
+def loan_check_out(*, actor, request):
+    """借出: the registrar hands the carrier to the borrower under the approved request."""
+    request, carriers = _locked_of_kind(request, RequestKind.LEND)
+    move = move_for(request.kind, request.state, Action.CHECK_OUT)
+    _check_party(move, actor=actor, request=request, carriers=carriers)
+    _check_level_unchanged(request, carriers)
+    borrower = request.requester
+    if not borrower.is_active or clearance_of(borrower) < request.level:
+        raise InvalidState("借阅人的账号已停用或涉密资格已不足，不能借出")
+    if request.on_site:
+        # REG24 art. 29(3): read in the 阅文室 and returned the day it is handed out.
+        request.due_date = local_today()
+    note = (f"借出，经{_approvers(request)}批准，应还日期 {request.due_date:%Y-%m-%d}"
+            + ("，在阅文室阅读" if request.on_site else ""))
+    _hand_out(actor=actor, request=request, carriers=carriers, to_user=borrower, to_status=CustodyStatus.LENT,
+              word="借出", note=note)
+    request.state = move.to
+    request.executed_at = timezone.now()
+    request.checked_out_by = actor
+    request.save(update_fields=["state", "executed_at", "checked_out_by", "due_date"])
+    _audit(actor=actor, action="check_out", request=request, carriers=carriers, borrower=borrower.pk,
+           due_date=request.due_date.isoformat())
+    return request
+
+
+@transaction.atomic
+def loan_return(*, actor, request, condition, note=""):
+    """归还: the registrar takes the carrier back and records the inspection (完好/缺页/损坏)."""
+    request, carriers = _locked_of_kind(request, RequestKind.LEND)
+    move = move_for(request.kind, request.state, Action.RETURN)
+    _check_party(move, actor=actor, request=request, carriers=carriers)
+    note = _take_back(actor=actor, request=request, carriers=carriers, move=move, from_status=CustodyStatus.LENT,
+                      word="归还", condition=condition, note=note)
     _audit(actor=actor, action="return", request=request, carriers=carriers, condition=condition, note=note)
     return request

@@ -8,7 +8,7 @@ for a given request (the requester, an eligible approver of the current step, a 
 every carrier's 管理部门).
 
 Approving moves the request to 已批准 only when its last required step is approved; until then it
-stays 待审批 for the next step (a 绝密 copy, for instance, will have more than one step).
+stays 待审批 for the next step (policy.required_steps decides how many there are).
 """
 import dataclasses
 
@@ -43,6 +43,21 @@ class DestroyAction(models.TextChoices):
     EXECUTE = "execute", "执行销毁"
 
 
+class CopyAction(models.TextChoices):
+    """What only a 复制 request has: the registrar makes the copies."""
+
+    MAKE_COPIES = "make_copies", "制作复制件"
+
+
+# How the generic hand-out / take-back actions read for each kind that has them.
+KIND_ACTION_LABELS = {
+    ("carry_out", "check_out"): "携带外出",
+    ("carry_out", "return"): "登记返回",
+    ("repair", "check_out"): "送修",
+    ("repair", "return"): "修复入库",
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Move:
     to: str
@@ -59,6 +74,40 @@ LEND_TRANSITIONS = {
     (S.APPROVED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
     (S.SUBMITTED, A.APPROVE): Move(S.APPROVED, P.APPROVER),
     (S.SUBMITTED, A.REJECT): Move(S.REJECTED, P.APPROVER),
+    (S.APPROVED, A.CHECK_OUT): Move(S.IN_PROGRESS, P.REGISTRAR),
+    (S.IN_PROGRESS, A.RETURN): Move(S.COMPLETED, P.REGISTRAR),
+}
+
+# The asking and deciding part every kind shares.
+_ASK_AND_DECIDE = {
+    (S.DRAFT, A.SUBMIT): Move(S.SUBMITTED, P.REQUESTER),
+    (S.DRAFT, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.SUBMITTED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.APPROVED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.SUBMITTED, A.APPROVE): Move(S.APPROVED, P.APPROVER),
+    (S.SUBMITTED, A.REJECT): Move(S.REJECTED, P.APPROVER),
+}
+
+C = CopyAction
+
+# 复制 / 摘抄 / 汇编: asked and decided as above; the registrar then makes the copies in one step
+# (new carriers linked to the original), which completes the request.
+COPY_TRANSITIONS = {
+    **_ASK_AND_DECIDE,
+    (S.APPROVED, C.MAKE_COPIES): Move(S.COMPLETED, P.REGISTRAR),
+}
+
+# 外出携带: the registrar hands the carrier to the requester for the trip and records its return.
+CARRY_OUT_TRANSITIONS = {
+    **_ASK_AND_DECIDE,
+    (S.APPROVED, A.CHECK_OUT): Move(S.IN_PROGRESS, P.REGISTRAR),
+    (S.IN_PROGRESS, A.RETURN): Move(S.COMPLETED, P.REGISTRAR),
+}
+
+# 维修: the registrar asks; after approval the registrar sends it to repair (on site under a named
+# supervisor, or off site once the storage part is removed) and takes it back.
+REPAIR_TRANSITIONS = {
+    **_ASK_AND_DECIDE,
     (S.APPROVED, A.CHECK_OUT): Move(S.IN_PROGRESS, P.REGISTRAR),
     (S.IN_PROGRESS, A.RETURN): Move(S.COMPLETED, P.REGISTRAR),
 }
@@ -83,15 +132,20 @@ DESTROY_TRANSITIONS = {
     (S.APPROVED, D.EXECUTE): Move(S.COMPLETED, P.REGISTRAR),
 }
 
-# One table per kind; the other kinds are added together with their services.
+# One table per kind.
 TRANSITIONS = {
     RequestKind.LEND: LEND_TRANSITIONS,
+    RequestKind.COPY: COPY_TRANSITIONS,
+    RequestKind.CARRY_OUT: CARRY_OUT_TRANSITIONS,
+    RequestKind.REPAIR: REPAIR_TRANSITIONS,
     RequestKind.DESTROY: DESTROY_TRANSITIONS,
 }
 
 
-def action_label(action):
-    for choices in (Action, DestroyAction):
+def action_label(action, kind=None):
+    if (str(kind), str(action)) in KIND_ACTION_LABELS:
+        return KIND_ACTION_LABELS[(str(kind), str(action))]
+    for choices in (Action, DestroyAction, CopyAction):
         if action in choices.values:
             return choices(action).label
     return str(action)
@@ -109,7 +163,7 @@ def move_for(kind, state, action):
     move = table.get((state, action))
     if move is None:
         raise InvalidState(
-            f"该{RequestKind(kind).label}申请当前为“{state_label(kind, state)}”，不能{action_label(action)}"
+            f"该{RequestKind(kind).label}申请当前为“{state_label(kind, state)}”，不能{action_label(action, kind)}"
         )
     return move
 

@@ -176,3 +176,19 @@ def format_copy_number(number):
 def highest_level(levels):
     levels = [int(x) for x in levels if x is not None]
     return max(levels) if levels else None
+
+
+def period_rank(*, level, kind, declassify_on=None):
+    """How long a period runs, for choosing the longest of several (a compilation takes the
+    longest period of its parts: GWTL 公文管理 chapter; 1990 标志规定 art. 8).
+
+    长期 outlasts everything; a 解密条件 has no known end, so it may outlast any date and ranks
+    above dated periods; dated periods compare by their end. Work secrets have no period.
+    """
+    if not is_state_secret(level):
+        return (0, dt.date.min)
+    if kind == PeriodKind.LONG_TERM:
+        return (3, dt.date.min)
+    if kind == PeriodKind.CONDITION or declassify_on is None:
+        return (2, dt.date.min)
+    return (1, declassify_on)
