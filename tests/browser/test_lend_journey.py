@@ -74,7 +74,7 @@ def test_zhangsan_borrows_lingdao_approves_mishu_lends_and_takes_back(
     registrar = new_page()
     _watch_errors(registrar, errors)
     _login(registrar, base, "mishu")
-    registrar.click("nav.mainnav >> text=借阅办理")
+    registrar.click("#nav-queue")
     registrar.wait_for_url(f"{base}/approvals/queue/")
     assert carrier.serial in registrar.locator("#to-check-out").inner_text()
     screenshot(registrar, "lend_queue_check_out")
