@@ -7,6 +7,7 @@ SECRECY_DATABASE_URL (PostgreSQL) and SECRECY_REDIS_URL.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("SECRECY_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "personnel",
     "documents",
     "meetings",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +172,27 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("SECRECY_CELERY_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The periodic jobs (SPEC §7): a handful of static entries, each one batched scan of the whole due
+# set — never one entry or task per carrier. A new job is a function registered in <app>/jobs.py
+# (see notifications/jobs.py) plus one entry here calling notifications.tasks.run_job. Every job
+# is idempotent and asks "what is due today", so a missed run (beat or workers down) is caught
+# up by the next one; beat also runs a missed crontab entry once when it starts again (the
+# schedule file above keeps the last run). `expires` keeps a stopped worker from finding a pile
+# of identical messages when it comes back.
+SECRECY_REMINDER_HOUR = env.int("SECRECY_REMINDER_HOUR", default=8)
+CELERY_BEAT_SCHEDULE = {
+    "deliver-outbox": {
+        "task": "notifications.tasks.deliver_outbox",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "overdue-reminders": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=SECRECY_REMINDER_HOUR, minute=0),
+        "args": ("overdue_reminders",),
+        "options": {"expires": 12 * 3600},
+    },
+}
 
 # Business settings an administrator may change (SPEC "cfg" values).
 SECRECY = {
@@ -183,6 +206,14 @@ SECRECY = {
     "UNIT_NAME": env.str("SECRECY_UNIT_NAME", default="示范单位"),
     # SPEC §5: from this level up, a request of the kind needs the 主要负责人 (absent: never).
     "APPROVAL_PRINCIPAL_FROM_LEVEL": {"lend": 4, "copy": 4},
+    # Links in e-mails point here (the address users open the system at, on the intranet).
+    "BASE_URL": env.str("SECRECY_BASE_URL", default="http://127.0.0.1:8000"),
+    # Periodic jobs read this many due rows per batch (a fixed number of queries per batch).
+    "JOB_BATCH_SIZE": env.int("SECRECY_JOB_BATCH_SIZE", default=200),
+    # E-mails sent per delivery batch (their rows stay locked while the mail server answers) and
+    # how often a failing e-mail is tried before it is left with its error for the administrator.
+    "OUTBOX_BATCH_SIZE": env.int("SECRECY_OUTBOX_BATCH_SIZE", default=50),
+    "OUTBOX_MAX_ATTEMPTS": env.int("SECRECY_OUTBOX_MAX_ATTEMPTS", default=10),
 }
 
 LOGGING = {

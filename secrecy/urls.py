@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("registers/", include("documents.urls_registers")),
     path("approvals/", include("documents.urls_approvals")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class NotificationsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "notifications"
+    verbose_name = "通知与定时任务"
+
+    def ready(self):
+        # Fill the job registry from every installed app's `jobs` module (this app's own included),
+        # so later work (declassification, pre-expiry reminders, circulation deadlines) adds a job
+        # by writing one decorated function in <app>/jobs.py — no edit here, no new beat machinery.
+        autodiscover_modules("jobs")

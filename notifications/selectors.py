@@ -1,0 +1,52 @@
+"""Reads of the notifications app. A notification exists only for its recipient."""
+from django.conf import settings
+
+from secrecy.errors import NotVisible
+
+from .models import Notification
+
+# The badge shows "99+" past this: counting further is wasted work on every page.
+UNREAD_BADGE_CAP = 99
+
+
+def notifications_of(*, user):
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient_id=user.pk).order_by("-id")
+
+
+def notification_get_for_user(*, user, pk):
+    """The notification if it is this user's; otherwise NotVisible (answered as 404)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotVisible() from None
+    row = notifications_of(user=user).filter(pk=pk).first()
+    if row is None:
+        raise NotVisible()
+    return row
+
+
+def unread_count(*, user, cap=UNREAD_BADGE_CAP):
+    """Unread notices, counted up to cap + 1 (the partial index holds only unread rows)."""
+    return notifications_of(user=user).filter(read_at__isnull=True)[: cap + 1].count()
+
+
+def notification_page(*, user, after=None, before=None, size=None):
+    """Keyset (seek) pagination on id, newest first: constant cost whatever the page."""
+    size = size or settings.SECRECY["LIST_PAGE_SIZE"]
+    queryset = notifications_of(user=user)
+    if before is not None:
+        rows = list(queryset.filter(id__gt=before).order_by("id")[: size + 1])
+        has_newer = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_older = True
+    else:
+        if after is not None:
+            queryset = queryset.filter(id__lt=after)
+        rows = list(queryset[: size + 1])
+        has_older = len(rows) > size
+        rows = rows[:size]
+        has_newer = after is not None
+    return {"rows": rows, "has_older": has_older, "has_newer": has_newer,
+            "older_cursor": rows[-1].id if rows else None, "newer_cursor": rows[0].id if rows else None}
