@@ -8,11 +8,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from personnel.models import ADMIN_ROLES, Department
+from personnel.policy import cleared_for_level_q
 from secrecy.errors import ValidationFailed
 from secrecy.levels import CAP_YEARS, Level, PeriodKind, PeriodUnit, Urgency
 
-from .models import Carrier, CarrierKind, DestructionMethod, Direction, ReturnCondition, TransmissionMethod
+from .models import (
+    Carrier, CarrierKind, CopyMode, DestructionMethod, Direction, RepairMode, ReturnCondition, TransmissionMethod,
+)
 from .services import REGISTRATION_FIELDS
+from .services_copy import MAX_COPIES
 
 LEVEL_INVALID = "请选择有效的密级（绝密、机密、秘密或内部）"
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -279,7 +283,11 @@ def apply_domain_error(form, error):
     if not field_errors:
         form.add_error(None, error.message)
         return
+    # A form may call a service field by another name (the 汇编 page's "serials" are the
+    # service's "carriers").
+    aliases = getattr(form, "error_aliases", {})
     for field, messages in field_errors.items():
+        field = aliases.get(field, field)
         if isinstance(messages, str):
             messages = [messages]
         for message in messages:
@@ -302,6 +310,8 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label="审批", choices=[("approve", "同意"), ("reject", "驳回")])
     comment = forms.CharField(label="意见", max_length=500, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}), help_text="驳回时必填")
+    # REG24 art. 27(8): 出境 is approved explicitly, never implied by approving the trip.
+    approve_abroad = forms.BooleanField(label="同意携带出境", required=False)
 
 
 class CancelForm(forms.Form):
@@ -364,3 +374,191 @@ class DestructionExecuteForm(forms.Form):
     executed_on = forms.DateField(label="销毁日期", required=False, widget=forms.DateInput(**DATE_WIDGET))
     destroyed_by_name = forms.CharField(label="销毁人", max_length=100, required=False,
                                         help_text="实际操作销毁的人员姓名；不填则记为本人")
+
+
+# ------------------------------------------------------------------ copy, carry out and repair
+# Syntax only, like the forms above: every rule (份数 range, 绝密 consent, companions, supervisor,
+# dates) is decided by services_copy / services_carry and comes back next to its field. Fields are
+# therefore optional here, so a missing value is answered by the service's own Chinese sentence.
+
+INTEGER_INVALID = {"invalid": "请输入整数"}
+DATE_INVALID = {"invalid": "请输入有效的日期，如 2026-11-25"}
+
+
+def cleared_people_queryset(level, exclude=None):
+    """People who could be named for a carrier of this level (同行人员, 现场监督人): the people of
+    people_queryset whose clearance reaches the level, the requester excluded.
+
+    One query (personnel.policy.cleared_for_level_q); it only narrows the choice — the services re-check every
+    chosen person with policy.companion_refusal / supervisor_refusal.
+    """
+    queryset = people_queryset().filter(cleared_for_level_q(level))
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return queryset
+
+
+class SectionedForm(forms.Form):
+    """A form laid out in titled groups by includes/form_sections.html."""
+
+    sections = ()
+    wide_fields = ()
+
+    def grouped_fields(self):
+        groups = []
+        for title, names in self.sections:
+            fields = [self[name] for name in names if name in self.fields]
+            if fields:
+                groups.append((title, fields))
+        return groups
+
+
+class ConsentFields(forms.Form):
+    # REG24 art. 29(4); LAW24 art. 26: a 绝密 copy needs the original classifying authority's consent.
+    consent_authority = forms.CharField(label="原定密机关", max_length=200, required=False,
+                                        help_text="原定密机关、单位或其上级机关")
+    consent_letter = forms.CharField(label="同意文件文号", max_length=100, required=False)
+    consent_date = forms.DateField(label="同意日期", required=False, widget=forms.DateInput(**DATE_WIDGET),
+                                   error_messages=DATE_INVALID)
+
+
+class CopyCommonFields(forms.Form):
+    copy_count = forms.IntegerField(label="份数", required=False, initial=1, error_messages=INTEGER_INVALID,
+                                    widget=forms.NumberInput(attrs={"min": 1, "max": MAX_COPIES}),
+                                    help_text=f"1 至 {MAX_COPIES} 份")
+    copy_maker = forms.CharField(label="承制单位", max_length=200, required=False,
+                                 help_text="在本单位复制的可不填；送定点复制单位的填写其名称")
+    reason = forms.CharField(label="用途", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+CONSENT_SECTION = "原定密机关同意（绝密级载体必填）"
+
+
+class CopyRequestForm(CopyCommonFields, ConsentFields, SectionedForm):
+    """申请复制（摘抄） of one carrier. A 汇编 of several carriers has its own page."""
+
+    copy_mode = forms.ChoiceField(label="复制方式", required=False, initial=CopyMode.COPY, widget=forms.RadioSelect,
+                                  choices=[(CopyMode.COPY, "复制（全文）"), (CopyMode.EXCERPT, "摘抄（部分内容）")])
+
+    sections = (
+        ("复制要求", ("copy_mode", "copy_count", "copy_maker", "reason")),
+        (CONSENT_SECTION, ("consent_authority", "consent_letter", "consent_date")),
+    )
+    wide_fields = ("reason",)
+
+    def request_data(self):
+        data = self.cleaned_data
+        return {
+            "mode": data.get("copy_mode") or "", "count": data.get("copy_count"), "reason": data.get("reason", ""),
+            "copy_maker": data.get("copy_maker", ""), "consent_authority": data.get("consent_authority", ""),
+            "consent_letter": data.get("consent_letter", ""), "consent_date": data.get("consent_date"),
+        }
+
+
+# How many parts one 汇编 may name; more is a typing accident, not a compilation.
+MAX_COMPILE_PARTS = 100
+
+
+class CompileRequestForm(CopyCommonFields, ConsentFields, SectionedForm):
+    """申请汇编: the parts by their 统一编号 (typed or scanned), the 汇编本名称, 份数 and 用途."""
+
+    serials = forms.CharField(label="汇编的载体（统一编号）", required=False,
+                              widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text="每行一个，或用空格、逗号分隔；可用扫码枪逐个录入")
+    copy_title = forms.CharField(label="汇编本名称", max_length=300, required=False)
+
+    sections = (
+        ("汇编内容", ("serials", "copy_title", "copy_count", "copy_maker", "reason")),
+        ("原定密机关同意（汇编的载体中有绝密级时必填）", ("consent_authority", "consent_letter", "consent_date")),
+    )
+    wide_fields = ("serials", "copy_title", "reason")
+    error_aliases = {"carriers": "serials", "copy_mode": "serials"}
+
+    SEPARATORS = str.maketrans({ch: " " for ch in ",，;；、\u3000"})
+
+    def serial_list(self):
+        """The typed 统一编号, in order, each once."""
+        text = (self.cleaned_data.get("serials") or "").translate(self.SEPARATORS)
+        return list(dict.fromkeys(text.split()))
+
+    def request_data(self):
+        data = self.cleaned_data
+        return {
+            "mode": CopyMode.COMPILE, "count": data.get("copy_count"), "reason": data.get("reason", ""),
+            "copy_title": data.get("copy_title", ""), "copy_maker": data.get("copy_maker", ""),
+            "consent_authority": data.get("consent_authority", ""), "consent_letter": data.get("consent_letter", ""),
+            "consent_date": data.get("consent_date"),
+        }
+
+
+class CarryRequestForm(SectionedForm):
+    """申请外出携带. 同行人员 are offered among active people cleared for the carrier's level."""
+
+    destination = forms.CharField(label="前往地点", max_length=200, required=False)
+    depart_date = forms.DateField(label="外出日期", required=False, widget=forms.DateInput(**DATE_WIDGET),
+                                  error_messages=DATE_INVALID)
+    due_date = forms.DateField(label="应返回日期", required=False, widget=forms.DateInput(**DATE_WIDGET),
+                               error_messages=DATE_INVALID)
+    reason = forms.CharField(label="外出事由", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    abroad = forms.BooleanField(label="携带出境", required=False,
+                                help_text="出境须经审批人同时批准；绝密级载体禁止携带出境")
+    companions = PeopleChoiceField(label="同行人员", queryset=get_user_model().objects.none(), required=False,
+                                   widget=forms.SelectMultiple(attrs={"size": 6}),
+                                   help_text="按住 Ctrl 可多选；只列出涉密等级不低于该载体密级的人员")
+
+    sections = (("外出携带", ("destination", "depart_date", "due_date", "abroad", "reason", "companions")),)
+    wide_fields = ("reason", "companions")
+
+    def __init__(self, *args, carrier, requester, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["companions"].queryset = cleared_people_queryset(carrier.level, exclude=requester)
+        if carrier.level >= Level.TOP_SECRET:
+            self.fields["companions"].help_text = "绝密级载体须两人以上同行：至少选择两名具有绝密级涉密资格的人员；按住 Ctrl 可多选"
+            self.fields["abroad"].help_text = "绝密级载体禁止携带出境"
+
+    def request_data(self):
+        data = self.cleaned_data
+        return {
+            "destination": data.get("destination", ""), "depart_date": data.get("depart_date"),
+            "due_date": data.get("due_date"), "reason": data.get("reason", ""), "abroad": bool(data.get("abroad")),
+            "companions": list(data.get("companions") or []),
+        }
+
+
+class RepairRequestForm(SectionedForm):
+    """申请维修 (the registrar, devices and media)."""
+
+    repair_mode = forms.ChoiceField(label="维修方式", required=False, widget=forms.RadioSelect,
+                                    choices=RepairMode.choices)
+    repairer = forms.CharField(label="维修单位/人员", max_length=200, required=False)
+    supervisor = PersonChoiceField(label="现场监督人", queryset=get_user_model().objects.none(), required=False,
+                                   empty_label="请选择", help_text="现场维修必填，须具有相应涉密资格")
+    reason = forms.CharField(label="故障情况和维修事由", max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    sections = (("维修", ("repair_mode", "repairer", "supervisor", "reason")),)
+    wide_fields = ("reason",)
+
+    def __init__(self, *args, carrier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"].queryset = cleared_people_queryset(carrier.level)
+
+    def request_data(self):
+        data = self.cleaned_data
+        return {
+            "mode": data.get("repair_mode") or "", "repairer": data.get("repairer", ""),
+            "supervisor": data.get("supervisor"), "reason": data.get("reason", ""),
+        }
+
+
+class MakeCopiesForm(forms.Form):
+    # REG24 art. 27(5): every copy bears the copying unit's stamp (复制戳记).
+    copy_stamp = forms.CharField(label="复制戳记", max_length=200, required=False,
+                                 help_text="加盖在每份复制件上的复制机关、单位戳记")
+
+
+class RepairStartForm(forms.Form):
+    # QA 57: off-site repair only after the storage part is removed; the removal is recorded.
+    storage_removed_note = forms.CharField(label="存储部件拆除情况", max_length=1000, required=False,
+                                           widget=forms.Textarea(attrs={"rows": 2}),
+                                           help_text="送外维修必填：拆除的部件、序列号和存放位置")

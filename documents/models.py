@@ -230,6 +230,10 @@ class CustodyAction(models.TextChoices):
     RETURNED = "returned", "交回"
     STATUS_CHANGED = "status_changed", "状态变更"
     COPIED = "copied", "复制"
+    RETURNED_TO_ISSUER = "returned_to_issuer", "清退"
+    ARCHIVED = "archived", "归档"
+    TRANSFERRED = "transferred", "移交"
+    REPORTED_LOST = "reported_lost", "报告丢失"
 
 
 class CustodyEvent(models.Model):
@@ -252,6 +256,10 @@ class CustodyEvent(models.Model):
     )
     # The approval request this movement was made under (the approvals issue fills it in).
     approval_ref = models.CharField("审批依据", max_length=100, blank=True)
+    # Leaving the registry for good (清退 / 归档 / 移交): who outside the system received it and
+    # the paper that proves it (回执号, 档号, 移交单号).
+    receiver = models.CharField("接收单位/接收人", max_length=200, blank=True)
+    receipt_number = models.CharField("回执号/档号", max_length=100, blank=True)
     note = models.TextField("说明", blank=True)
 
     class Meta:

@@ -11,8 +11,8 @@ from personnel.policy import clearance_of, has_role, is_admin_role, person_of, r
 from secrecy.levels import Level
 
 from .models import (
-    DEVICE_KINDS, ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyStatus,
-    DestructionWitness, RequestItem, RequestKind, RequestState, StepDecision,
+    DEVICE_KINDS, ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope,
+    CustodyStatus, DestructionWitness, RequestItem, RequestKind, RequestState, StepDecision,
 )
 
 VIEW_CODENAME = "view_carrier"
@@ -22,8 +22,11 @@ VIEW_CODENAME = "view_carrier"
 EXTRA_NEED_TO_KNOW = []
 
 
-def need_to_know_q(user):
-    """知悉范围 (user or group grant) OR custodian OR registrar of its 管理部门 OR extras."""
+def need_to_know_q(user, *, temporary=True):
+    """知悉范围 (user or group grant) OR custodian OR registrar of its 管理部门 OR extras.
+
+    temporary=False leaves out the extras (an approver's sight of what they decide, a witness's,
+    a borrower's): that is the standing scope SPEC §5 means by "a reader in scope may ask"."""
     user_grant = CarrierUserScope.objects.filter(
         content_object=OuterRef("pk"), user=user, permission__codename=VIEW_CODENAME,
     )
@@ -34,18 +37,25 @@ def need_to_know_q(user):
     departments = served_department_ids(user)
     if departments:
         q |= Q(department_id__in=departments)
-    for extra in EXTRA_NEED_TO_KNOW:
+    for extra in EXTRA_NEED_TO_KNOW if temporary else ():
         q |= extra(user)
     return q
 
 
-def visible_carriers(user, queryset=None):
+def visible_carriers(user, queryset=None, *, temporary=True):
     """Carriers this user may see. Clearance ≥ level AND need to know (SPEC §4)."""
     queryset = Carrier.objects.all() if queryset is None else queryset
     clearance = clearance_of(user)
     if clearance <= 0 or is_admin_role(user):
         return queryset.none()
-    return queryset.filter(Q(level__lte=clearance) & need_to_know_q(user))
+    return queryset.filter(Q(level__lte=clearance) & need_to_know_q(user, temporary=temporary))
+
+
+def in_standing_scope(user, carrier):
+    """SPEC §5 "a reader in scope" asks for a loan, copy or carry-out: the 知悉范围, custody or the
+    registrar's department — not the temporary sight of an approver, witness or borrower, which
+    must not become a way to take the carrier out or multiply it."""
+    return visible_carriers(user, Carrier.objects.filter(pk=carrier.pk), temporary=False).exists()
 
 
 def may_register(user, department, level=None):
@@ -98,6 +108,8 @@ def loan_request_refusal(user, carrier):
         return "您的账号不能申请借阅涉密载体"
     if clearance_of(user) < carrier.level:
         return "您的涉密等级低于该载体的密级，不能借阅"
+    if not in_standing_scope(user, carrier):
+        return "您不在该载体的知悉范围内，不能申请借阅"
     if carrier.custody_status != CustodyStatus.IN_REGISTRY:
         return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，只有在库的载体可以借阅"
     if carrier.custodian_id == user.pk:
@@ -116,6 +128,10 @@ NOT_COPYABLE_STATUSES = (
 )
 
 
+# Things that cannot be copied as such: a computer or a 密品 is one physical object.
+NOT_COPYABLE_KINDS = (CarrierKind.COMPUTER, CarrierKind.OBJECT)
+
+
 def copy_request_refusal(user, carrier):
     """Why this user may not ask to copy (复制/摘抄/汇编) this carrier, or None. The carrier is
     already known to be visible to the user (SPEC §5: reader in scope)."""
@@ -123,6 +139,10 @@ def copy_request_refusal(user, carrier):
         return "您的账号不能申请复制涉密载体"
     if clearance_of(user) < carrier.level:
         return "您的涉密等级低于该载体的密级，不能申请复制"
+    if not in_standing_scope(user, carrier):
+        return "您不在该载体的知悉范围内，不能申请复制"
+    if carrier.kind in NOT_COPYABLE_KINDS:
+        return f"{CarrierKind(carrier.kind).label}不能复制"
     if carrier.custody_status in NOT_COPYABLE_STATUSES:
         return f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，不能复制"
     return None
@@ -134,6 +154,8 @@ def carry_request_refusal(user, carrier):
         return "您的账号不能申请携带涉密载体外出"
     if clearance_of(user) < carrier.level:
         return "您的涉密等级低于该载体的密级，不能携带外出"
+    if not in_standing_scope(user, carrier):
+        return "您不在该载体的知悉范围内，不能申请携带外出"
     if carrier.custody_status != CustodyStatus.IN_REGISTRY:
         return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，只有在库的载体可以申请携带外出"
     return None

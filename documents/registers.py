@@ -12,12 +12,16 @@ Registers (columns per regulations_cn.md §8 and the SPEC §3 fields):
 * ``ledger``   涉密载体台账 — every carrier, whatever its direction.
 
 * ``loans``    借阅登记簿 — loans handed out, for the carriers the user may see.
+* ``copies``   复制登记簿 — completed 复制/摘抄/汇编 requests, one row each with the copies made;
+  a row only when the user may see every original, and only the copies the user may see are
+  named in it (rule in full above `COPY_COLUMNS`).
 * ``destruction`` 涉密载体销毁清单 — one destruction batch (parameter ``batch``): its carriers the
   user may see, totals per carrier kind and the signature lines (regulations_cn.md §8.5).
 
-Later issues add ``copies``, ``destruction``, ``personnel`` … with `@register_builder`.
+Later issues add ``personnel`` … with `@register_builder`.
 """
 import dataclasses
+import datetime as dt
 import logging
 import secrets
 import zoneinfo
@@ -27,19 +31,19 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from audits.models import AuditResult
 from audits.services import record_event
 from .policy import may_print_registers
 from secrecy.errors import NotVisible, PolicyDenied, ValidationFailed
-from secrecy.levels import Urgency, is_state_secret, level_label
+from secrecy.levels import Level, Urgency, format_mark, highest_level, is_state_secret, level_label, period_rank
 from secrecy.printing import Column, Register, render_pdf, render_xlsx
 
 from .filters import CarrierFilter
 from .models import (
-    KIND_COUNT_UNIT, ApprovalStep, Carrier, CarrierKind, CustodyStatus, DestructionMethod, Direction, RegisterFormat,
+    KIND_COUNT_UNIT, ApprovalRequest, ApprovalStep, Carrier, CarrierKind, CopyMode, CustodyStatus, DestructionMethod, Direction, RegisterFormat,
     RegisterJob, RegisterJobStatus, RequestItem, RequestKind, RequestState, ReturnCondition, SecrecyStatus,
     StepDecision, TransmissionMethod,
 )
@@ -73,21 +77,29 @@ class RegisterSpec:
     # Offered on the generic registers page; a register of one object (a batch) is printed from
     # that object's page instead.
     listed: bool = True
+    # What the date range filters, as printed in 筛选条件.
+    date_label: str = "收发文日期"
 
 
 REGISTERS = {}
 
 
-def register_builder(name, title, *, directions=None, count=None, params=(), listed=True):
+def register_builder(name, title, *, directions=None, count=None, params=(), listed=True, date_label="收发文日期"):
     """Declare a register: `REGISTERS[name]` is then available to the web page, the command and
     the worker."""
 
     def decorate(build):
         REGISTERS[name] = RegisterSpec(name=name, title=title, build=build, directions=directions, count=count,
-                                       params=tuple(params), listed=listed)
+                                       params=tuple(params), listed=listed, date_label=date_label)
         return build
 
     return decorate
+
+
+def describe_register_filters(name, filters):
+    """筛选条件 of a named register (its date range may be on another date than 收发文日期)."""
+    spec = REGISTERS.get(name)
+    return describe_filters(filters, date_label=spec.date_label if spec else "收发文日期")
 
 
 def register_choices():
@@ -132,7 +144,7 @@ def normalize_filters(filters, params=()):
     return data
 
 
-def describe_filters(filters):
+def describe_filters(filters, date_label="收发文日期"):
     """筛选条件 as printed on the register, e.g. "密级：机密；管理部门：业务一处"."""
     form = CarrierFilter(filters or {}, queryset=Carrier.objects.none()).form
     if not form.is_valid():
@@ -151,7 +163,7 @@ def describe_filters(filters):
         parts.append(f"{field.label}：{shown}")
     date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
     if date_from or date_to:
-        parts.append(f"收发文日期：{date_from or '不限'} 至 {date_to or '不限'}")
+        parts.append(f"{date_label}：{date_from or '不限'} 至 {date_to or '不限'}")
     if (cleaned.get("q") or "").strip():
         parts.append(f"搜索：{cleaned['q'].strip()}")
     return "；".join(parts)
@@ -227,6 +239,10 @@ def _queryset(spec, *, user, filters):
     queryset = carrier_list_visible_to(user=user, filters=filters)
     if spec.directions:
         queryset = queryset.filter(direction__in=spec.directions)
+    if spec.name == "outgoing":
+        # Copies are registered as 自产 but the unit did not classify them (they keep the
+        # original's mark); they are recorded in the 复制登记簿, not among the unit's own documents.
+        queryset = queryset.filter(source_request__isnull=True)
     # The serial is "<year>-<6 digits>", unique and gapless: its text order is register order.
     return queryset.select_related(
         "custodian__person", "drafter__person", "classifier__person",
@@ -419,6 +435,170 @@ def loans(*, user, filters=None, progress=None):
         name="loans", title=REGISTERS["loans"].title,
         columns=[Column(header, width) for header, width, _ in LOAN_COLUMNS],
         rows=rows, levels=levels, filters_description=describe_filters(filters),
+        unit_name=settings.SECRECY.get("UNIT_NAME", ""),
+    )
+
+
+# ----------------------------------------------------------------------------------- copies
+# 复制登记簿 (regulations_cn.md §8.4; REG24 art. 27(5), 29(4)): one row per completed 复制 / 摘抄 /
+# 汇编 request — one approval, one entry, as the paper 复制审批登记 keeps it — with the copies it
+# produced listed in the row.
+#
+# Visibility (SPEC §4), all through the one visibility selector, in SQL:
+# * a request is a row only if the user may see *every* original of it. A copy or excerpt has one
+#   original; a compilation's title, level and period derive from all of its parts, so a
+#   compilation with a part the user may not see is left out entirely (not printed with a gap);
+# * within a row, the 复制件 column lists only the produced copies the user may see. A copy the
+#   user may not see is never named (no serial, no 份号). 份数 is the number the request approved
+#   and the registrar made — a fact of the request, as shown on the request itself;
+# * a compilation's name (汇编本名称) is the title of its copies, so it is printed only when the
+#   user may see at least one of them; otherwise the row reads "汇编本" with its parts' titles.
+# A user who may see a copy but not its original gets no row: the row would name the original.
+#
+# Filters: the date range is on the 复制日期 (the day the copies were made); 密级 is the level of
+# the row (the highest level of its originals, which is the copies' level); every other carrier
+# filter (管理部门, 载体类别, 方向, 状态, 搜索 …) keeps a request when at least one of its originals
+# matches.
+
+COPY_DATE_FILTERS = ("date_from", "date_to")
+# Filters applied to the request, not to its originals.
+COPY_OWN_FILTERS = COPY_DATE_FILTERS + ("level",)
+
+
+def _lines(values):
+    return "\n".join(v for v in values if v)
+
+
+def _copy_title(request):
+    originals = request.originals
+    if request.copy_mode == CopyMode.COMPILE:
+        head = f"《{request.copy_title}》（汇编本）" if request.copy_title and request.visible_copies else "汇编本"
+        return _lines([head, "汇编自：" + "；".join(o.title for o in originals)])
+    return _lines(o.title for o in originals)
+
+
+def _original_number(carrier):
+    number = _number_or_serial(carrier).replace("\n", " ") or "无文号"
+    return f"{number}／份号 {carrier.copy_number_display or '无'}"
+
+
+def _copy_level(request):
+    return highest_level(o.level for o in request.originals)
+
+
+def _copy_period(request):
+    """The mark the copies carry: the original's; a compilation's is its highest level with the
+    longest period of its parts (REG24 art. 27(5); services_copy._compiled_values)."""
+    originals = request.originals
+    if request.copy_mode != CopyMode.COMPILE:
+        return _lines(_period_mark(o) for o in originals)
+    level = _copy_level(request)
+    if not is_state_secret(level):
+        return "—"
+    longest = max((o for o in originals if is_state_secret(o.level)),
+                  key=lambda o: (period_rank(level=o.level, kind=o.period_kind, declassify_on=o.declassify_on), o.pk))
+    return format_mark(level=level, kind=longest.period_kind, value=longest.period_value, unit=longest.period_unit,
+                       date=longest.declassify_date, condition=longest.declassify_condition)
+
+
+def _copies_made(request):
+    return _lines(f"{c.serial} 份号 {c.copy_number_display or '无'}" for c in request.visible_copies)
+
+
+def _approvers_of(request):
+    return "、".join(_person(s.decided_by) for s in request.steps.all() if s.decision == StepDecision.APPROVE)
+
+
+def _consent(request):
+    # REG24 art. 29(4): 绝密 only with the consent of the original classifying authority.
+    if request.consent_letter:
+        return _lines([request.consent_authority, request.consent_letter, _date(request.consent_date)])
+    return "未登记" if (_copy_level(request) or 0) >= Level.TOP_SECRET else "—"
+
+
+COPY_COLUMNS = [
+    ("序号", 6, lambda r, n: str(n)),
+    ("复制日期", 17, lambda r, n: _local_date(r.executed_at)),
+    ("原件统一编号", 19, lambda r, n: _lines(o.serial for o in r.originals)),
+    ("文件资料名称", 30, lambda r, n: _copy_title(r)),
+    ("原件文号/份号", 24, lambda r, n: _lines(_original_number(o) for o in r.originals)),
+    ("密级", 8, lambda r, n: level_label(_copy_level(r))),
+    ("保密期限", 17, lambda r, n: _copy_period(r)),
+    ("复制方式", 9, lambda r, n: CopyMode(r.copy_mode).label if r.copy_mode else ""),
+    ("份数", 6, lambda r, n: str(r.copy_count or "")),
+    ("复制件统一编号及份号", 37, lambda r, n: _copies_made(r)),
+    ("复制戳记", 17, lambda r, n: r.copy_stamp),
+    ("用途", 18, lambda r, n: r.reason),
+    ("承制单位", 13, lambda r, n: r.copy_maker or "本单位"),
+    ("申请人", 12, lambda r, n: _person(r.requester)),
+    ("批准人", 12, lambda r, n: _approvers_of(r)),
+    ("原定密机关同意", 20, lambda r, n: _consent(r)),
+    ("经办人", 12, lambda r, n: _person(r.checked_out_by)),
+]
+
+
+def _day_start(day):
+    return dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
+
+
+def _copy_requests(*, user, filters):
+    """Completed copy requests whose every original the user may see, filtered; no per-row checks."""
+    visible = carrier_list_visible_to(user=user).order_by().values("id")
+    hidden_original = RequestItem.objects.filter(request=OuterRef("pk")).exclude(carrier_id__in=visible)
+    requests = ApprovalRequest.objects.filter(
+        kind=RequestKind.COPY, state=RequestState.COMPLETED,
+    ).filter(Exists(RequestItem.objects.filter(request=OuterRef("pk")))).exclude(Exists(hidden_original))
+    form = CarrierFilter(filters, queryset=Carrier.objects.none()).form
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    if cleaned.get("date_from"):
+        requests = requests.filter(executed_at__gte=_day_start(cleaned["date_from"]))
+    if cleaned.get("date_to"):
+        requests = requests.filter(executed_at__lt=_day_start(cleaned["date_to"] + dt.timedelta(days=1)))
+    if cleaned.get("level"):
+        level = int(cleaned["level"])
+        items = RequestItem.objects.filter(request=OuterRef("pk"))
+        requests = requests.filter(Exists(items.filter(carrier__level=level))).exclude(
+            Exists(items.filter(carrier__level__gt=level)))
+    carrier_filters = {k: v for k, v in filters.items() if k not in COPY_OWN_FILTERS}
+    if carrier_filters:
+        matching = carrier_list_visible_to(user=user, filters=carrier_filters).order_by().values("id")
+        requests = requests.filter(Exists(RequestItem.objects.filter(request=OuterRef("pk"), carrier_id__in=matching)))
+    return requests, visible
+
+
+def _copy_count(*, user, filters, cap=None):
+    requests, _ = _copy_requests(user=user, filters=filters)
+    if cap is not None:
+        return ApprovalRequest.objects.filter(id__in=requests.values("id")[: cap + 1]).count()
+    return requests.count()
+
+
+@register_builder("copies", "复制登记簿", count=_copy_count, date_label="复制日期")
+def copies(*, user, filters=None, progress=None):
+    filters = normalize_filters(filters)
+    requests, visible = _copy_requests(user=user, filters=filters)
+    requests = list(requests.select_related(
+        "requester__person", "checked_out_by__person",
+    ).prefetch_related(
+        Prefetch("items", queryset=RequestItem.objects.select_related("carrier").order_by("carrier__serial"),
+                 to_attr="original_items"),
+        Prefetch("copies_produced", queryset=Carrier.objects.filter(id__in=visible).order_by("serial"),
+                 to_attr="visible_copies"),
+        Prefetch("steps", queryset=ApprovalStep.objects.select_related("decided_by__person").order_by("order")),
+    ).order_by("executed_at", "id"))
+    rows, levels = [], []
+    for number, request in enumerate(requests, start=1):
+        request.originals = [item.carrier for item in request.original_items]
+        rows.append([cell(request, number) for _, _, cell in COPY_COLUMNS])
+        # The page mark is never lower than anything printed on it: the originals and the copies
+        # listed (a copy's level may have been changed since).
+        levels.append(highest_level([o.level for o in request.originals] + [c.level for c in request.visible_copies]))
+        if progress and number % 500 == 0:
+            progress(number / len(requests))
+    return Register(
+        name="copies", title=REGISTERS["copies"].title,
+        columns=[Column(header, width) for header, width, _ in COPY_COLUMNS],
+        rows=rows, levels=levels, filters_description=describe_filters(filters, date_label="复制日期"),
         unit_name=settings.SECRECY.get("UNIT_NAME", ""),
     )
 
@@ -761,7 +941,8 @@ def register_job_run(*, job_id):
 
 
 __all__ = [
-    "REGISTERS", "register_builder", "register_choices", "incoming", "outgoing", "ledger", "loans", "destruction",
+    "REGISTERS", "register_builder", "register_choices", "incoming", "outgoing", "ledger", "loans", "copies",
+    "destruction", "describe_register_filters",
     "register_produce", "register_row_count", "register_job_create", "register_job_run",
     "register_job_get_for_user", "register_job_file", "register_jobs_of", "normalize_filters",
     "describe_filters", "content_disposition", "printed_by_label",

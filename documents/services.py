@@ -153,10 +153,11 @@ def _declassify_on(values):
 
 
 def _record_custody(*, carrier, action, actor, note="", from_user=None, to_user=None,
-                    from_status="", to_status="", approval_ref=""):
+                    from_status="", to_status="", approval_ref="", receiver="", receipt_number=""):
     return CustodyEvent.objects.create(
         carrier=carrier, action=action, recorded_by=actor, note=note, from_user=from_user, to_user=to_user,
-        from_status=from_status, to_status=to_status, approval_ref=approval_ref,
+        from_status=from_status, to_status=to_status, approval_ref=approval_ref, receiver=receiver,
+        receipt_number=receipt_number,
     )
 
 

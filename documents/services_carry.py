@@ -89,7 +89,10 @@ def carry_request_create(*, actor, carrier, destination, depart_date, due_date, 
         # REG24 art. 29(5): 绝密 carriers are never carried abroad.
         errors["abroad"] = "绝密级载体禁止携带出境"
     people = _users(companions)
-    if any(p.pk == actor.pk for p in people):
+    if len(people) != len({getattr(c, "pk", c) for c in companions or ()}):
+        # An id that is no account must not silently shrink the list of who travels with it.
+        errors["companions"] = "同行人员中有无效的人员，请重新选择"
+    elif any(p.pk == actor.pk for p in people):
         errors["companions"] = "同行人员不能包括申请人本人"
     else:
         for person in people:
@@ -122,7 +125,9 @@ def carry_check_out(*, actor, request):
     bearer = request.requester
     if not bearer.is_active or clearance_of(bearer) < request.level:
         raise InvalidState("申请人的账号已停用或涉密资格已不足，不能携带外出")
-    if request.abroad and (request.level >= Level.TOP_SECRET or not request.abroad_approved):
+    if request.abroad and request.level >= Level.TOP_SECRET:
+        raise InvalidState("绝密级载体禁止携带出境")
+    if request.abroad and not request.abroad_approved:
         raise InvalidState("该申请的出境未获批准，不能携带外出")
     people = list(request.companions.select_related("person").order_by("id"))
     if request.level >= Level.TOP_SECRET:

@@ -21,7 +21,7 @@ from secrecy.levels import Level, highest_level, is_state_secret, period_rank
 from . import policy
 from .models import (
     ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, CopyMode,
-    CustodyAction, CustodyStatus, Direction, RequestItem, RequestKind,
+    CustodyAction, CustodyStatus, Direction, RequestItem, RequestKind, SerialCounter,
 )
 from .services import VIEW_PERM, _next_serial, _record_custody, local_today
 from .services_approvals import _approvers, _audit, _check_level_unchanged, _check_party, _close_items, _lock
@@ -30,8 +30,7 @@ from .workflows import Action, CopyAction, move_for
 # At most this many copies in one request; more is a print run for a 定点复制单位, not a copy.
 MAX_COPIES = 50
 
-# Things that cannot be copied as such: a computer or a 密品 is one physical object.
-NOT_COPYABLE_KINDS = (CarrierKind.COMPUTER, CarrierKind.OBJECT)
+NOT_COPYABLE_KINDS = policy.NOT_COPYABLE_KINDS
 
 # What the copy keeps of its original (REG24 art. 27(5): level, period and scope unchanged).
 COPIED_FIELDS = (
@@ -147,10 +146,44 @@ def default_copy_stamp(today=None):
     return f"{unit}复制 {today.year}年{today.month}月{today.day}日"
 
 
+def _document_family_ids(original):
+    """The ids of every carrier of this document made by copying: its root original and all copies
+    at any depth (a copy of a copy is copied from the same document)."""
+    root = original
+    while root.original_id:
+        root = Carrier.objects.only("id", "original_id").get(pk=root.original_id)
+    ids, frontier = {root.pk}, [root.pk]
+    while frontier:
+        frontier = list(Carrier.objects.filter(original_id__in=frontier).exclude(pk__in=ids)
+                        .values_list("pk", flat=True))
+        ids.update(frontier)
+    return ids
+
+
+def _lock_copy_numbering():
+    """Serialise the choice of new 份号 between concurrent copy_make calls.
+
+    Bug fix (found by documents/tests/test_concurrency_copy_pg.py): two registrars copying two
+    different 份 of one document (same 文号) each lock only their own original, so both read the
+    same highest 份号 and handed out the same new numbers. Every copy_make takes the serial counter
+    row lock anyway (_next_serial, for the 统一编号); taking it before reading the highest 份号 makes
+    the read see the other's committed copies. Lock order stays carriers → request → counter → audit.
+    """
+    registry, year = settings.SECRECY["REGISTRY_CODE"], local_today().year
+    SerialCounter.objects.bulk_create([SerialCounter(registry=registry, year=year, last_value=0)],
+                                      ignore_conflicts=True)
+    SerialCounter.objects.select_for_update().get(registry=registry, year=year)
+
+
 def _next_copy_numbers(original, count):
     """New 份号 after the highest one in use for this document: the original, its earlier copies
-    and any other registered copy of the same 文号 from the same issuer."""
-    family = Q(pk=original.pk) | Q(original_id=original.pk)
+    and any other registered copy of the same 文号 from the same issuer.
+
+    Bug fix (found by test_workflow_copy.py::test_a_copy_of_a_copy_continues_the_numbering_of_the_whole_document):
+    the family was only the original and its direct copies, so copying a copy of a document without
+    a 文号 handed out a 份号 a sibling copy already had. The family is now the whole copy tree."""
+    _lock_copy_numbering()
+    family = Q(pk__in=_document_family_ids(original))
     if original.doc_number:
         family |= Q(doc_number=original.doc_number, issuer=original.issuer)
     highest = Carrier.objects.filter(family).aggregate(m=Max("copy_number"))["m"] or 0
@@ -178,16 +211,27 @@ def _compiled_values(parts, title, today):
 
 
 def _scope_of(parts):
-    """The 知悉范围 of the copy: the original's; for a compilation only who may know every part."""
-    users = groups = None
+    """The 知悉范围 of the copy: the original's grants as they are. For a compilation, only who
+    may know every part: the groups granted on every part, plus each person who is in every
+    part's scope whether by name or through a granted group (and not already covered by a
+    common group)."""
+    if len(parts) == 1:
+        part = parts[0]
+        return (sorted(CarrierUserScope.objects.filter(content_object=part, permission__codename=policy.VIEW_CODENAME)
+                       .values_list("user_id", flat=True)),
+                sorted(CarrierGroupScope.objects.filter(content_object=part, permission__codename=policy.VIEW_CODENAME)
+                       .values_list("group_id", flat=True)))
+    people = groups = None
     for part in parts:
-        part_users = set(CarrierUserScope.objects.filter(
-            content_object=part, permission__codename=policy.VIEW_CODENAME).values_list("user_id", flat=True))
         part_groups = set(CarrierGroupScope.objects.filter(
             content_object=part, permission__codename=policy.VIEW_CODENAME).values_list("group_id", flat=True))
-        users = part_users if users is None else users & part_users
+        part_people = set(CarrierUserScope.objects.filter(
+            content_object=part, permission__codename=policy.VIEW_CODENAME).values_list("user_id", flat=True))
+        part_people |= set(get_user_model().objects.filter(groups__in=part_groups).values_list("pk", flat=True))
+        people = part_people if people is None else people & part_people
         groups = part_groups if groups is None else groups & part_groups
-    return sorted(users or ()), sorted(groups or ())
+    covered = set(get_user_model().objects.filter(groups__in=groups).values_list("pk", flat=True))
+    return sorted(people - covered), sorted(groups)
 
 
 def _make_carrier(*, actor, values, copy_number, original, request, stamp, note, scope):

@@ -23,7 +23,7 @@ from .forms import (
     CarrierCorrectionForm, IncomingRegistrationForm, OutgoingRegistrationForm, ScopeChangeForm,
     apply_domain_error,
 )
-from .models import Carrier, CarrierGroupScope, CarrierUserScope, Direction
+from .models import ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, Direction
 from .policy import VIEW_CODENAME
 from .templatetags.carrier_tags import user_display
 
@@ -199,9 +199,16 @@ def _detail_context(request, carrier, *, correction_form=None, scope_form=None):
     visible = selectors.carrier_list_visible_to(user=user)
     original = visible.filter(pk=carrier.original_id).first() if carrier.original_id else None
     copies = list(visible.filter(original=carrier)[:100])
+    # A compilation (汇编本) has no single original: its parts are the items of its copy request;
+    # and a part lists the compilations made from it. Only visible ones are named.
+    parts = (list(visible.filter(request_items__request_id=carrier.source_request_id).order_by("serial"))
+             if carrier.source_request_id and not carrier.original_id else [])
+    compilations = list(visible.filter(original__isnull=True, source_request__items__carrier=carrier)
+                        .distinct().order_by("serial")[:100])
     manageable = policy.may_manage(user, carrier)
     scope_users, scope_groups = _scope_entries(carrier)
-    levels = [carrier.level] + [c.level for c in copies] + ([original.level] if original else [])
+    levels = ([carrier.level] + [c.level for c in copies] + [c.level for c in parts + compilations]
+              + ([original.level] if original else []))
     if correction_form is not None:
         levels.append(_posted_level(correction_form))
     context = {
@@ -211,6 +218,10 @@ def _detail_context(request, carrier, *, correction_form=None, scope_form=None):
         "history": _history_entries(carrier),
         "original": original,
         "copies": copies,
+        "parts": parts,
+        "compilations": compilations,
+        "source_request_openable": bool(carrier.source_request_id) and ApprovalRequest.objects.filter(
+            policy.request_visible_q(user), pk=carrier.source_request_id).exists(),
         "scope_users": scope_users,
         "scope_groups": scope_groups,
         "manageable": manageable,

@@ -1,5 +1,7 @@
 """Approval screens: the leader's 待办 inbox, "我的申请", the registrar's queue, one request's page
-and the 申请借阅 form of the carrier page. Thin: parse input, call one selector or service.
+and the 申请借阅 form of the carrier page; the hand-out and take-back of loans, carry-outs and
+repairs. Thin: parse input, call one selector or service. (The request forms of 复制, 汇编, 外出携带
+and 维修 are in views_requests.)
 
 A service's refusal (DomainError) becomes a message in one place: `_perform`.
 """
@@ -16,10 +18,13 @@ from personnel.policy import has_role, is_admin_role
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.levels import highest_level
 
-from . import policy, selectors, services_approvals
-from .forms import CancelForm, DecisionForm, DestructionExecuteForm, LoanRequestForm, LoanReturnForm, WitnessesForm
+from . import policy, selectors, services_approvals, services_carry, services_copy
+from .forms import (
+    CancelForm, DecisionForm, DestructionExecuteForm, LoanRequestForm, LoanReturnForm, RepairStartForm,
+    WitnessesForm,
+)
 from .models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
-from .workflows import Action, DestroyAction, Party, actions_from, move_for
+from .workflows import Action, CopyAction, DestroyAction, Party, action_label, actions_from, move_for
 
 # Where a form goes back to after its action; a fixed list, so no open redirect.
 RETURN_PAGES = {"inbox": "approvals:inbox", "mine": "approvals:mine", "queue": "approvals:queue"}
@@ -99,14 +104,33 @@ def mine(request):
     return _page(request, "approvals/mine.html", selectors.requests_mine(user=request.user)[:200])
 
 
+# The registrar's queue, one table per kind: (kind, heading) for approved requests to carry out,
+# then for what is out and must come back.
+QUEUE_TO_DO = (
+    (RequestKind.LEND, "待借出"), (RequestKind.COPY, "待复制"), (RequestKind.CARRY_OUT, "待携带外出"),
+    (RequestKind.REPAIR, "待送修"),
+)
+QUEUE_OUT = ((RequestKind.LEND, "待归还"), (RequestKind.CARRY_OUT, "待返回"), (RequestKind.REPAIR, "维修中"))
+
+
+def _sections(rows, state, headings):
+    sections = []
+    for kind, heading in headings:
+        kind_rows = [r for r in rows if r.state == state and r.kind == kind]
+        if kind_rows:
+            sections.append({"kind": kind, "heading": heading, "rows": kind_rows})
+    return sections
+
+
 @login_required
 def queue(request):
     if is_admin_role(request.user) or not has_role(request.user, Role.REGISTRAR):
         raise Http404()
     rows = list(selectors.requests_queue(user=request.user))
     return _page(request, "approvals/queue.html", rows,
-                 to_check_out=[r for r in rows if r.state == RequestState.APPROVED],
-                 to_take_back=[r for r in rows if r.state == RequestState.IN_PROGRESS],
+                 to_check_out=_sections(rows, RequestState.APPROVED, QUEUE_TO_DO),
+                 to_take_back=_sections(rows, RequestState.IN_PROGRESS, QUEUE_OUT),
+                 default_copy_stamp=services_copy.default_copy_stamp(),
                  return_form=LoanReturnForm(initial={"condition": ReturnCondition.INTACT}))
 
 
@@ -131,6 +155,17 @@ def _allowed_actions(user, approval, carriers):
     return allowed
 
 
+def _produced_copies(user, approval):
+    """The carriers a copy request produced; `visible` says which the user may open (the others
+    show their serial and 份号 only, like the request's own carriers)."""
+    produced = list(approval.copies_produced.order_by("id"))
+    visible = set(policy.visible_carriers(user).filter(pk__in=[c.pk for c in produced])
+                  .values_list("pk", flat=True)) if produced else set()
+    for carrier in produced:
+        carrier.visible = carrier.pk in visible
+    return produced
+
+
 @login_required
 def detail(request, pk):
     approval = _request_or_404(request, pk)
@@ -141,11 +176,15 @@ def detail(request, pk):
     allowed = _allowed_actions(request.user, approval, carriers)
     destroy = approval.kind == RequestKind.DESTROY
     can_execute = DestroyAction.EXECUTE in allowed
+    can_make_copies = CopyAction.MAKE_COPIES in allowed
     return render(request, "approvals/detail.html", {
         "r": approval, "steps": approval.step_list, "today": timezone.localdate(),
         "can_submit": Action.SUBMIT in allowed, "can_cancel": Action.CANCEL in allowed,
         "can_decide": Action.APPROVE in allowed, "can_check_out": Action.CHECK_OUT in allowed,
-        "can_return": Action.RETURN in allowed,
+        "can_return": Action.RETURN in allowed, "can_make_copies": can_make_copies,
+        "produced": _produced_copies(request.user, approval) if approval.kind == RequestKind.COPY else [],
+        "companions": list(approval.companions.all()) if approval.kind == RequestKind.CARRY_OUT else [],
+        "default_copy_stamp": services_copy.default_copy_stamp() if can_make_copies else "",
         "can_designate": DestroyAction.DESIGNATE in allowed
         and not any(w.confirmed_at for w in approval.witness_list),
         "can_witness": DestroyAction.WITNESS_CONFIRM in allowed, "can_execute": can_execute,
@@ -211,27 +250,55 @@ def decide(request, pk):
         return _back(request, approval)
     approve = form.cleaned_data["decision"] == "approve"
     _perform(request, lambda: services_approvals.request_decide(
-        actor=request.user, request=approval, approve=approve, comment=form.cleaned_data["comment"]),
+        actor=request.user, request=approval, approve=approve, comment=form.cleaned_data["comment"],
+        approve_abroad=form.cleaned_data["approve_abroad"]),
         success=f"已{'同意' if approve else '驳回'}{approval.reference}")
     return _back(request, approval)
+
+
+# The hand-out and take-back service of each kind that has them (the table's check_out / return).
+CHECK_OUT_SERVICES = {
+    RequestKind.LEND: lambda actor, request, data: services_approvals.loan_check_out(actor=actor, request=request),
+    RequestKind.CARRY_OUT: lambda actor, request, data: services_carry.carry_check_out(actor=actor, request=request),
+    RequestKind.REPAIR: lambda actor, request, data: services_carry.repair_start(
+        actor=actor, request=request, storage_removed_note=data.get("storage_removed_note", "")),
+}
+RETURN_SERVICES = {
+    RequestKind.LEND: services_approvals.loan_return,
+    RequestKind.CARRY_OUT: services_carry.carry_return,
+    RequestKind.REPAIR: services_carry.repair_finish,
+}
+RETURN_DONE = {RequestKind.LEND: "已归还入库", RequestKind.CARRY_OUT: "已登记返回", RequestKind.REPAIR: "已修复入库"}
 
 
 @login_required
 @require_POST
 def check_out(request, pk):
+    """借出 / 携带外出 / 送修 of an approved request (whichever its kind has)."""
     approval = _request_or_404(request, pk)
-    _perform(request, lambda: services_approvals.loan_check_out(actor=request.user, request=approval),
-             success=f"已借出（{approval.reference}）")
+    service = CHECK_OUT_SERVICES.get(approval.kind)
+    if service is None:
+        messages.error(request, f"{approval.get_kind_display()}申请没有此项办理")
+        return _back(request, approval)
+    form = RepairStartForm(request.POST)
+    form.is_valid()
+    _perform(request, lambda: service(request.user, approval, form.cleaned_data),
+             success=f"已{action_label(Action.CHECK_OUT, approval.kind)}（{approval.reference}）")
     return _back(request, approval)
 
 
 @login_required
 @require_POST
 def take_back(request, pk):
+    """归还 / 登记返回 / 修复入库, with the inspection of the carrier."""
     approval = _request_or_404(request, pk)
+    service = RETURN_SERVICES.get(approval.kind)
+    if service is None:
+        messages.error(request, f"{approval.get_kind_display()}申请没有此项办理")
+        return _back(request, approval)
     form = LoanReturnForm(request.POST)
     form.is_valid()
-    _perform(request, lambda: services_approvals.loan_return(
+    _perform(request, lambda: service(
         actor=request.user, request=approval, condition=form.cleaned_data.get("condition", ""),
-        note=form.cleaned_data.get("note", "")), success=f"已归还入库（{approval.reference}）")
+        note=form.cleaned_data.get("note", "")), success=f"{RETURN_DONE[approval.kind]}（{approval.reference}）")
     return _back(request, approval)

@@ -115,7 +115,7 @@ def job(request, pk):
     response = render(request, "registers/job.html", {
         "job": job,
         "register_title": spec.title if spec else job.register,
-        "filters_description": registers.describe_filters(job.filters),
+        "filters_description": registers.describe_register_filters(job.register, job.filters),
         "running": running,
         "done": job.status == RegisterJobStatus.DONE,
         "failed": job.status == RegisterJobStatus.FAILED,

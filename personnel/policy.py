@@ -1,4 +1,6 @@
 """Who holds which role, and what follows from it. Pure predicates; no writes."""
+from django.db.models import Q
+
 from secrecy.levels import Level
 
 from .models import ADMIN_ROLES, Role
@@ -38,6 +40,19 @@ def clearance_of(user):
         return 0
     person = person_of(user)
     return person.clearance if person else int(Level.WORK)
+
+
+def cleared_for_level_q(level, prefix="person__"):
+    """Q over User (or, with another prefix, over a model reaching Person): people whose clearance
+    reaches the level — Person.clearance in SQL (class, passed review, signed commitment, on post),
+    so a choice list is one query. Account state and admin roles are the caller's filter."""
+    from .models import CLASS_CLEARANCE, PersonStatus
+
+    if int(level) <= Level.WORK:
+        return Q()
+    classes = [str(cls) for cls, cleared in CLASS_CLEARANCE.items() if cleared >= int(level)]
+    return Q(**{f"{prefix}person_class__in": classes, f"{prefix}review_passed": True,
+                f"{prefix}commitment_signed_on__isnull": False, f"{prefix}status": PersonStatus.ON_POST})
 
 
 def served_department_ids(user):

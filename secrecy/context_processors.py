@@ -16,12 +16,20 @@ def _optional_url(name):
         return None
 
 
-def _inbox_count(user):
-    # One COUNT over the indexed submitted requests; imported here because secrecy/ imports no
-    # app at module level (the context processor is the project's glue).
-    from documents.selectors import requests_inbox_count
+def _inbox_count(user, *, approver):
+    """待办: requests this approver may decide plus destruction batches waiting for this user's own
+    监销 confirmation (a witness need not be an approver). Imported here because secrecy/
+    imports no app at module level (the context processor is the project's glue)."""
+    from documents.selectors import requests_inbox_count, requests_to_witness_count
 
-    return requests_inbox_count(user=user)
+    return (requests_inbox_count(user=user) if approver else 0) + requests_to_witness_count(user=user)
+
+
+def _notifications_unread(user):
+    """Unread notices for the 通知 badge (capped: the badge shows "99+" beyond)."""
+    from notifications.selectors import unread_count
+
+    return unread_count(user=user)
 
 
 def navigation(request):
@@ -35,7 +43,9 @@ def navigation(request):
         registers_url = _optional_url("registers:index")
     is_approver = sees_carriers and Role.APPROVER in roles
     return {
-        "approvals_inbox_count": _inbox_count(user) if is_approver else 0,
+        "approvals_inbox_count": _inbox_count(user, approver=is_approver) if sees_carriers else 0,
+        # Every signed-in user has an inbox, the admin roles included.
+        "notifications_unread_count": _notifications_unread(user) if signed_in else 0,
         "is_approver": is_approver,
         "system_name": SYSTEM_NAME,
         "unit_name": settings.SECRECY.get("UNIT_NAME", ""),

@@ -1,8 +1,20 @@
 """Acceptance: for every demo account, the list, the count, every detail page and the PDF/XLSX
 exports hold exactly the carriers SPEC §4 allows; everything else answers 404.
 
-The expected set comes from an oracle written straight from SPEC §4 in plain Python, not from
-the policy module, so a mistake in the policy shows up here.
+The expected set comes from an oracle written straight from SPEC §4 and §5 in plain Python over
+the stored rows (scopes, request rows, approval steps, 监销人 designations), not from the policy
+module, so a mistake in the policy shows up here. Besides §4 read literally, the oracle models the
+need-to-know that requests bring:
+- the borrower of a loan that is out (已借出) sees the carrier;
+- an approver sees the carriers of requests waiting for their decision (submitted, not their own,
+  within their clearance, the current step within their authority, 主要负责人 where required);
+- a designated, not withdrawn 监销人 sees the carriers of the batch while it is submitted, approved
+  or completed;
+- the custodian sees the carrier, and who the custodian is follows from the requests (a carrier that
+  is out on loan or carried out is held by the requester, an on-site repair by the supervisor; a
+  carrier taken back is held by the registrar who took it back). The oracle derives the custodian
+  itself and checks it against the carrier row.
+Copies made through the copy workflow are carriers like any other, with the original's scope.
 """
 import io
 import re
@@ -13,32 +25,93 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from documents.models import Carrier, CarrierGroupScope, CarrierUserScope
+from documents.models import (
+    ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, DestructionWitness, RequestItem,
+)
 from documents.registers import register_produce
 
 DEMO_USERS = ["mishu", "zhuren", "lingdao", "baomi", "lisi", "zhangsan", "wangwu", "sysadmin", "secadmin", "auditor"]
 ADMIN_ROLES = {"sysadmin", "security_admin", "auditor"}
 CLASS_TO_LEVEL = {"core": 4, "important": 3, "general": 2}
+# A destruction batch shows its carriers to its 监销人 from designation on, and afterwards the record
+# they signed; a rejected or cancelled batch shows nothing.
+WITNESSED_STATES = {"submitted", "approved", "completed"}
 
 
-def oracle_visible_ids(user):
-    """SPEC §4, read literally."""
+def oracle_custodians():
+    """carrier id -> user id of who holds it now, replayed from the registrations and requests."""
+    holder = dict(Carrier.objects.values_list("pk", "registered_by_id"))
+    moves = []
+    for request in ApprovalRequest.objects.filter(
+            kind__in=["lend", "carry_out", "repair"], state__in=["in_progress", "completed"]).prefetch_related("items"):
+        carriers = [item.carrier_id for item in request.items.all()]
+        if request.kind in ("lend", "carry_out"):
+            out_to = request.requester_id  # the borrower / the bearer
+        elif request.repair_mode == "on_site":
+            out_to = request.supervisor_id  # the supervisor answers for it while the repairer works
+        else:
+            out_to = None  # off site: the storage part stayed behind, the custodian does not change
+        moves.append((request.executed_at, carriers, out_to))
+        if request.state == "completed":
+            moves.append((request.completed_at, carriers, request.returned_to_id))
+    for _, carriers, to_user in sorted(moves, key=lambda move: move[0]):
+        for pk in carriers:
+            if to_user is not None:
+                holder[pk] = to_user
+    return holder
+
+
+def oracle_pending_decision_ids(user, person, roles, clearance):
+    """Carriers of the requests waiting for this user's decision."""
+    if "approver" not in roles or person is None or person.approval_authority <= 0:
+        return set()
+    ids = set()
+    for request in ApprovalRequest.objects.filter(state="submitted").exclude(requester=user).prefetch_related(
+            "steps", "items"):
+        if request.level > clearance:
+            continue
+        pending = sorted((s for s in request.steps.all() if s.decision == ""), key=lambda s: s.order)
+        if not pending:
+            continue
+        step = pending[0]
+        if step.min_authority > person.approval_authority or (step.requires_principal and not person.is_principal):
+            continue
+        ids |= {item.carrier_id for item in request.items.all() if item.is_open}
+    return ids
+
+
+def oracle_grounds(user, custodians):
+    """carrier id -> the set of reasons it is visible ('scope', 'custodian', 'registrar', 'loan',
+    'deciding', 'witness'); only carriers within the user's clearance appear."""
     roles = set(user.groups.values_list("name", flat=True))
     if not user.is_active or roles & ADMIN_ROLES:
-        return set()
+        return {}
     person = getattr(user, "person", None)
     cleared = person and person.person_class and person.review_passed and person.commitment_signed_on \
         and person.status == "on_post"
     clearance = CLASS_TO_LEVEL[person.person_class] if cleared else 1  # no class → nothing classified
     group_ids = set(user.groups.values_list("id", flat=True))
-    granted = set(CarrierUserScope.objects.filter(user=user).values_list("content_object_id", flat=True))
-    granted |= set(CarrierGroupScope.objects.filter(group_id__in=group_ids).values_list("content_object_id", flat=True))
+    grounds = {
+        "scope": set(CarrierUserScope.objects.filter(user=user).values_list("content_object_id", flat=True))
+        | set(CarrierGroupScope.objects.filter(group_id__in=group_ids).values_list("content_object_id", flat=True)),
+        "custodian": {pk for pk, holder in custodians.items() if holder == user.pk},
+        "loan": set(RequestItem.objects.filter(
+            kind="lend", is_open=True, request__state="in_progress", request__requester=user,
+        ).values_list("carrier_id", flat=True)),
+        "deciding": oracle_pending_decision_ids(user, person, roles, clearance),
+        "witness": set(RequestItem.objects.filter(
+            kind="destroy", request__kind="destroy", request__state__in=WITNESSED_STATES,
+            request_id__in=DestructionWitness.all_objects.filter(user=user, withdrawn_at__isnull=True)
+            .values("request_id"),
+        ).values_list("carrier_id", flat=True)),
+    }
     served = set(person.served_departments.values_list("id", flat=True)) if person and "registrar" in roles else set()
-    visible = set()
-    for carrier in Carrier.objects.all():
-        need_to_know = carrier.pk in granted or carrier.custodian_id == user.pk or carrier.department_id in served
-        if carrier.level <= clearance and need_to_know:
-            visible.add(carrier.pk)
+    grounds["registrar"] = set(Carrier.objects.filter(department_id__in=served).values_list("pk", flat=True))
+    visible = {}
+    for pk, level in Carrier.objects.values_list("pk", "level"):
+        reasons = {name for name, ids in grounds.items() if pk in ids}
+        if level <= clearance and reasons:
+            visible[pk] = reasons
     return visible
 
 
@@ -53,18 +126,32 @@ def serials_in_xlsx(content, all_serials):
     return all_serials & cells
 
 
+def only_through(grounds, reason):
+    """Carriers visible through `reason` alone (nothing else would show them)."""
+    return {pk for pk, reasons in grounds.items() if reasons == {reason}}
+
+
 @pytest.mark.django_db
 def test_every_demo_user_sees_exactly_what_spec_4_allows_everywhere(client, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", stdout=io.StringIO())
     carriers = {c.pk: c for c in Carrier.objects.all()}
     assert len(carriers) >= 200
+    # The copy workflow made new carriers (copies, an excerpt, a compilation) beyond the registered ones.
+    copies = {pk for pk, c in carriers.items() if c.source_request_id}
+    assert len(copies) >= 3
     serial_of = {pk: c.serial for pk, c in carriers.items()}
     all_serials = set(serial_of.values())
-    seen_counts = {}
+
+    # Custody follows the requests (SPEC §3, §5): the oracle's replay agrees with every carrier row.
+    custodians = oracle_custodians()
+    assert {pk: c.custodian_id for pk, c in carriers.items()} == custodians
+
+    seen_counts, grounds_of = {}, {}
     for username in DEMO_USERS:
         user = get_user_model().objects.get(username=username)
-        expected = oracle_visible_ids(user)
+        grounds_of[username] = grounds = oracle_grounds(user, custodians)
+        expected = set(grounds)
         expected_serials = {serial_of[pk] for pk in expected}
         seen_counts[username] = len(expected)
         client.force_login(user)
@@ -80,7 +167,8 @@ def test_every_demo_user_sees_exactly_what_spec_4_allows_everywhere(client, sett
             listed = set(re.findall(r"\d{4}-\d{6}", body))
             assert listed <= expected_serials, (username, listed - expected_serials)
 
-        # Every carrier's detail page: 200 exactly for the expected ones, 404 for all others.
+        # Every carrier's detail page (the copies included): 200 exactly for the expected ones, 404
+        # for all others.
         for pk in carriers:
             status = client.get(f"/carriers/{pk}/").status_code
             assert status == (200 if pk in expected else 404), (username, serial_of[pk], status)
@@ -101,3 +189,25 @@ def test_every_demo_user_sees_exactly_what_spec_4_allows_everywhere(client, sett
     assert seen_counts["mishu"] == len(carriers)
     assert 0 < seen_counts["zhangsan"] < seen_counts["lisi"] < seen_counts["mishu"]
     assert seen_counts["sysadmin"] == seen_counts["secadmin"] == seen_counts["auditor"] == 0
+    # … and so is every extension the requests bring: each shows some carrier nothing else would.
+    assert only_through(grounds_of["lingdao"], "deciding"), "lingdao decides nothing outside their scope"
+    assert only_through(grounds_of["zhuren"], "deciding"), "zhuren decides nothing outside their scope"
+    assert only_through(grounds_of["baomi"], "witness"), "baomi witnesses no batch outside their scope"
+    assert only_through(grounds_of["lisi"], "witness"), "lisi witnesses no batch outside their scope"
+    assert only_through(grounds_of["baomi"], "custodian"), "baomi supervises no on-site repair"
+    assert any("loan" in reasons for reasons in grounds_of["lisi"].values())
+    assert any("loan" in reasons for reasons in grounds_of["zhangsan"].values())
+    assert any("custodian" in reasons for reasons in grounds_of["lisi"].values())  # lent and carried out
+    # A withdrawn 监销人 and the witnesses of a rejected batch see nothing through it.
+    withdrawn = DestructionWitness.all_objects.filter(withdrawn_at__isnull=False).select_related("user", "request")
+    assert withdrawn.exists()
+    for designation in withdrawn:
+        batch = set(designation.request.items.values_list("carrier_id", flat=True))
+        hidden = batch - set(grounds_of[designation.user.username])
+        assert hidden, (designation.user.username, "the withdrawn designation shows nothing the test can check")
+    rejected_witnessed = DestructionWitness.all_objects.filter(
+        request__state__in=["rejected", "cancelled"]).select_related("user", "request")
+    assert rejected_witnessed.exists()
+    for designation in rejected_witnessed:
+        batch = set(designation.request.items.values_list("carrier_id", flat=True))
+        assert batch - set(grounds_of[designation.user.username]), designation.user.username

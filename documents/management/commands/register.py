@@ -1,6 +1,10 @@
 """python manage.py register <name> --format pdf|xlsx --as <username> -o FILE [filters]
 python manage.py register destruction --batch <id> --format pdf|xlsx --as <username> -o FILE
 
+Registers: incoming 收文登记簿, outgoing 发文登记簿, ledger 涉密载体台账, loans 借阅登记簿,
+copies 复制登记簿, destruction 涉密载体销毁清单 (one batch). --from/--to filter the 收/发文日期,
+except in the copy register (复制日期); --level there is the level of the copies made.
+
 For monthly batch printing: the same file the web page produces, with the same visibility for
 that user, and the same audit event (SPEC §11). Renders in this process, whatever the size.
 """
@@ -28,14 +32,15 @@ class Command(BaseCommand):
     help = "生成载体登记簿（PDF 或 XLSX），按指定用户的知悉范围筛选，并记入审计日志。"
 
     def add_arguments(self, parser):
-        parser.add_argument("name", help=f"登记簿：{', '.join(registers.REGISTERS)}")
+        parser.add_argument("name", help="登记簿：" + "，".join(
+            f"{name}（{spec.title}）" for name, spec in registers.REGISTERS.items()))
         parser.add_argument("--format", dest="file_format", default="pdf", help="pdf 或 xlsx（默认 pdf）")
         parser.add_argument("--as", dest="username", required=True, help="以哪个用户的身份和知悉范围打印")
         parser.add_argument("-o", "--output", required=True, help="输出文件路径")
         parser.add_argument("--level", type=int, help="密级：1 内部，2 秘密，3 机密，4 绝密")
         parser.add_argument("--department", help="管理部门代码（如 biz1）")
-        parser.add_argument("--from", dest="date_from", help="收/发文日期起（YYYY-MM-DD）")
-        parser.add_argument("--to", dest="date_to", help="收/发文日期止（YYYY-MM-DD）")
+        parser.add_argument("--from", dest="date_from", help="收/发文日期起（YYYY-MM-DD；复制登记簿为复制日期）")
+        parser.add_argument("--to", dest="date_to", help="收/发文日期止（YYYY-MM-DD；复制登记簿为复制日期）")
         parser.add_argument("--direction", help="方向：in（收文）、out（发文）、internal（自产）")
         parser.add_argument("--batch", type=int, help="销毁批次编号（destruction 销毁清单必填）")
 

@@ -1,15 +1,18 @@
 """python manage.py seed_demo: the demo unit of SPEC §14, built only through the services.
 
 Everything goes through the same services a click would use (department_create, person_save,
-role_grant, carrier_register_incoming/outgoing, carrier_correct), so serials, custody rows, the
-change history and the audit log are real.
+role_grant, carrier_register_incoming/outgoing, carrier_correct, and the approval services of
+documents.services_approvals / _copy / _carry / _destroy), so serials, custody rows, the change
+history and the audit log are real.
 
 Idempotent: every section first looks for what it would create and creates only what is missing,
 so a second run changes nothing (not even the audit log) and says so. The random generator has a
-fixed seed and its draws never depend on today's date, so the plan is the same on every run.
+fixed seed; the carrier plan is rebuilt for the day the demo was first seeded, so a run on a later
+day looks for the same carriers. The requests section is all or nothing (one transaction) and is
+marked by its requests' reasons.
 
-Later issues add sections (loans, a destruction batch, a meeting …): write a function
-`seed_<thing>(ctx)` that returns a `SectionResult` and append it to SECTIONS.
+Later issues add sections (a meeting …): write a function `seed_<thing>(ctx)` that returns a
+`SectionResult` and append it to SECTIONS.
 """
 import dataclasses
 import datetime as dt
@@ -18,14 +21,24 @@ import time
 from collections import Counter
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from audits.models import AuditEvent
+from documents import policy
 from documents import services as carrier_services
-from documents.models import Carrier, CarrierKind, Direction, TransmissionMethod
+from documents import services_approvals as approvals
+from documents import services_carry as carry
+from documents import services_copy as copying
+from documents import services_destroy as destroying
+from documents.models import (
+    DEVICE_KINDS, ApprovalRequest, Carrier, CarrierGroupScope, CarrierKind, CopyMode, CustodyAction, CustodyEvent,
+    CustodyStatus, DestructionMethod, Direction, RepairMode, RequestItem, RequestKind, RequestState, ReturnCondition,
+    SecrecyStatus, TransmissionMethod,
+)
+from documents.workflows import state_label
 from personnel import services as personnel_services
 from personnel.models import Department, Person, Role
 from secrecy.levels import Level, PeriodKind, PeriodUnit, Urgency, add_years
@@ -474,7 +487,10 @@ def _correction_changes(carrier, correction):
 def seed_carriers(ctx):
     result = SectionResult()
     mishu = ctx.refresh_user("mishu")
-    plan = build_carrier_plan(ctx.rng, ctx.today)
+    # The plan spreads document dates up to its day; a later run rebuilds it for the day the demo
+    # was first seeded, so the carriers it looks for are exactly the ones registered then.
+    first = Carrier.objects.filter(registered_by=mishu).aggregate(first=Min("registered_at"))["first"]
+    plan = build_carrier_plan(ctx.rng, timezone.localdate(first) if first else ctx.today)
     existing = set(
         Carrier.objects.filter(registered_by=mishu).values_list("title", "doc_number", "device_serial")
     )
@@ -510,16 +526,357 @@ def seed_carriers(ctx):
     return result
 
 
+# --------------------------------------------------------------------------- requests (SPEC §5)
+# Requests of every kind in every state its transition table reaches, walked through the same
+# services a click uses (so the rules hold and every step writes its audit event). Carriers are
+# picked deterministically: the first carrier by 统一编号 that satisfies the pick's rules and was not
+# used by an earlier entry. "hidden_from" prefers carriers those users cannot see yet, so the
+# need-to-know a request brings (an approver's pending decision, a 监销人's batch, a carrier in
+# someone's custody) is visible in the demo rather than hidden behind a scope they already have.
+
+D, SUB, APP, RUN, DONE, REJ, CAN = (
+    RequestState.DRAFT, RequestState.SUBMITTED, RequestState.APPROVED, RequestState.IN_PROGRESS,
+    RequestState.COMPLETED, RequestState.REJECTED, RequestState.CANCELLED,
+)
+EVERYONE_BUT_MISHU = ("zhuren", "lingdao", "baomi", "lisi", "zhangsan", "wangwu")
+ISSUER_PREFIX = dict(INCOMING_ISSUERS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pick:
+    """Which carrier an entry needs. kinds is a strict filter; fallback_kinds is tried (still
+    within the rules) only if the data has no carrier of `kinds` left."""
+
+    level: int
+    kinds: tuple = (CarrierKind.PAPER,)
+    fallback_kinds: tuple = ()
+    hidden_from: tuple = ()
+    directions: tuple = ()
+    scope_group: str = ""
+
+
+def P(level, *kinds, **options):  # noqa: N802 - short constructor for the plan table below
+    return Pick(level=int(level), kinds=tuple(kinds) or (CarrierKind.PAPER,), **options)
+
+
+OWN = (Direction.OUTGOING, Direction.INTERNAL)  # our own documents: 定密依据、承办人、定密责任人 on record
+DEVICES = tuple(DEVICE_KINDS)
+L, C, K, R, X = RequestKind.LEND, RequestKind.COPY, RequestKind.CARRY_OUT, RequestKind.REPAIR, RequestKind.DESTROY
+
+# (kind, target state, requester, approver, carriers, fields). Reasons are unique: they are the
+# marker that tells a second run the requests exist already.
+REQUEST_PLAN = [
+    # 借阅 ---------------------------------------------------------------------------------------
+    (L, D, "zhangsan", None, [P(2)], dict(due=5, reason="撰写本处季度保密工作简报，需参阅该文件的有关要求")),
+    (L, SUB, "lisi", None, [P(3, hidden_from=("lingdao", "zhuren"))],
+     dict(due=7, reason="起草业务一处年度工作总结，需参阅文件中的部署要求")),
+    (L, SUB, "zhangsan", None, [P(2, hidden_from=("lingdao", "zhuren"))],
+     dict(due=3, reason="办理市保密局来函答复，需核对原文件内容")),
+    (L, APP, "zhangsan", "lingdao", [P(2)],
+     dict(due=4, reason="准备处务会汇报材料，需借阅参考", comment="同意，阅后按期归还")),
+    (L, RUN, "lisi", "lingdao", [P(3)],
+     dict(due=10, reason="承办重点项目论证工作，需借阅相关文件", comment="同意，注意妥善保管，按期归还")),
+    (L, RUN, "lisi", "zhuren", [P(3)],
+     dict(due=0, on_site=True, reason="核对主任办公会议决定事项，在阅文室阅读", comment="同意在阅文室阅读，当日归还")),
+    (L, RUN, "zhangsan", "lingdao",
+     [P(2, CarrierKind.AUDIOVISUAL, CarrierKind.DISC, fallback_kinds=(CarrierKind.PAPER,))],
+     dict(due=3, reason="制作保密警示教育课件，需调阅有关资料", comment="同意，仅限在涉密计算机上使用")),
+    (L, DONE, "lisi", "lingdao", [P(3)],
+     dict(due=5, reason="参加专项工作协调会前熟悉文件精神", comment="同意")),
+    (L, DONE, "zhangsan", "lingdao", [P(2)],
+     dict(due=2, reason="整理本处文件目录，需核对文号和份数", comment="同意，当日归还")),
+    (L, REJ, "zhangsan", "lingdao", [P(2)],
+     dict(due=5, reason="了解相关工作情况", comment="该文件与你当前承办的工作无直接关系，不予借阅")),
+    (L, CAN, "lisi", None, [P(3)],
+     dict(due=6, reason="参加市里专题会议前查阅背景材料", cancel="会议延期，暂不需要借阅")),
+    # 复制 / 摘抄 / 汇编 ---------------------------------------------------------------------------
+    (C, D, "lisi", None, [P(3, directions=OWN)],
+     dict(mode=CopyMode.COPY, count=2, reason="供处务会集体研究使用，拟复制2份，会后收回")),
+    (C, SUB, "mishu", None, [P(4, directions=(Direction.INCOMING,))],
+     dict(mode=CopyMode.COPY, count=1, consent=True, maker="本单位机要室",
+          reason="按主任批示，复制1份送分管领导阅办")),
+    (C, SUB, "zhangsan", None, [P(2, hidden_from=("lingdao",), directions=OWN)],
+     dict(mode=CopyMode.EXCERPT, count=1, reason="摘抄有关条款，用于起草本处落实措施")),
+    (C, APP, "zhangsan", "lingdao", [P(2, directions=OWN)],
+     dict(mode=CopyMode.COPY, count=1, reason="本处工作台账需留存复制件1份", comment="同意复制1份，复制件视同原件管理")),
+    (C, DONE, "lisi", "lingdao", [P(3, directions=OWN)],
+     dict(mode=CopyMode.COPY, count=2, reason="专题会议参会人员阅研，需复制2份，会后收回", comment="同意，会后及时收回")),
+    (C, DONE, "lisi", "zhuren", [P(3, directions=OWN)],
+     dict(mode=CopyMode.EXCERPT, count=1, reason="摘抄相关部署要求，用于起草本处实施方案", comment="同意摘抄，摘抄件按原密级管理")),
+    (C, DONE, "lisi", "lingdao",
+     [P(2, directions=OWN, scope_group="biz1"), P(3, directions=OWN, scope_group="biz1"),
+      P(3, directions=OWN, scope_group="biz1")],
+     dict(mode=CopyMode.COMPILE, count=2, title="业务一处{year}年度重要文件汇编", maker="本单位机要室",
+          reason="汇编本处年度重要文件，供年度工作总结和业务培训使用", comment="同意汇编2份，按汇编后的最高密级和最长期限管理")),
+    (C, REJ, "zhangsan", "lingdao", [P(2)],
+     dict(mode=CopyMode.COPY, count=5, reason="分发本处人员学习，拟复制5份",
+          comment="复制份数超出工作需要，请按最小范围原则组织集中学习")),
+    (C, CAN, "lisi", None, [P(3)],
+     dict(mode=CopyMode.COPY, count=1, reason="报送材料需附复制件1份", cancel="经核实可直接引用文号，无需复制")),
+    # 外出携带 -------------------------------------------------------------------------------------
+    (K, D, "lisi", None, [P(3)],
+     dict(destination="省发展改革委", depart=3, due=4, reason="赴省发展改革委汇报重点项目进展，需携带相关材料")),
+    (K, SUB, "lingdao", None, [P(3)],
+     dict(destination="省委办公厅（全省保密工作会议）", depart=1, due=2, reason="参加全省保密工作会议，需携带交流材料")),
+    (K, SUB, "zhangsan", None, [P(2, hidden_from=("lingdao",))],
+     dict(destination="市档案馆", depart=2, due=2, reason="赴市档案馆核对有关档案资料")),
+    (K, APP, "zhangsan", "lingdao", [P(2)],
+     dict(destination="市国家安全局", depart=0, due=1, reason="赴市国家安全局对接专项工作",
+          comment="同意，专人携带，当日返回")),
+    (K, RUN, "lisi", "lingdao", [P(3, CarrierKind.COMPUTER, fallback_kinds=(CarrierKind.PAPER,))],
+     dict(destination="市委办公厅", depart=0, due=2, reason="赴市委办公厅汇报重点项目进展，需携带演示材料",
+          comment="同意，全程专人保管，不得接入任何网络")),
+    (K, DONE, "lisi", "lingdao", [P(2)],
+     dict(destination="新加坡（双边经贸合作磋商）", depart=0, due=6, abroad=True,
+          reason="随团赴新加坡参加双边经贸合作磋商，需携带谈判预案",
+          comment="同意携带出境，须随身携带、专人保管，返回后即时交回")),
+    (K, DONE, "zhangsan", "lingdao", [P(2)],
+     dict(destination="市保密局", depart=0, due=1, reason="赴市保密局报送年度保密自查材料", comment="同意")),
+    (K, REJ, "lisi", "lingdao", [P(3)],
+     dict(destination="区政府办公室", depart=1, due=1, reason="赴区政府对接有关工作",
+          comment="可通过机要交通传递，不必随身携带")),
+    (K, CAN, "zhangsan", None, [P(2)],
+     dict(destination="市科技局", depart=2, due=3, reason="赴市科技局参加项目评审会", cancel="评审会改为视频方式召开，取消外出")),
+    # 维修（机要秘书申请） -------------------------------------------------------------------------
+    (R, D, "mishu", None, [P(2, CarrierKind.MAGNETIC, fallback_kinds=DEVICES)],
+     dict(mode=RepairMode.OFF_SITE, repairer="市保密局指定涉密载体维修点",
+          reason="移动硬盘无法识别，拟送定点单位检测维修")),
+    (R, SUB, "mishu", None, [P(4, CarrierKind.COMPUTER, fallback_kinds=DEVICES)],
+     dict(mode=RepairMode.ON_SITE, supervisor="mishu", repairer="涉密专用设备定点维修单位（上门维修）",
+          reason="设备无法开机，需定点维修单位技术人员上门维修")),
+    (R, SUB, "mishu", None, [P(3, CarrierKind.REMOVABLE, fallback_kinds=DEVICES, hidden_from=("lingdao", "zhuren"))],
+     dict(mode=RepairMode.OFF_SITE, repairer="市保密局指定涉密载体维修点",
+          reason="接口松动，读写时断时续，拟送定点单位维修")),
+    (R, APP, "mishu", "lingdao", [P(3, CarrierKind.COMPUTER, fallback_kinds=DEVICES)],
+     dict(mode=RepairMode.OFF_SITE, repairer="市保密局指定涉密载体维修点",
+          reason="主板故障，需送定点单位维修", comment="同意，送修前须拆除硬盘并登记")),
+    (R, RUN, "mishu", "lingdao", [P(3, CarrierKind.COMPUTER, fallback_kinds=DEVICES, hidden_from=("baomi",))],
+     dict(mode=RepairMode.ON_SITE, supervisor="baomi", repairer="涉密专用设备定点维修单位（上门维修）",
+          reason="设备运行异常，需上门维修", comment="同意，保密办派人全程现场监督")),
+    (R, RUN, "mishu", "lingdao", [P(2, CarrierKind.COMPUTER, fallback_kinds=DEVICES)],
+     dict(mode=RepairMode.OFF_SITE, repairer="市保密局指定涉密载体维修点",
+          storage="已拆除硬盘1块，交机要室保密柜单独存放，拆除过程由机要秘书登记",
+          reason="电源模块损坏，需送定点单位维修", comment="同意")),
+    (R, DONE, "mishu", "lingdao", [P(2, CarrierKind.MAGNETIC, CarrierKind.REMOVABLE, fallback_kinds=DEVICES)],
+     dict(mode=RepairMode.ON_SITE, supervisor="lisi", repairer="涉密专用设备定点维修单位（上门维修）",
+          reason="读写速度异常，需现场检测维修", comment="同意，现场维修须全程监督")),
+    (R, REJ, "mishu", "lingdao", [P(3, CarrierKind.COMPUTER, fallback_kinds=DEVICES)],
+     dict(mode=RepairMode.OFF_SITE, repairer="市保密局指定涉密载体维修点", reason="显示屏损坏，拟送修",
+          comment="该设备已超过使用年限，维修价值不大，建议按规定报废")),
+    (R, CAN, "mishu", None, [P(2, CarrierKind.REMOVABLE, fallback_kinds=DEVICES)],
+     dict(mode=RepairMode.OFF_SITE, repairer="市保密局指定涉密载体维修点", reason="U盘无法写入，拟送修",
+          cancel="经本单位技术人员检测，故障已排除")),
+    # 销毁（机要秘书组织，批次） ----------------------------------------------------------------------
+    (X, D, "mishu", None, [P(1, hidden_from=EVERYONE_BUT_MISHU), P(1, hidden_from=EVERYONE_BUT_MISHU)],
+     dict(method=DestructionMethod.SHRED, place="机要室（经检测合格的碎纸机）", planned=14,
+          reason="清理已办结、无保存价值的内部资料")),
+    (X, SUB, "mishu", None,
+     [P(3, hidden_from=EVERYONE_BUT_MISHU), P(3, hidden_from=EVERYONE_BUT_MISHU), P(2, hidden_from=EVERYONE_BUT_MISHU)],
+     dict(method=DestructionMethod.SEND, body="市国家秘密载体销毁中心", place="市国家秘密载体销毁中心", planned=7,
+          witnesses=("baomi", "lisi"), reason="清退期满、经审核无保存价值的涉密文件，按规定送销")),
+    (X, APP, "mishu", "lingdao",
+     [P(3, hidden_from=EVERYONE_BUT_MISHU),
+      P(2, CarrierKind.DISC, fallback_kinds=(CarrierKind.PAPER,), hidden_from=EVERYONE_BUT_MISHU)],
+     dict(method=DestructionMethod.PULVERIZE, place="机要室（经检测合格的涉密载体粉碎设备）", planned=3,
+          witnesses=("baomi", "lisi"), confirmed=("lisi",), reason="销毁已复制留存、原件无需保存的涉密载体",
+          comment="同意销毁，严格执行监销程序")),
+    (X, DONE, "mishu", "lingdao",
+     [P(2, hidden_from=EVERYONE_BUT_MISHU), P(2, hidden_from=EVERYONE_BUT_MISHU),
+      P(2, CarrierKind.REMOVABLE, fallback_kinds=(CarrierKind.PAPER,), hidden_from=EVERYONE_BUT_MISHU),
+      P(1, hidden_from=EVERYONE_BUT_MISHU)],
+     dict(method=DestructionMethod.SEND, body="市国家秘密载体销毁中心", place="市国家秘密载体销毁中心", planned=0,
+          first_witnesses=("baomi", "lisi"), witnesses=("baomi", "zhangsan"), confirmed=("baomi", "zhangsan"),
+          destroyed_by_name="市国家秘密载体销毁中心 杨建明", reason="年度集中销毁：已过保存期限的涉密载体",
+          comment="同意送销")),
+    (X, REJ, "mishu", "lingdao", [P(3, hidden_from=EVERYONE_BUT_MISHU), P(3, hidden_from=EVERYONE_BUT_MISHU)],
+     dict(method=DestructionMethod.SEND, body="市国家秘密载体销毁中心", place="市国家秘密载体销毁中心", planned=10,
+          witnesses=("baomi", "lisi"), reason="销毁业务已办结的涉密文件",
+          comment="其中部分载体仍需留存备查，暂缓销毁")),
+    (X, CAN, "mishu", None, [P(2, hidden_from=EVERYONE_BUT_MISHU)],
+     dict(method=DestructionMethod.SHRED, place="机要室（经检测合格的碎纸机）", planned=5,
+          reason="销毁多余的文件副本", cancel="清点发现该载体应先办理归档，撤销本次销毁")),
+]
+
+
+class RequestSeeder:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.today = ctx.today
+        self.used = set()
+        self.made = Counter()
+        # Snapshots taken before the first request: who sees what by 知悉范围 and office, and the
+        # carriers free for a request (在库, 涉密, registered here rather than copied, no open request,
+        # never corrected so their change history stays the registration and its correction). Every
+        # carrier a request touches is marked used, so the snapshots stay true for what is left.
+        self.visible = {name: set(policy.visible_carriers(user).values_list("pk", flat=True))
+                        for name, user in ctx.users.items()}
+        busy = RequestItem.objects.filter(is_open=True).values("carrier_id")
+        corrected = CustodyEvent.objects.filter(action=CustodyAction.CORRECTED).values("carrier_id")
+        self.pool = list(
+            Carrier.objects.filter(
+                custody_status=CustodyStatus.IN_REGISTRY, secrecy_status=SecrecyStatus.CLASSIFIED,
+                original__isnull=True, source_request__isnull=True,
+            ).exclude(pk__in=busy).exclude(pk__in=corrected)
+            .order_by("serial_year", "serial_number").values("pk", "level", "kind", "direction"))
+        self.group_scoped = {
+            code: set(CarrierGroupScope.objects.filter(
+                group=department.group, permission__codename=policy.VIEW_CODENAME,
+            ).values_list("content_object_id", flat=True))
+            for code, department in ctx.departments.items()}
+
+    def user(self, name):
+        return self.ctx.users[name]
+
+    def days(self, n):
+        return self.today + dt.timedelta(days=n)
+
+    # -- picking ---------------------------------------------------------------------------------
+    def _fits(self, row, pick, kinds, visible_to):
+        return (row["pk"] not in self.used and row["level"] == pick.level and row["kind"] in kinds
+                and row["pk"] in self.visible[visible_to]
+                and (not pick.directions or row["direction"] in pick.directions)
+                and (not pick.scope_group or row["pk"] in self.group_scoped[pick.scope_group]))
+
+    def pick(self, pick, visible_to):
+        """The first free carrier by 统一编号 that fits; among them preferably one that the
+        hidden_from users cannot see (yet)."""
+        for kinds in (pick.kinds, pick.fallback_kinds):
+            fitting = [row["pk"] for row in self.pool if kinds and self._fits(row, pick, kinds, visible_to)]
+            hidden = [pk for pk in fitting if not any(pk in self.visible[name] for name in pick.hidden_from)]
+            chosen = (hidden or fitting or [None])[0]
+            if chosen is not None:
+                self.used.add(chosen)
+                return Carrier.objects.get(pk=chosen)
+        raise CommandError(f"演示数据中没有符合条件的载体：{pick}")
+
+    # -- the walk --------------------------------------------------------------------------------
+    def run(self):
+        for kind, state, requester, approver, picks, fields in REQUEST_PLAN:
+            actor = self.user(requester)
+            carriers = [self.pick(p, requester) for p in picks]
+            request = getattr(self, f"create_{kind}")(actor, carriers, fields, submit=state != D)
+            request = self.bring(request, state, actor, approver and self.user(approver), fields)
+            if request.state != state:
+                raise CommandError(f"{request} 未能到达“{state.label}”状态")
+            self.made[(kind, state)] += 1
+        return sum(self.made.values())
+
+    def bring(self, request, target, requester, approver, fields):
+        """Walk a created request to `target` the way its table allows."""
+        if target in (D, SUB):
+            return request
+        if target == CAN:
+            return approvals.request_cancel(actor=requester, request=request, reason=fields["cancel"])
+        if target == REJ:
+            return approvals.request_decide(actor=approver, request=request, approve=False, comment=fields["comment"])
+        request = approvals.request_decide(actor=approver, request=request, approve=True, comment=fields["comment"],
+                                           approve_abroad=bool(fields.get("abroad")))
+        mishu = self.user("mishu")
+        for name in fields.get("confirmed", ()):
+            # Each 监销人 confirms with their own login.
+            request = destroying.destruction_witness_confirm(actor=self.user(name), request=request)
+        if target == APP:
+            return request
+        request = self.execute(request, mishu, fields)
+        if request.state == target:
+            return request
+        return self.finish(request, mishu, fields)
+
+    def execute(self, request, mishu, fields):
+        if request.kind == L:
+            return approvals.loan_check_out(actor=mishu, request=request)
+        if request.kind == C:
+            return copying.copy_make(actor=mishu, request=request, copy_stamp=copying.default_copy_stamp(self.today))
+        if request.kind == K:
+            return carry.carry_check_out(actor=mishu, request=request)
+        if request.kind == R:
+            return carry.repair_start(actor=mishu, request=request, storage_removed_note=fields.get("storage", ""))
+        return destroying.destruction_execute(actor=mishu, request=request, executed_on=self.today,
+                                              destroyed_by_name=fields["destroyed_by_name"])
+
+    def finish(self, request, mishu, fields):
+        condition = ReturnCondition.INTACT
+        if request.kind == L:
+            return approvals.loan_return(actor=mishu, request=request, condition=condition)
+        if request.kind == K:
+            return carry.carry_return(actor=mishu, request=request, condition=condition, note="随身携带，未离身")
+        return carry.repair_finish(actor=mishu, request=request, condition=condition, note="修复后检测正常")
+
+    # -- creating, one per kind ------------------------------------------------------------------
+    def create_lend(self, actor, carriers, fields, submit):
+        return approvals.loan_request_create(
+            actor=actor, carrier=carriers[0], due_date=self.days(fields["due"]), reason=fields["reason"],
+            on_site=fields.get("on_site", False), submit=submit, today=self.today)
+
+    def create_copy(self, actor, carriers, fields, submit):
+        consent = {}
+        if fields.get("consent"):
+            issuer = carriers[0].issuer
+            prefix = ISSUER_PREFIX.get(issuer, "")
+            prefix = (prefix[:-1] if prefix.endswith(("发", "通")) else prefix) + "函"
+            consent = dict(consent_authority=issuer, consent_letter=f"{prefix}〔{self.today.year}〕3号",
+                           consent_date=self.days(-3))
+        return copying.copy_request_create(
+            actor=actor, carriers=carriers, mode=fields["mode"], count=fields["count"], reason=fields["reason"],
+            copy_title=fields.get("title", "").format(year=self.today.year), copy_maker=fields.get("maker", ""),
+            submit=submit, today=self.today, **consent)
+
+    def create_carry_out(self, actor, carriers, fields, submit):
+        return carry.carry_request_create(
+            actor=actor, carrier=carriers[0], destination=fields["destination"],
+            depart_date=self.days(fields["depart"]), due_date=self.days(fields["due"]), reason=fields["reason"],
+            abroad=fields.get("abroad", False),
+            submit=submit, today=self.today)
+
+    def create_repair(self, actor, carriers, fields, submit):
+        supervisor = fields.get("supervisor")
+        return carry.repair_request_create(
+            actor=actor, carrier=carriers[0], mode=fields["mode"], repairer=fields["repairer"], reason=fields["reason"],
+            supervisor=self.user(supervisor) if supervisor else None, submit=submit)
+
+    def create_destroy(self, actor, carriers, fields, submit):
+        request = destroying.destruction_batch_create(
+            actor=actor, carriers=carriers, reason=fields["reason"], method=fields["method"], place=fields["place"],
+            destruction_body=fields.get("body", ""), planned_date=self.days(fields["planned"]),
+            witnesses=[self.user(n) for n in fields.get("first_witnesses", fields.get("witnesses", ()))],
+            submit=submit, today=self.today)
+        if "first_witnesses" in fields:
+            # A witness replaced before anyone confirmed: the withdrawn designation stays on record.
+            request = destroying.destruction_witnesses_set(
+                actor=actor, request=request, witnesses=[self.user(n) for n in fields["witnesses"]])
+        return request
+
+
+def seed_requests(ctx):
+    """借阅、复制、外出携带、维修、销毁 requests in every state; skipped when they exist already
+    (the section is one transaction, so they exist either all or not at all)."""
+    result = SectionResult()
+    reasons = [fields["reason"] for *_, fields in REQUEST_PLAN]
+    assert len(set(reasons)) == len(reasons), "REQUEST_PLAN reasons must be unique (they are the marker)"
+    existing = ApprovalRequest.objects.filter(reason__in=reasons).count()
+    if existing:
+        result.existing = existing
+        return result
+    for name in ctx.users:
+        ctx.refresh_user(name)
+    result.created = RequestSeeder(ctx).run()
+    copies = Carrier.objects.filter(source_request__isnull=False).count()
+    result.note = f"复制、摘抄、汇编新登记载体 {copies} 件"
+    return result
+
+
 # Order matters: later sections use what earlier ones made.
 SECTIONS = [
     ("部门", seed_departments),
     ("人员账号", seed_people),
     ("涉密载体", seed_carriers),
+    ("审批申请", seed_requests),
 ]
 
 
 class Command(BaseCommand):
-    help = "创建演示数据（SPEC §14）：部门、演示账号（密码 Secrecy#2026，仅供演示）和约300件涉密载体。可重复运行。"
+    help = ("创建演示数据（SPEC §14）：部门、演示账号（密码 Secrecy#2026，仅供演示）、约300件涉密载体，"
+            "以及借阅、复制、外出携带、维修、销毁各状态的审批申请。可重复运行。")
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -553,3 +910,10 @@ class Command(BaseCommand):
             counts = Counter({row[field]: row["n"] for row in carriers.values(field).annotate(n=Count("id"))})
             parts = "，".join(f"{labels[value]} {counts.get(value, 0)}" for value in labels)
             self.stdout.write(f"  {carriers.model._meta.get_field(field).verbose_name}：{parts}")
+        requests = ApprovalRequest.objects.all()
+        counts = Counter(requests.values_list("kind", "state"))
+        self.stdout.write(f"审批申请合计 {requests.count()} 件")
+        for kind in RequestKind:
+            parts = "，".join(f"{state_label(kind, state)} {counts[(kind.value, state.value)]}"
+                             for state in RequestState if counts[(kind.value, state.value)])
+            self.stdout.write(f"  {kind.label}：{parts or '无'}")
