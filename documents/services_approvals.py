@@ -304,13 +304,21 @@ def _locked_of_kind(request, kind):
     return request, carriers
 
 
+def _begin(*, actor, request, kind, action, level_check=True):
+    """The common start of a registrar's step on an approved request: lock, right kind, a move the
+    table allows, the actor is its party, and (handing out) the carriers' level is the approved one."""
+    request, carriers = _locked_of_kind(request, kind)
+    move = move_for(request.kind, request.state, action)
+    _check_party(move, actor=actor, request=request, carriers=carriers)
+    if level_check:
+        _check_level_unchanged(request, carriers)
+    return request, carriers, move
+
+
 @transaction.atomic
 def loan_check_out(*, actor, request):
     """借出: the registrar hands the carrier to the borrower under the approved request."""
-    request, carriers = _locked_of_kind(request, RequestKind.LEND)
-    move = move_for(request.kind, request.state, Action.CHECK_OUT)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
-    _check_level_unchanged(request, carriers)
+    request, carriers, move = _begin(actor=actor, request=request, kind=RequestKind.LEND, action=Action.CHECK_OUT)
     borrower = request.requester
     if not borrower.is_active or clearance_of(borrower) < request.level:
         raise InvalidState("借阅人的账号已停用或涉密资格已不足，不能借出")
@@ -333,9 +341,8 @@ def loan_check_out(*, actor, request):
 @transaction.atomic
 def loan_return(*, actor, request, condition, note=""):
     """归还: the registrar takes the carrier back and records the inspection (完好/缺页/损坏)."""
-    request, carriers = _locked_of_kind(request, RequestKind.LEND)
-    move = move_for(request.kind, request.state, Action.RETURN)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
+    request, carriers, move = _begin(actor=actor, request=request, kind=RequestKind.LEND, action=Action.RETURN,
+                                     level_check=False)
     note = _take_back(actor=actor, request=request, carriers=carriers, move=move, from_status=CustodyStatus.LENT,
                       word="归还", condition=condition, note=note)
     _audit(actor=actor, action="return", request=request, carriers=carriers, condition=condition, note=note)

@@ -21,9 +21,7 @@ from secrecy.levels import Level
 from . import policy
 from .models import ApprovalRequest, ApprovalStep, Carrier, CustodyStatus, RepairMode, RequestItem, RequestKind
 from .services import local_today
-from .services_approvals import (
-    _approvers, _audit, _check_level_unchanged, _check_party, _hand_out, _locked_of_kind, _name, _take_back,
-)
+from .services_approvals import _approvers, _audit, _begin, _hand_out, _name, _take_back
 from .workflows import Action, move_for
 
 # REG24 art. 29(2): "两人以上同行" — the system asks for two named companions besides the bearer.
@@ -118,10 +116,7 @@ def carry_request_create(*, actor, carrier, destination, depart_date, due_date, 
 @transaction.atomic
 def carry_check_out(*, actor, request):
     """携带外出: the registrar hands the carrier to the requester for the approved trip."""
-    request, carriers = _locked_of_kind(request, RequestKind.CARRY_OUT)
-    move = move_for(request.kind, request.state, Action.CHECK_OUT)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
-    _check_level_unchanged(request, carriers)
+    request, carriers, move = _begin(actor=actor, request=request, kind=RequestKind.CARRY_OUT, action=Action.CHECK_OUT)
     bearer = request.requester
     if not bearer.is_active or clearance_of(bearer) < request.level:
         raise InvalidState("申请人的账号已停用或涉密资格已不足，不能携带外出")
@@ -151,9 +146,8 @@ def carry_check_out(*, actor, request):
 @transaction.atomic
 def carry_return(*, actor, request, condition, note=""):
     """携带返回: the registrar takes the carrier back and records its condition."""
-    request, carriers = _locked_of_kind(request, RequestKind.CARRY_OUT)
-    move = move_for(request.kind, request.state, Action.RETURN)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
+    request, carriers, move = _begin(actor=actor, request=request, kind=RequestKind.CARRY_OUT, action=Action.RETURN,
+                                     level_check=False)
     note = _take_back(actor=actor, request=request, carriers=carriers, move=move,
                       from_status=CustodyStatus.CARRIED_OUT, word="携带返回", condition=condition, note=note)
     _audit(actor=actor, action="return", request=request, carriers=carriers, condition=condition, note=note)
@@ -203,10 +197,7 @@ def repair_request_create(*, actor, carrier, mode, repairer, reason, supervisor=
 def repair_start(*, actor, request, storage_removed_note=""):
     """送修: on site the carrier goes into the supervisor's custody; off site only once the
     storage part has been removed, which is recorded here (QA 57: 拆除信息存储部件)."""
-    request, carriers = _locked_of_kind(request, RequestKind.REPAIR)
-    move = move_for(request.kind, request.state, Action.CHECK_OUT)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
-    _check_level_unchanged(request, carriers)
+    request, carriers, move = _begin(actor=actor, request=request, kind=RequestKind.REPAIR, action=Action.CHECK_OUT)
     storage_removed_note = (storage_removed_note or "").strip()
     fields = ["state", "executed_at", "checked_out_by"]
     if request.repair_mode == RepairMode.OFF_SITE:
@@ -238,9 +229,8 @@ def repair_start(*, actor, request, storage_removed_note=""):
 @transaction.atomic
 def repair_finish(*, actor, request, condition, note=""):
     """修复入库: the registrar takes the repaired carrier back and records its condition."""
-    request, carriers = _locked_of_kind(request, RequestKind.REPAIR)
-    move = move_for(request.kind, request.state, Action.RETURN)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
+    request, carriers, move = _begin(actor=actor, request=request, kind=RequestKind.REPAIR, action=Action.RETURN,
+                                     level_check=False)
     note = _take_back(actor=actor, request=request, carriers=carriers, move=move,
                       from_status=CustodyStatus.IN_REPAIR, word="修复入库", condition=condition, note=note)
     _audit(actor=actor, action="return", request=request, carriers=carriers, condition=condition, note=note)

@@ -66,18 +66,6 @@ class Move:
 
 S, A, P = RequestState, Action, Party
 
-# 借阅: the requester asks, a leader approves, the registrar hands it out and takes it back.
-LEND_TRANSITIONS = {
-    (S.DRAFT, A.SUBMIT): Move(S.SUBMITTED, P.REQUESTER),
-    (S.DRAFT, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
-    (S.SUBMITTED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
-    (S.APPROVED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
-    (S.SUBMITTED, A.APPROVE): Move(S.APPROVED, P.APPROVER),
-    (S.SUBMITTED, A.REJECT): Move(S.REJECTED, P.APPROVER),
-    (S.APPROVED, A.CHECK_OUT): Move(S.IN_PROGRESS, P.REGISTRAR),
-    (S.IN_PROGRESS, A.RETURN): Move(S.COMPLETED, P.REGISTRAR),
-}
-
 # The asking and deciding part every kind shares.
 _ASK_AND_DECIDE = {
     (S.DRAFT, A.SUBMIT): Move(S.SUBMITTED, P.REQUESTER),
@@ -87,6 +75,15 @@ _ASK_AND_DECIDE = {
     (S.SUBMITTED, A.APPROVE): Move(S.APPROVED, P.APPROVER),
     (S.SUBMITTED, A.REJECT): Move(S.REJECTED, P.APPROVER),
 }
+
+# Handing a carrier out under the approved request and taking it back (借阅, 外出携带, 维修).
+_HAND_OUT_AND_TAKE_BACK = {
+    (S.APPROVED, A.CHECK_OUT): Move(S.IN_PROGRESS, P.REGISTRAR),
+    (S.IN_PROGRESS, A.RETURN): Move(S.COMPLETED, P.REGISTRAR),
+}
+
+# 借阅: the requester asks, a leader approves, the registrar hands it out and takes it back.
+LEND_TRANSITIONS = {**_ASK_AND_DECIDE, **_HAND_OUT_AND_TAKE_BACK}
 
 C = CopyAction
 
@@ -98,19 +95,11 @@ COPY_TRANSITIONS = {
 }
 
 # 外出携带: the registrar hands the carrier to the requester for the trip and records its return.
-CARRY_OUT_TRANSITIONS = {
-    **_ASK_AND_DECIDE,
-    (S.APPROVED, A.CHECK_OUT): Move(S.IN_PROGRESS, P.REGISTRAR),
-    (S.IN_PROGRESS, A.RETURN): Move(S.COMPLETED, P.REGISTRAR),
-}
+CARRY_OUT_TRANSITIONS = {**_ASK_AND_DECIDE, **_HAND_OUT_AND_TAKE_BACK}
 
 # 维修: the registrar asks; after approval the registrar sends it to repair (on site under a named
 # supervisor, or off site once the storage part is removed) and takes it back.
-REPAIR_TRANSITIONS = {
-    **_ASK_AND_DECIDE,
-    (S.APPROVED, A.CHECK_OUT): Move(S.IN_PROGRESS, P.REGISTRAR),
-    (S.IN_PROGRESS, A.RETURN): Move(S.COMPLETED, P.REGISTRAR),
-}
+REPAIR_TRANSITIONS = {**_ASK_AND_DECIDE, **_HAND_OUT_AND_TAKE_BACK}
 
 D = DestroyAction
 
@@ -119,12 +108,7 @@ D = DestroyAction
 # registrar records the execution. Designating and confirming keep the state: the execution checks
 # that enough witnesses have confirmed.
 DESTROY_TRANSITIONS = {
-    (S.DRAFT, A.SUBMIT): Move(S.SUBMITTED, P.REQUESTER),
-    (S.DRAFT, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
-    (S.SUBMITTED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
-    (S.APPROVED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
-    (S.SUBMITTED, A.APPROVE): Move(S.APPROVED, P.APPROVER),
-    (S.SUBMITTED, A.REJECT): Move(S.REJECTED, P.APPROVER),
+    **_ASK_AND_DECIDE,
     (S.DRAFT, D.DESIGNATE): Move(S.DRAFT, P.REQUESTER),
     (S.SUBMITTED, D.DESIGNATE): Move(S.SUBMITTED, P.REQUESTER),
     (S.APPROVED, D.DESIGNATE): Move(S.APPROVED, P.REQUESTER),
