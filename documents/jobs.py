@@ -119,3 +119,71 @@ def overdue_reminders(*, today, batch_size):
         # One kick for the whole run (after commit); the every-minute run is the safety net.
         transaction.on_commit(kick_delivery)
     return totals
+
+
+# ------------------------------------------------------------------------ circulation (SPEC §6)
+# circulation_overdue: a reader who holds a circulating carrier past its deadline, and the
+# registrar who handed it to them, each get one notice per step per day (key
+# "circulation_overdue:<step id>:<today>", unique per recipient). The scan asks "which steps are
+# out with a reader today, deadline < today" over the partial (deadline, id) index, so ten days
+# without a run send one notice per step on the eleventh, not ten.
+
+
+def _circulation_batches(today, batch_size):
+    from .models import CirculationState, CirculationStep
+
+    base = CirculationStep.objects.filter(
+        handed_at__isnull=False, returned_at__isnull=True, deadline__lt=today,
+        circulation__state=CirculationState.OPEN,
+    )
+    last = None
+    while True:
+        queryset = base
+        if last is not None:
+            queryset = queryset.filter(Q(deadline__gt=last[0]) | Q(deadline=last[0], id__gt=last[1]))
+        batch = list(queryset.order_by("deadline", "id").values(
+            "id", "order", "deadline", "signed_at", "reader_id", "reader__username", "reader__person__full_name",
+            "handed_by_id", "circulation_id", "circulation__carrier__level",
+        )[:batch_size])
+        if not batch:
+            return
+        yield batch
+        if len(batch) < batch_size:
+            return
+        last = (batch[-1]["deadline"], batch[-1]["id"])
+
+
+@job("circulation_overdue", description="传阅逾期未交回：提醒阅读人和送达的机要秘书（每步每天一次）")
+def circulation_overdue(*, today, batch_size):
+    totals = {"overdue": 0, "notices": 0}
+    mine = reverse("circulation:mine")
+    for batch in _circulation_batches(today, batch_size):
+        messages = []
+        for s in batch:
+            days = (today - s["deadline"]).days
+            reference = f"传阅第{s['circulation_id']}号"
+            key = f"circulation_overdue:{s['id']}:{today.isoformat()}"
+            level = s["circulation__carrier__level"]
+            todo = "交回机要室" if s["signed_at"] else "阅签并交回机要室"
+            messages.append(Message(
+                recipient_id=s["reader_id"], kind="circulation_overdue", level=level, link=mine,
+                title=f"传阅逾期提醒：{reference}",
+                body=f"您传阅的载体应于{_date(s['deadline'])}前{todo}，已逾期 {days} 天。请尽快{todo}，不得转交他人。",
+                dedupe_key=key,
+            ))
+            if s["handed_by_id"] and s["handed_by_id"] != s["reader_id"]:
+                reader = s["reader__person__full_name"] or s["reader__username"]
+                messages.append(Message(
+                    recipient_id=s["handed_by_id"], kind="circulation_overdue", level=level,
+                    link=reverse("circulation:detail", kwargs={"pk": s["circulation_id"]}),
+                    title=f"传阅逾期：{reference}",
+                    body=f"{reference}第{s['order']}位阅读人 {reader} 应于{_date(s['deadline'])}前交回，"
+                         f"已逾期 {days} 天{'（已阅签）' if s['signed_at'] else '（尚未阅签）'}。",
+                    dedupe_key=key,
+                ))
+        with transaction.atomic():
+            totals["notices"] += len(notify_many(messages, kick=False))
+        totals["overdue"] += len(batch)
+    if totals["notices"]:
+        transaction.on_commit(kick_delivery)
+    return totals

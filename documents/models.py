@@ -635,3 +635,106 @@ KIND_STATE_LABELS.update({
     (RequestKind.DESTROY, RequestState.APPROVED): "待销毁",
     (RequestKind.DESTROY, RequestState.COMPLETED): "已销毁",
 })
+
+
+# ---------------------------------------------------------------------------------- circulation
+# SPEC §6 传阅: a registrar sends a carrier around an ordered list of readers; the carrier comes
+# back to the registry between two readers (不得横传), each reader signs (阅签). The transitions
+# are in documents/services_circulation.py; nothing here is ever deleted.
+
+
+class CirculationState(models.TextChoices):
+    OPEN = "open", "传阅中"
+    COMPLETED = "completed", "已传阅完毕"
+    CANCELLED = "cancelled", "已撤销"
+
+
+class Circulation(models.Model):
+    """One 传阅 of one carrier: its readers are the steps, in order."""
+
+    carrier = models.ForeignKey(Carrier, verbose_name="载体", on_delete=models.PROTECT, related_name="circulations")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.PROTECT, related_name="+",
+    )
+    state = models.CharField("状态", max_length=12, choices=CirculationState.choices, default=CirculationState.OPEN)
+    note = models.TextField("传阅说明", blank=True)
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    cancelled_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="撤销人", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+    cancel_reason = models.TextField("撤销原因", blank=True)
+
+    class Meta:
+        verbose_name = "传阅"
+        verbose_name_plural = "传阅"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier"], condition=models.Q(state="open"),
+                                    name="one_open_circulation_per_carrier"),
+        ]
+        indexes = [models.Index(fields=["carrier", "id"], name="circulation_carrier_idx")]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("circulation:detail", kwargs={"pk": self.pk})
+
+    @property
+    def reference(self):
+        """How custody rows, notices and the 传阅单 cite it."""
+        return f"传阅第{self.pk}号"
+
+    @property
+    def is_open(self):
+        return self.state == CirculationState.OPEN
+
+
+class CirculationStep(models.Model):
+    """One reader of a circulation: handed (送达) → signed (阅签) → returned (交回)."""
+
+    circulation = models.ForeignKey(Circulation, on_delete=models.PROTECT, related_name="steps")
+    order = models.PositiveSmallIntegerField("顺序")
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="阅读人", on_delete=models.PROTECT, related_name="circulation_steps",
+    )
+    # Set when the carrier is handed to the reader: 绝密 3 days, others 7 (SECRECY["CIRCULATION_DAYS"]).
+    deadline = models.DateField("阅签期限", null=True, blank=True)
+    handed_at = models.DateTimeField("送达时间", null=True, blank=True)
+    handed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="送达经手人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField("阅签时间", null=True, blank=True)
+    comment = models.TextField("阅签意见", blank=True)
+    returned_at = models.DateTimeField("交回时间", null=True, blank=True)
+    returned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="交回接收人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "传阅阅读人"
+        verbose_name_plural = "传阅阅读人"
+        ordering = ["circulation", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["circulation", "order"], name="circulation_step_order_unique"),
+            models.UniqueConstraint(fields=["circulation", "reader"], name="circulation_step_reader_unique"),
+            models.CheckConstraint(condition=models.Q(order__gte=1), name="circulation_step_order_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["reader", "circulation"], name="circulation_step_reader_idx"),
+            # The overdue scan: steps out with a reader, by deadline (documents/jobs.py).
+            models.Index(fields=["deadline", "id"], name="circulation_step_out_idx",
+                         condition=models.Q(handed_at__isnull=False, returned_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.circulation_id}/{self.order}"
+
+    @property
+    def is_out(self):
+        """The reader holds the carrier now."""
+        return self.handed_at is not None and self.returned_at is None

@@ -12,7 +12,8 @@ from secrecy.levels import Level
 
 from .models import (
     DEVICE_KINDS, ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope,
-    CustodyStatus, DestructionWitness, RequestItem, RequestKind, RequestState, StepDecision,
+    Circulation, CirculationState, CustodyStatus, DestructionWitness, RequestItem, RequestKind, RequestState,
+    StepDecision,
 )
 
 VIEW_CODENAME = "view_carrier"
@@ -98,6 +99,15 @@ def _active(user):
     return bool(getattr(user, "is_authenticated", False)) and user.is_active
 
 
+def circulation_refusal(carrier, what):
+    """Between two readers of a 传阅 the carrier is back 在库, but it belongs to the circulation
+    until that ends: it may not be lent, carried out, repaired, destroyed or leave meanwhile."""
+    open_one = Circulation.objects.filter(carrier_id=carrier.pk, state=CirculationState.OPEN).first()
+    if open_one is None:
+        return None
+    return f"该载体正在传阅（传阅第{open_one.pk}号），传阅结束或撤销前不能{what}"
+
+
 def loan_request_refusal(user, carrier):
     """Why this user may not ask to borrow this carrier, or None when they may.
 
@@ -114,7 +124,7 @@ def loan_request_refusal(user, carrier):
         return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，只有在库的载体可以借阅"
     if carrier.custodian_id == user.pk:
         return "该载体就在您的保管中，无需借阅"
-    return None
+    return circulation_refusal(carrier, "借阅")
 
 
 def may_request_loan(user, carrier):
@@ -158,7 +168,7 @@ def carry_request_refusal(user, carrier):
         return "您不在该载体的知悉范围内，不能申请携带外出"
     if carrier.custody_status != CustodyStatus.IN_REGISTRY:
         return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，只有在库的载体可以申请携带外出"
-    return None
+    return circulation_refusal(carrier, "携带外出")
 
 
 def repair_request_refusal(user, carrier):
@@ -172,7 +182,7 @@ def repair_request_refusal(user, carrier):
         return "只有光盘、磁介质、移动存储和涉密计算机及设备可以申请维修"
     if carrier.custody_status != CustodyStatus.IN_REGISTRY:
         return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，只有在库的载体可以送修"
-    return None
+    return circulation_refusal(carrier, "送修")
 
 
 def companion_refusal(user, level):
@@ -317,8 +327,9 @@ def destruction_candidates_q(user):
     department they serve, within their clearance). Combine with visible_carriers."""
     if not may_build_destruction(user):
         return Q(pk__in=[])
+    circulating = Circulation.objects.filter(carrier=OuterRef("pk"), state=CirculationState.OPEN)
     return Q(custody_status__in=DESTROYABLE_STATUSES, department_id__in=served_department_ids(user),
-             level__lte=clearance_of(user))
+             level__lte=clearance_of(user)) & ~Q(Exists(circulating))
 
 
 def destruction_item_refusal(user, carrier):
@@ -330,7 +341,7 @@ def destruction_item_refusal(user, carrier):
     if carrier.custody_status not in DESTROYABLE_STATUSES:
         return (f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，"
                 "只有在库的载体可以列入销毁")
-    return None
+    return circulation_refusal(carrier, "列入销毁")
 
 
 def is_secrecy_office_person(user):

@@ -17,6 +17,8 @@ Registers (columns per regulations_cn.md §8 and the SPEC §3 fields):
   named in it (rule in full above `COPY_COLUMNS`).
 * ``destruction`` 涉密载体销毁清单 — one destruction batch (parameter ``batch``): its carriers the
   user may see, totals per carrier kind and the signature lines (regulations_cn.md §8.5).
+* ``circulation`` 传阅单 — one circulation (parameter ``circulation``): the carrier at the top, one
+  row per reader with the 阅签 time and comment.
 
 Later issues add ``personnel`` … with `@register_builder`.
 """
@@ -703,6 +705,67 @@ def destruction(*, user, filters=None, progress=None):
     )
 
 
+# ------------------------------------------------------------------------------ circulation
+# SPEC §6, §11 传阅单: one circulation (parameter ``circulation``), the carrier at the top and one
+# row per reader with the 阅签 time and comment. Printable by whoever may open the circulation
+# (its managing registrar, its readers), and only while they may see the carrier.
+
+
+def _circulation_for_print(*, user, filters):
+    from .selectors_circulation import circulation_get_for_user
+
+    circulation_id = (filters or {}).get("circulation")
+    if not circulation_id:
+        raise ValidationFailed({"circulation": "请指定传阅（--circulation 传阅编号）"})
+    return circulation_get_for_user(user=user, pk=circulation_id)
+
+
+def _circulation_count(*, user, filters, cap=None):
+    return _circulation_for_print(user=user, filters=filters).steps.count()
+
+
+CIRCULATION_COLUMNS = [
+    ("序号", 8, lambda s: str(s.order)),
+    ("阅读人", 22, lambda s: _person(s.reader)),
+    ("部门", 22, lambda s: s.reader.person.department.name if getattr(s.reader, "person", None) else ""),
+    ("送达时间", 20, lambda s: _moment(s.handed_at)),
+    ("期限", 14, lambda s: _date(s.deadline)),
+    ("阅签时间", 20, lambda s: _moment(s.signed_at)),
+    ("阅签意见", 50, lambda s: s.comment or ("（无意见）" if s.signed_at else "")),
+    ("交回时间", 20, lambda s: _moment(s.returned_at)),
+]
+
+
+@register_builder("circulation", "传阅单", count=_circulation_count, params=("circulation",), listed=False)
+def circulation(*, user, filters=None, progress=None):
+    from .selectors_circulation import circulation_steps
+
+    filters = normalize_filters(filters, ("circulation",))
+    record = _circulation_for_print(user=user, filters=filters)
+    carrier = record.carrier
+    steps = circulation_steps(record)
+    header = [
+        f"统一编号：{carrier.serial}　密级和保密期限：{carrier.mark}"
+        f"　份号：{carrier.copy_number_display or '—'}",
+        f"文件标题：{carrier.title}" + (f"　文号：{carrier.doc_number}" if carrier.doc_number else ""),
+        f"{record.reference}（{record.get_state_display()}）　发起人：{_person(record.started_by)}"
+        f"　发起时间：{_moment(record.created_at)}" + (f"　说明：{record.note}" if record.note else ""),
+    ]
+    if record.cancel_reason:
+        header.append(f"撤销：{_moment(record.cancelled_at)}，原因：{record.cancel_reason}")
+    return Register(
+        name="circulation", title=REGISTERS["circulation"].title,
+        columns=[Column(header_, width) for header_, width, _ in CIRCULATION_COLUMNS],
+        rows=[[cell(step) for _, _, cell in CIRCULATION_COLUMNS] for step in steps],
+        # Every row is about the same carrier: each page carries its level.
+        levels=[int(carrier.level)] * len(steps), filters_description=record.reference,
+        unit_name=settings.SECRECY.get("UNIT_NAME", ""),
+        header_lines=header,
+        summary_lines=["传阅载体须由机要室逐一送达、阅毕交回，不得横传。"],
+        signatures=[("机要秘书", _person(record.started_by), _moment(record.created_at))],
+    )
+
+
 # -------------------------------------------------------------------------- who may print
 
 
@@ -942,7 +1005,7 @@ def register_job_run(*, job_id):
 
 __all__ = [
     "REGISTERS", "register_builder", "register_choices", "incoming", "outgoing", "ledger", "loans", "copies",
-    "destruction", "describe_register_filters",
+    "destruction", "circulation", "describe_register_filters",
     "register_produce", "register_row_count", "register_job_create", "register_job_run",
     "register_job_get_for_user", "register_job_file", "register_jobs_of", "normalize_filters",
     "describe_filters", "content_disposition", "printed_by_label",

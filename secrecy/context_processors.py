@@ -25,6 +25,13 @@ def _inbox_count(user, *, approver):
     return (requests_inbox_count(user=user) if approver else 0) + requests_to_witness_count(user=user)
 
 
+def _to_sign_count(user):
+    """传阅 steps waiting for this reader's 阅签 (the carrier is with them)."""
+    from documents.selectors_circulation import steps_to_sign_count
+
+    return steps_to_sign_count(user=user)
+
+
 def _notifications_unread(user):
     """Unread notices for the 通知 badge (capped: the badge shows "99+" beyond)."""
     from notifications.selectors import unread_count
@@ -45,6 +52,7 @@ def navigation(request):
     return {
         "approvals_inbox_count": _inbox_count(user, approver=is_approver) if sees_carriers else 0,
         # Every signed-in user has an inbox, the admin roles included.
+        "circulation_to_sign_count": _to_sign_count(user) if sees_carriers else 0,
         "notifications_unread_count": _notifications_unread(user) if signed_in else 0,
         "is_approver": is_approver,
         "system_name": SYSTEM_NAME,

@@ -192,6 +192,12 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("overdue_reminders",),
         "options": {"expires": 12 * 3600},
     },
+    "circulation-overdue": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=SECRECY_REMINDER_HOUR, minute=5),
+        "args": ("circulation_overdue",),
+        "options": {"expires": 12 * 3600},
+    },
 }
 
 # Business settings an administrator may change (SPEC "cfg" values).
@@ -214,6 +220,9 @@ SECRECY = {
     # how often a failing e-mail is tried before it is left with its error for the administrator.
     "OUTBOX_BATCH_SIZE": env.int("SECRECY_OUTBOX_BATCH_SIZE", default=50),
     "OUTBOX_MAX_ATTEMPTS": env.int("SECRECY_OUTBOX_MAX_ATTEMPTS", default=10),
+    # SPEC §6: days a circulation reader has from being handed the carrier, by level (绝密 3,
+    # others 7); keys are levels as text, "default" for any other.
+    "CIRCULATION_DAYS": {"4": 3, "default": 7},
 }
 
 LOGGING = {

@@ -11,8 +11,10 @@ urlpatterns = [
         redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("documents.urls")),
+    path("", include("documents.urls_disposal")),
     path("registers/", include("documents.urls_registers")),
     path("approvals/", include("documents.urls_approvals")),
+    path("circulation/", include("documents.urls_circulation")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,9 @@
 """python manage.py register <name> --format pdf|xlsx --as <username> -o FILE [filters]
 python manage.py register destruction --batch <id> --format pdf|xlsx --as <username> -o FILE
+python manage.py register circulation --circulation <id> --format pdf|xlsx --as <username> -o FILE
 
 Registers: incoming 收文登记簿, outgoing 发文登记簿, ledger 涉密载体台账, loans 借阅登记簿,
-copies 复制登记簿, destruction 涉密载体销毁清单 (one batch). --from/--to filter the 收/发文日期,
+copies 复制登记簿, destruction 涉密载体销毁清单 (one batch), circulation 传阅单 (one circulation). --from/--to filter the 收/发文日期,
 except in the copy register (复制日期); --level there is the level of the copies made.
 
 For monthly batch printing: the same file the web page produces, with the same visibility for
@@ -43,9 +44,10 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="date_to", help="收/发文日期止（YYYY-MM-DD；复制登记簿为复制日期）")
         parser.add_argument("--direction", help="方向：in（收文）、out（发文）、internal（自产）")
         parser.add_argument("--batch", type=int, help="销毁批次编号（destruction 销毁清单必填）")
+        parser.add_argument("--circulation", type=int, help="传阅编号（circulation 传阅单必填）")
 
     def handle(self, *args, name, file_format, username, output, level=None, department=None,
-               date_from=None, date_to=None, direction=None, batch=None, **options):
+               date_from=None, date_to=None, direction=None, batch=None, circulation=None, **options):
         if name not in registers.REGISTERS:
             raise CommandError(f"未知的登记簿：{name}（可选：{', '.join(registers.REGISTERS)}）")
         file_format = (file_format or "").lower()
@@ -82,6 +84,12 @@ class Command(BaseCommand):
             filters["batch"] = str(batch)
         elif "batch" in params:
             raise CommandError("销毁清单须指定批次：--batch <批次编号>")
+        if circulation is not None:
+            if "circulation" not in params:
+                raise CommandError(f"--circulation 只用于传阅单（circulation），不用于 {name}")
+            filters["circulation"] = str(circulation)
+        elif "circulation" in params:
+            raise CommandError("传阅单须指定传阅编号：--circulation <传阅编号>")
 
         try:
             filename, content, _ = registers.register_produce(
