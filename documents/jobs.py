@@ -187,3 +187,8 @@ def circulation_overdue(*, today, batch_size):
     if totals["notices"]:
         transaction.on_commit(kick_delivery)
     return totals
+
+
+# The expiry jobs (自行解密, pre-expiry reminders) live in their own module; importing it here
+# registers them, because the job registry autodiscovers <app>/jobs.py only.
+from . import jobs_declassify  # noqa: E402,F401

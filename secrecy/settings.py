@@ -198,6 +198,19 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("circulation_overdue",),
         "options": {"expires": 12 * 3600},
     },
+    # Just after local midnight, so the mark changes at the start of the first unclassified day.
+    "declassify-expired": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=0, minute=30),
+        "args": ("declassify_expired",),
+        "options": {"expires": 12 * 3600},
+    },
+    "expiry-reminders": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=SECRECY_REMINDER_HOUR, minute=10),
+        "args": ("expiry_reminders",),
+        "options": {"expires": 12 * 3600},
+    },
 }
 
 # Business settings an administrator may change (SPEC "cfg" values).
@@ -222,7 +235,10 @@ SECRECY = {
     "OUTBOX_MAX_ATTEMPTS": env.int("SECRECY_OUTBOX_MAX_ATTEMPTS", default=10),
     # SPEC §6: days a circulation reader has from being handed the carrier, by level (绝密 3,
     # others 7); keys are levels as text, "default" for any other.
-    "CIRCULATION_DAYS": {"4": 3, "default": 7},
+    # SPEC §7: days before declassify_on that the 定密责任人 is reminded to decide an extension.
+    "EXPIRY_REMINDER_DAYS": env.int("SECRECY_EXPIRY_REMINDER_DAYS", default=30),
+    "CIRCULATION_DAYS": {"4": env.int("SECRECY_CIRCULATION_DAYS_TOP_SECRET", default=3),
+                         "default": env.int("SECRECY_CIRCULATION_DAYS", default=7)},
 }
 
 LOGGING = {

@@ -1,0 +1,390 @@
+"""Expiry jobs (issue 4 acceptance 2, 3, 4; SPEC §7; LAW24 art. 24): a carrier whose period ended
+yesterday is declassified by `declassify_expired` — status, mark in the registers, change history,
+custody log, audit log and notices all show it — and `expiry_reminders` tells the 定密责任人 once,
+30 days ahead. Both jobs create nothing twice, catch up after downtime in one run, and cost a fixed
+number of queries per batch whatever the number of due carriers."""
+import datetime as dt
+import io
+import math
+from unittest import mock
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
+
+from audits.models import AuditEvent
+from audits.services import _event_hash, event_payload, record_event
+from conftest import make_user
+from documents import jobs_declassify  # noqa: F401 — registers the jobs until documents/jobs.py imports it
+from documents import registers, services
+from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
+from documents.services import local_today
+from documents.services_declassify import AUDIT_ACTION, CHANGE_REASON, SYSTEM_USERNAME
+from documents.tests.factories import CarrierFactory
+from notifications import tasks
+from notifications.jobs import registered_jobs, run_job
+from notifications.models import Notification, OutboxEmail
+from notifications.tests.helpers import give_addresses
+from personnel.models import Role
+from secrecy.levels import PeriodKind
+
+
+def days(n):
+    return local_today() + dt.timedelta(days=n)
+
+
+def expiring(register_carrier, *, term_days, outgoing=True, start=None, **fields):
+    """A carrier registered today whose period is `term_days` days from `start` (default today):
+    its last secret day is declassify_on = start + term_days."""
+    start = start or local_today()
+    carrier = register_carrier(outgoing=outgoing, period_kind="term", period_value=term_days, period_unit="day",
+                               doc_date=start, start_date=start, **fields)
+    assert carrier.declassify_on == start + dt.timedelta(days=term_days)
+    return carrier
+
+
+def notices(user, kind=None):
+    rows = Notification.objects.filter(recipient=user).order_by("id")
+    return list(rows.filter(kind=kind) if kind else rows)
+
+
+def footprint():
+    """Everything a run may write, counted."""
+    return (
+        Notification.objects.count(), OutboxEmail.objects.count(), AuditEvent.objects.count(),
+        CustodyEvent.objects.count(), Carrier.history.count(),
+        Carrier.objects.filter(secrecy_status=SecrecyStatus.DECLASSIFIED).count(),
+    )
+
+
+def flat(text):
+    return "".join(text.split())
+
+
+def assert_audit_chain_intact():
+    previous = "0" * 64
+    for seq, event in enumerate(AuditEvent.objects.order_by("seq"), start=1):
+        assert event.seq == seq and event.prev_hash == previous
+        assert event.hash == _event_hash(previous, event_payload(event)), f"event #{seq} does not hash"
+        previous = event.hash
+
+
+# ------------------------------------------------------------------------- declassify_expired
+
+
+def test_a_carrier_whose_period_ended_yesterday_is_declassified(unit, register_carrier, client):
+    carrier = expiring(register_carrier, term_days=10, level=3)
+    assert carrier.mark == "机密★10日"
+    expires = carrier.declassify_on
+
+    assert run_job("declassify_expired", today=expires) == {"declassified": 0, "notices": 0}, \
+        "declassify_on is the last secret day: an extension may still be decided on it"
+    result = run_job("declassify_expired", today=expires + dt.timedelta(days=1))
+
+    assert result == {"declassified": 1, "notices": 3}
+    carrier.refresh_from_db()
+    assert carrier.secrecy_status == SecrecyStatus.DECLASSIFIED
+    assert carrier.mark == "机密★10日（已解密）"
+    assert carrier.level == 3, "the recorded level stays (the mark says it was 机密)"
+
+    # Change history: one row by the system, with the reason, 涉密 → 已解密.
+    latest, before = carrier.history.order_by("-history_date", "-history_id")[:2]
+    assert latest.history_change_reason == CHANGE_REASON
+    assert latest.history_user.username == SYSTEM_USERNAME
+    assert [(c.field, c.old, c.new) for c in latest.diff_against(before).changes] == [
+        ("secrecy_status", SecrecyStatus.CLASSIFIED, SecrecyStatus.DECLASSIFIED)]
+
+    # Custody log and audit log.
+    row = CustodyEvent.objects.filter(carrier=carrier).latest("id")
+    assert row.action == CustodyAction.STATUS_CHANGED and row.recorded_by.username == SYSTEM_USERNAME
+    assert "自行解密" in row.note and "第二十四条" in row.note
+    [event] = AuditEvent.objects.filter(action=AUDIT_ACTION)
+    assert (event.target_id, event.level, event.actor_username) == (carrier.pk, 3, SYSTEM_USERNAME)
+    assert event.detail["declassify_on"] == expires.isoformat()
+    assert_audit_chain_intact()
+
+    # Notices: custodian (the registrar who holds it), 定密责任人, 保密办 — nobody else.
+    [to_custodian] = notices(unit.mishu)
+    [to_classifier] = notices(unit.zhuren)
+    [digest] = notices(unit.baomi)
+    assert to_custodian.kind == to_classifier.kind == "declassified"
+    assert to_custodian.link == carrier.get_absolute_url() and carrier.serial in to_custodian.title
+    assert "机密★10日（已解密）" in to_custodian.body
+    assert digest.kind == "declassified_digest" and carrier.serial in digest.body and "1 件" in digest.title
+    assert Notification.objects.count() == 3
+    texts = " ".join(n.title + n.body for n in Notification.objects.all())
+    assert carrier.title not in texts, "notices name the serial, never the title"
+
+    # The detail page shows the new mark and the history entry.
+    client.force_login(unit.mishu)
+    page = client.get(carrier.get_absolute_url()).content.decode()
+    assert "机密★10日（已解密）" in page and CHANGE_REASON in page and "已解密" in page
+    assert '<span class="history-type">解密</span>' in page
+
+
+@pytest.mark.parametrize("name", ["ledger", "outgoing"])
+def test_the_registers_print_the_declassified_mark(unit, register_carrier, name):
+    carrier = expiring(register_carrier, term_days=3, level=2)
+    kept = expiring(register_carrier, term_days=300, level=2, copy_number=8)
+    run_job("declassify_expired", today=carrier.declassify_on + dt.timedelta(days=1))
+
+    _, pdf, _ = registers.register_produce(user=unit.mishu, name=name, fmt="pdf")
+    text = flat("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+    assert "秘密★3日（已解密）" in text
+    assert "秘密★300日" in text and "秘密★300日（已解密）" not in text, kept.serial
+
+    _, xlsx, _ = registers.register_produce(user=unit.mishu, name=name, fmt="xlsx")
+    cells = [str(v) for row in openpyxl.load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True)
+             for v in row if v is not None]
+    assert "秘密★3日（已解密）" in cells and "秘密★300日" in cells
+
+
+def test_only_classified_carriers_with_a_passed_date_are_touched(unit, register_carrier):
+    due = expiring(register_carrier, term_days=5)
+    later = expiring(register_carrier, term_days=6, copy_number=8)
+    condition = register_carrier(period_kind=PeriodKind.CONDITION, declassify_condition="会议结束后", copy_number=9)
+    work = register_carrier(level=1, copy_number=10)
+
+    result = run_job("declassify_expired", today=days(6))
+
+    assert result["declassified"] == 1
+    statuses = dict(Carrier.objects.values_list("pk", "secrecy_status"))
+    assert statuses == {due.pk: SecrecyStatus.DECLASSIFIED, later.pk: SecrecyStatus.CLASSIFIED,
+                        condition.pk: SecrecyStatus.CLASSIFIED, work.pk: SecrecyStatus.CLASSIFIED}
+
+
+def test_running_declassify_twice_creates_nothing_twice(unit, register_carrier):
+    expiring(register_carrier, term_days=2)
+    expiring(register_carrier, term_days=3, copy_number=8)
+
+    first = run_job("declassify_expired", today=days(5))
+    after_first = footprint()
+    second = run_job("declassify_expired", today=days(5))
+    third = run_job("declassify_expired", today=days(6))
+
+    assert first == {"declassified": 2, "notices": 5}, "2 × (custodian + classifier) + one 保密办 digest"
+    assert second == third == {"declassified": 0, "notices": 0}
+    assert footprint() == after_first
+
+
+def test_ten_days_of_downtime_are_declassified_once_in_one_run(unit, register_carrier):
+    carriers = [expiring(register_carrier, term_days=n, copy_number=20 + n) for n in range(1, 11)]
+    future = expiring(register_carrier, term_days=11, copy_number=40)
+    run_job("declassify_expired", today=days(1))  # the last run before the outage: nothing due yet
+
+    result = run_job("declassify_expired", today=days(11))  # back after ten days
+
+    assert result == {"declassified": 10, "notices": 21}
+    assert set(Carrier.objects.filter(secrecy_status=SecrecyStatus.DECLASSIFIED).values_list("pk", flat=True)) \
+        == {c.pk for c in carriers}
+    assert len(notices(unit.zhuren, "declassified")) == 10 and len(notices(unit.baomi)) == 1
+    assert AuditEvent.objects.filter(action=AUDIT_ACTION).count() == 10
+    assert run_job("declassify_expired", today=days(12)) == {"declassified": 1, "notices": 3}
+    future.refresh_from_db()
+    assert future.is_declassified
+    assert_audit_chain_intact()
+
+
+def test_the_secrecy_office_digest_stays_short_and_goes_once_per_batch(unit):
+    bulk_due(unit, 45, expired_on=days(-1))
+    result = run_job("declassify_expired", today=days(0), batch_size=30)
+    assert result["declassified"] == 45
+    first, second = notices(unit.baomi)
+    assert "30 件" in first.title and "另有 10 件" in first.body and len(first.body.splitlines()) == 21
+    assert "15 件" in second.title
+
+
+def test_inactive_and_admin_accounts_get_nothing(unit, register_carrier):
+    gone = make_user("gone", department=unit.secrecy_office, roles=[Role.SECRECY_OFFICE], person_class="general")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    expiring(register_carrier, term_days=1)
+    run_job("declassify_expired", today=days(2))
+    assert not notices(gone) and not notices(unit.auditor) and not notices(unit.sysadmin)
+    assert not Notification.objects.filter(recipient__username=SYSTEM_USERNAME).exists()
+
+
+def test_the_audit_chain_stays_intact_around_a_bulk_append(unit, register_carrier):
+    expiring(register_carrier, term_days=1)
+    expiring(register_carrier, term_days=1, copy_number=8)
+    run_job("declassify_expired", today=days(2))
+    record_event(actor=unit.mishu, action="test.after", target=None)
+    assert_audit_chain_intact()
+
+
+def test_the_celery_task_runs_the_expiry_jobs(unit, register_carrier):
+    carrier = expiring(register_carrier, term_days=1)
+    tasks.run_job.delay("declassify_expired", days(2).isoformat()).get()
+    tasks.run_job.delay("declassify_expired", days(2).isoformat()).get()
+    carrier.refresh_from_db()
+    assert carrier.is_declassified and Notification.objects.count() == 3
+
+
+def test_both_jobs_are_registered():
+    names = {j.name for j in registered_jobs()}
+    assert {"declassify_expired", "expiry_reminders"} <= names
+
+
+# ---------------------------------------------------------------------------- expiry_reminders
+
+
+def test_a_carrier_due_in_30_days_reminds_its_classifier_exactly_once(unit, register_carrier):
+    carrier = expiring(register_carrier, term_days=40, level=3)  # last secret day: day 40
+
+    for day in range(0, 45):
+        for _ in range(2):  # twice a day, every day, through expiry and beyond
+            run_job("expiry_reminders", today=days(day))
+        if day == 9:
+            assert not Notification.objects.exists(), "31 days ahead is too early"
+        if day == 10:
+            assert len(notices(unit.zhuren)) == 1, "due exactly 30 days ahead"
+
+    [reminder] = notices(unit.zhuren)
+    assert (reminder.kind, reminder.level, reminder.link) == ("expiry_reminder", 3, carrier.get_absolute_url())
+    assert carrier.serial in reminder.title and "30 天后" in reminder.body and "延长" in reminder.body
+    assert carrier.title not in reminder.title + reminder.body
+    assert Notification.objects.count() == 1, "the 定密责任人 only"
+
+
+def test_the_reminder_days_are_configurable(unit, register_carrier, settings):
+    settings.SECRECY = {**settings.SECRECY, "EXPIRY_REMINDER_DAYS": 7}
+    expiring(register_carrier, term_days=20)
+    assert run_job("expiry_reminders", today=days(12))["notices"] == 0
+    assert run_job("expiry_reminders", today=days(13))["notices"] == 1
+
+
+def test_a_changed_period_reminds_again_once(unit, register_carrier):
+    carrier = expiring(register_carrier, term_days=20)
+    run_job("expiry_reminders", today=days(0))
+    services.carrier_correct(actor=unit.mishu, carrier=carrier, changes={"period_value": 25},
+                             reason="按来文通知延长")
+    run_job("expiry_reminders", today=days(1))
+    run_job("expiry_reminders", today=days(2))
+    first, second = notices(unit.zhuren)
+    assert f"{days(20).month}月{days(20).day}日" in first.body
+    assert f"{days(25).month}月{days(25).day}日" in second.body
+
+
+def test_reminders_catch_up_after_downtime_once(unit, register_carrier):
+    opened_during_outage = expiring(register_carrier, term_days=35)    # window opens on day 5
+    expired_during_outage = expiring(register_carrier, term_days=8, copy_number=8)
+    later = expiring(register_carrier, term_days=60, copy_number=9)
+    run_job("expiry_reminders", today=days(0))  # the last run before the outage
+    [early] = notices(unit.zhuren)
+    assert expired_during_outage.serial in early.title
+
+    result = run_job("expiry_reminders", today=days(10))  # first run after ten days down
+
+    assert result == {"expiring": 1, "notices": 1}, "past its end, a carrier is declassify_expired's business"
+    early_again, reminder = notices(unit.zhuren)
+    assert early_again == early
+    assert opened_during_outage.serial in reminder.title and "25 天后" in reminder.body
+    assert later.serial not in reminder.title
+    assert run_job("expiry_reminders", today=days(11)) == {"expiring": 1, "notices": 0}
+
+
+def test_without_a_classifier_the_serving_registrars_are_reminded(unit, register_carrier):
+    other = make_user("office_reg", department=unit.office, roles=[Role.REGISTRAR], person_class="core",
+                      served=[unit.office])
+    low = make_user("low_reg", department=unit.business, roles=[Role.REGISTRAR], person_class="general",
+                    served=[unit.business])
+    carrier = expiring(register_carrier, term_days=30, outgoing=False, level=3)  # incoming: no 定密责任人 here
+    assert carrier.classifier_id is None
+
+    run_job("expiry_reminders", today=days(0))
+    run_job("expiry_reminders", today=days(1))
+
+    [reminder] = notices(unit.mishu)
+    assert "变更登记" in reminder.body
+    assert not notices(other) and not notices(low) and not notices(unit.zhuren)
+
+
+def test_running_reminders_twice_creates_nothing_twice(unit, register_carrier):
+    expiring(register_carrier, term_days=30)
+    expiring(register_carrier, term_days=5, outgoing=False, copy_number=8)
+    first = run_job("expiry_reminders", today=days(0))
+    counts = footprint()
+    second = run_job("expiry_reminders", today=days(0))
+    assert first == {"expiring": 2, "notices": 2} and second == {"expiring": 2, "notices": 0}
+    assert footprint() == counts
+
+
+# ------------------------------------------------------------------------------- query counts
+
+
+def bulk_due(unit, n, *, expired_on=None, expires_on=None):
+    """n classified carriers with custodian and 定密责任人, straight into the table: only for
+    tests about the jobs' cost, which need many rows fast."""
+    start = dt.date(2020, 1, 1)
+    end = expired_on or expires_on
+    return Carrier.objects.bulk_create([
+        CarrierFactory.build(
+            department=unit.business, registered_by=unit.mishu, custodian=unit.lisi, classifier=unit.zhuren,
+            level=2, period_kind=PeriodKind.DATE, period_value=None, period_unit="", declassify_date=end,
+            start_date=start, declassify_on=end,
+        ) for _ in range(n)
+    ])
+
+
+def per_batch_queries(captured):
+    """Queries of each batch, split at each read of the due carriers (one per batch)."""
+    batches = []
+    for query in captured:
+        sql = query["sql"]
+        if sql.startswith("SELECT") and 'FROM "documents_carrier"' in sql:
+            batches.append(0)
+        if batches:
+            batches[-1] += 1
+    return batches
+
+
+def assert_bounded(measured, batch_size, limit):
+    (small_total, small_batches), (big_total, big_batches) = measured[10], measured[1000]
+    assert len(big_batches) <= math.ceil(1000 / batch_size) + 1, "one read of carriers per batch"
+    assert max(small_batches) <= limit and max(big_batches) <= limit, (small_batches, big_batches)
+    assert big_total <= small_total + (len(big_batches) - len(small_batches) + 1) * max(big_batches)
+    assert big_total < 300, "never one query per carrier"
+
+
+@pytest.fixture
+def count_tasks():
+    """Every Celery message the code under test sends (after commit, as in production)."""
+    with mock.patch("celery.app.task.Task.apply_async") as sent:
+        yield sent
+
+
+def test_declassify_costs_a_fixed_number_of_queries_per_batch(unit, count_tasks, django_capture_on_commit_callbacks):
+    give_addresses(unit)
+    batch_size = 100
+    measured = {}
+    for n, day in ((10, 0), (1000, 5)):
+        bulk_due(unit, n, expired_on=days(day - 1))
+        with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
+            result = run_job("declassify_expired", today=days(day), batch_size=batch_size)
+        assert result == {"declassified": n, "notices": 2 * n + math.ceil(n / batch_size)}
+        measured[n] = (len(ctx.captured_queries), per_batch_queries(ctx.captured_queries))
+    # Per batch: read + lock, UPDATE, history, custody, audit head + events + head update,
+    # notify_many's two reads and inserts — bulk inserts a backend may cut by its parameter
+    # limit (SQLite: about twenty history rows per statement), so the bound is per batch size.
+    assert_bounded(measured, batch_size, limit=30)
+    assert count_tasks.call_count == 2, "one delivery kick per run, never a task per carrier"
+    assert Carrier.objects.filter(secrecy_status=SecrecyStatus.CLASSIFIED).count() == 0
+    assert_audit_chain_intact()
+
+
+def test_reminders_cost_a_fixed_number_of_queries_per_batch(unit, count_tasks, django_capture_on_commit_callbacks):
+    give_addresses(unit)
+    batch_size = 100
+    measured = {}
+    total = 0
+    for n, day in ((10, 0), (1000, 1)):
+        bulk_due(unit, n, expires_on=days(day + 20))
+        total += n
+        with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
+            result = run_job("expiry_reminders", today=days(day), batch_size=batch_size)
+        assert result == {"expiring": total, "notices": n}
+        measured[n] = (len(ctx.captured_queries), per_batch_queries(ctx.captured_queries))
+    assert_bounded(measured, batch_size, limit=8)
+    assert count_tasks.call_count == 2, "one delivery kick per run, never a task per carrier"
