@@ -13,7 +13,8 @@ from secrecy.errors import ValidationFailed
 from secrecy.levels import CAP_YEARS, Level, PeriodKind, PeriodUnit, Urgency
 
 from .models import (
-    Carrier, CarrierKind, CopyMode, DestructionMethod, Direction, RepairMode, ReturnCondition, TransmissionMethod,
+    Carrier, CarrierKind, CopyMode, DestructionMethod, Direction, ReclassifyType, RepairMode, ReturnCondition,
+    TransmissionMethod,
 )
 from .services import REGISTRATION_FIELDS
 from .services_copy import MAX_COPIES
@@ -562,3 +563,56 @@ class RepairStartForm(forms.Form):
     storage_removed_note = forms.CharField(label="存储部件拆除情况", max_length=1000, required=False,
                                            widget=forms.Textarea(attrs={"rows": 2}),
                                            help_text="送外维修必填：拆除的部件、序列号和存放位置")
+
+
+class ReclassifyRequestForm(SectionedForm):
+    """申请密级变更 / 延长或缩短保密期限 / 提前解密 of one carrier. The new period counts from the
+    carrier's 制发日; the service checks it against the new level's cap and the old period."""
+
+    change_type = forms.ChoiceField(label="变更事项", required=False, widget=forms.RadioSelect,
+                                    choices=ReclassifyType.choices, initial=ReclassifyType.EXTEND)
+    new_level = forms.TypedChoiceField(label="新密级", required=False, coerce=int, empty_value=None,
+                                       choices=[("", "请选择")] + [(lv.value, lv.label) for lv in (
+                                           Level.TOP_SECRET, Level.SECRET, Level.CONFIDENTIAL)],
+                                       help_text="只在“变更密级”时填写")
+    new_period_kind = forms.ChoiceField(label="新保密期限", required=False,
+                                        choices=[("", "请选择"), (PeriodKind.TERM, "期限（日、月、年）"),
+                                                 (PeriodKind.DATE, "解密时间"), (PeriodKind.CONDITION, "解密条件"),
+                                                 (PeriodKind.LONG_TERM, "长期")],
+                                        help_text="提前解密时不填；期限自载体的制发日起算")
+    new_period_value = forms.IntegerField(label="期限数值", required=False, min_value=1, max_value=36500,
+                                          error_messages=INTEGER_INVALID)
+    new_period_unit = forms.ChoiceField(label="期限单位", required=False, initial=PeriodUnit.YEAR,
+                                        choices=PeriodUnit.choices)
+    new_declassify_date = forms.DateField(label="解密时间", required=False, widget=forms.DateInput(**DATE_WIDGET),
+                                          error_messages=DATE_INVALID)
+    new_declassify_condition = forms.CharField(label="解密条件", max_length=200, required=False)
+    new_long_term_basis = forms.CharField(label="长期依据（保密事项范围条目）", max_length=300, required=False)
+    new_period_special = forms.BooleanField(label="另有规定（超过法定最长期限）", required=False)
+    new_period_special_reason = forms.CharField(label="另有规定依据", max_length=300, required=False)
+    change_basis = forms.CharField(label="变更依据", max_length=300, required=False,
+                                   help_text="保密事项范围的条目、上级机关通知等")
+    reason = forms.CharField(label="变更理由", max_length=1000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    sections = (
+        ("变更事项", ("change_type", "new_level")),
+        ("新保密期限（变更密级、延长或缩短期限时填写）", (
+            "new_period_kind", "new_period_value", "new_period_unit", "new_declassify_date",
+            "new_declassify_condition", "new_long_term_basis", "new_period_special", "new_period_special_reason")),
+        ("依据和理由", ("change_basis", "reason")),
+    )
+    wide_fields = ("reason", "change_basis")
+
+    def request_data(self):
+        data = self.cleaned_data
+        return {
+            "change_type": data.get("change_type") or "", "new_level": data.get("new_level"),
+            "period_kind": data.get("new_period_kind") or "", "period_value": data.get("new_period_value"),
+            "period_unit": data.get("new_period_unit") or "", "declassify_date": data.get("new_declassify_date"),
+            "declassify_condition": data.get("new_declassify_condition", ""),
+            "long_term_basis": data.get("new_long_term_basis", ""),
+            "period_special": data.get("new_period_special", False),
+            "period_special_reason": data.get("new_period_special_reason", ""),
+            "change_basis": data.get("change_basis", ""), "reason": data.get("reason", ""),
+        }

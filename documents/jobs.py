@@ -192,3 +192,4 @@ def circulation_overdue(*, today, batch_size):
 # The expiry jobs (自行解密, pre-expiry reminders) live in their own module; importing it here
 # registers them, because the job registry autodiscovers <app>/jobs.py only.
 from . import jobs_declassify  # noqa: E402,F401
+from . import jobs_review  # noqa: E402,F401

@@ -234,6 +234,9 @@ class CustodyAction(models.TextChoices):
     ARCHIVED = "archived", "归档"
     TRANSFERRED = "transferred", "移交"
     REPORTED_LOST = "reported_lost", "报告丢失"
+    # LAW24 art. 23, 24: a decided change of level or period, or an early declassification.
+    RECLASSIFIED = "reclassified", "定密变更"
+    DECLASSIFIED = "declassified", "提前解密"
 
 
 class CustodyEvent(models.Model):
@@ -337,6 +340,7 @@ class RequestKind(models.TextChoices):
     CARRY_OUT = "carry_out", "外出携带"
     REPAIR = "repair", "维修"
     DESTROY = "destroy", "销毁"
+    RECLASSIFY = "reclassify", "密级变更"
 
 
 class RequestState(models.TextChoices):
@@ -378,6 +382,15 @@ class RepairMode(models.TextChoices):
     # after the storage part is removed.
     ON_SITE = "on_site", "现场维修"
     OFF_SITE = "off_site", "送外维修"
+
+
+class ReclassifyType(models.TextChoices):
+    """What a 密级变更 request changes (LAW24 art. 23, 24; REG24 art. 21)."""
+
+    LEVEL = "level", "变更密级"
+    EXTEND = "extend", "延长保密期限"
+    SHORTEN = "shorten", "缩短保密期限"
+    DECLASSIFY = "declassify", "提前解密"
 
 
 class StepDecision(models.TextChoices):
@@ -451,6 +464,23 @@ class ApprovalRequest(models.Model):
     storage_removed_note = models.TextField("存储部件拆除情况", blank=True)
     storage_removed_at = models.DateTimeField("存储部件拆除登记时间", null=True, blank=True)
 
+    # 密级变更 / 延期 / 提前解密 (reclassify): the carrier's mark when asked, and the new level and
+    # period (counted from the carrier's own start date, REG24 art. 19(2)).
+    change_type = models.CharField("变更事项", max_length=12, choices=ReclassifyType.choices, blank=True)
+    from_level = models.PositiveSmallIntegerField("原密级", choices=Level.choices, null=True, blank=True)
+    from_mark = models.CharField("原标志", max_length=120, blank=True)
+    new_level = models.PositiveSmallIntegerField("新密级", choices=Level.choices, null=True, blank=True)
+    new_period_kind = models.CharField("新保密期限类型", max_length=10, choices=PeriodKind.choices, blank=True)
+    new_period_value = models.PositiveIntegerField("新期限数值", null=True, blank=True)
+    new_period_unit = models.CharField("新期限单位", max_length=6, choices=PeriodUnit.choices, blank=True)
+    new_declassify_date = models.DateField("新解密时间", null=True, blank=True)
+    new_declassify_condition = models.CharField("新解密条件", max_length=200, blank=True)
+    new_period_special = models.BooleanField("新期限另有规定", default=False)
+    new_period_special_reason = models.CharField("另有规定依据", max_length=300, blank=True)
+    new_long_term_basis = models.CharField("长期依据", max_length=300, blank=True)
+    change_basis = models.CharField("变更依据", max_length=300, blank=True)
+    to_mark = models.CharField("新标志", max_length=120, blank=True)
+
     class Meta:
         verbose_name = "审批申请"
         verbose_name_plural = "审批申请"
@@ -515,6 +545,13 @@ class ApprovalStep(models.Model):
     order = models.PositiveSmallIntegerField("顺序")
     min_authority = models.PositiveSmallIntegerField("所需审批权限", choices=Level.choices)
     requires_principal = models.BooleanField("须主要负责人", default=False)
+    # 密级变更: decided by the carrier's 定密责任人 (named here when asked) or an approver whose
+    # 定密权限 (not 审批权限) reaches min_authority (LAW24 art. 17, 23; REG24 art. 14, 21).
+    requires_classification_authority = models.BooleanField("须定密权限", default=False)
+    classifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="定密责任人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
         on_delete=models.PROTECT, related_name="approval_decisions",
@@ -537,6 +574,8 @@ class ApprovalStep(models.Model):
 
     @property
     def requirement(self):
+        if self.requires_classification_authority:
+            return f"该载体的定密责任人或定密权限{Level(self.min_authority).label}及以上的领导"
         if self.requires_principal:
             return "主要负责人"
         return f"审批权限{Level(self.min_authority).label}及以上的领导"
@@ -634,6 +673,7 @@ KIND_STATE_LABELS.update({
     (RequestKind.REPAIR, RequestState.COMPLETED): "已修复入库",
     (RequestKind.DESTROY, RequestState.APPROVED): "待销毁",
     (RequestKind.DESTROY, RequestState.COMPLETED): "已销毁",
+    (RequestKind.RECLASSIFY, RequestState.COMPLETED): "已批准并变更",
 })
 
 
@@ -738,3 +778,34 @@ class CirculationStep(models.Model):
     def is_out(self):
         """The reader holds the carrier now."""
         return self.handed_at is not None and self.returned_at is None
+
+
+class ReviewDecision(models.TextChoices):
+    # A change or early declassification goes through the 密级变更 request (views_requests); the
+    # review itself records only the decision to keep level and period as they are.
+    KEEP = "keep", "保持"
+
+
+class CarrierReview(models.Model):
+    """每年审核 (SPEC §7): the 定密责任人's yearly decision on one classified carrier. One row per
+    carrier and year; rows are never deleted."""
+
+    carrier = models.ForeignKey(Carrier, verbose_name="载体", on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", on_delete=models.PROTECT, related_name="carrier_reviews",
+    )
+    year = models.PositiveIntegerField("审核年度")
+    decision = models.CharField("审核结论", max_length=10, choices=ReviewDecision.choices, default=ReviewDecision.KEEP)
+    note = models.CharField("说明", max_length=300, blank=True)
+    reviewed_at = models.DateTimeField("审核时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "定密年度审核"
+        verbose_name_plural = "定密年度审核"
+        ordering = ["-year", "carrier"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "year"], name="carrier_review_once_a_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.carrier_id}/{self.year} {self.get_decision_display()}"

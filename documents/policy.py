@@ -5,15 +5,16 @@ one SQL query (no per-row checks in Python, no guardian get_objects_for_user on 
 """
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from personnel.models import Role
 from personnel.policy import clearance_of, has_role, is_admin_role, person_of, roles_of, served_department_ids
-from secrecy.levels import Level
+from secrecy.levels import Level, is_state_secret
 
 from .models import (
     DEVICE_KINDS, ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope,
     Circulation, CirculationState, CustodyStatus, DestructionWitness, RequestItem, RequestKind, RequestState,
-    StepDecision,
+    SecrecyStatus, StepDecision,
 )
 
 VIEW_CODENAME = "view_carrier"
@@ -185,6 +186,39 @@ def repair_request_refusal(user, carrier):
     return circulation_refusal(carrier, "送修")
 
 
+# Carriers that have left us for good or are gone carry no mark we could change.
+NOT_RECLASSIFIABLE_STATUSES = (CustodyStatus.DESTROYED, CustodyStatus.RETURNED, CustodyStatus.TRANSFERRED)
+
+
+def reclassify_request_refusal(user, carrier, today=None):
+    """Why this user may not ask to change the level or period of this carrier, or declassify it
+    early, or None. SPEC §5: the registrar managing it or its 承办人 asks (and its 定密责任人, for
+    the annual review); only a carrier still
+    涉密 whose period has not ended (LAW24 art. 24: once it has, it is declassified by law and
+    nothing is left to change or extend; an extension must be decided before expiry)."""
+    if not _active(user) or is_admin_role(user):
+        return "您的账号不能申请密级变更"
+    # The 定密责任人 may also ask: the annual review (每年审核) asks them to keep, change or
+    # declassify what they answer for; another decider with 定密 authority then decides.
+    if not (may_manage(user, carrier) or (carrier.drafter_id and carrier.drafter_id == user.pk)
+            or (carrier.classifier_id and carrier.classifier_id == user.pk)):
+        return "只有负责该载体管理部门的机要秘书、该载体的承办人或定密责任人可以申请密级变更"
+    if clearance_of(user) < carrier.level:
+        return "您的涉密等级低于该载体的密级，不能申请密级变更"
+    if carrier.secrecy_status != SecrecyStatus.CLASSIFIED:
+        return "该载体已解密，不能再变更密级或延长保密期限"
+    if not is_state_secret(carrier.level):
+        return "该载体不是国家秘密载体（内部事项），没有密级和保密期限可变更"
+    today = today or timezone.localdate()
+    if carrier.declassify_on is not None and carrier.declassify_on < today:
+        # LAW24 art. 24(2)-(3); DM14 art. 30(2): an extension is decided before the period ends.
+        return (f"该载体的保密期限已于{carrier.declassify_on:%Y年%m月%d日}届满，依法自行解密，"
+                "不能延长保密期限或变更密级")
+    if carrier.custody_status in NOT_RECLASSIFIABLE_STATUSES:
+        return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，不能申请密级变更"
+    return None
+
+
 def companion_refusal(user, level):
     """Why this person may not be a named companion for carrying a carrier of this level, or None.
     REG24 art. 29(2): 绝密 travels with two or more people, each cleared for it."""
@@ -212,18 +246,44 @@ def principal_required(kind, level):
     return threshold is not None and int(level) >= int(threshold)
 
 
-def required_steps(kind, level):
+def required_steps(kind, level, *, classifier_id=None):
     """The approval steps a request of this kind and level needs, in order.
 
     SPEC §5: one approver whose 审批权限 is at least the level (a 内部 item needs at least 秘密
     authority, the lowest there is); 绝密 where configured: the 主要负责人.
+
+    密级变更 (level = the higher of the carrier's current and new level): one step for the carrier's
+    定密责任人 (classifier_id) or an approver whose 定密权限 reaches that level. The higher of the
+    two, not only the new level: lowering a 绝密 item is still a decision about a 绝密 secret, and
+    declassifying needs authority for the current level (LAW24 art. 17, 24; REG24 art. 14).
     """
     min_authority = max(int(level), int(Level.CONFIDENTIAL))
+    if kind == RequestKind.RECLASSIFY:
+        return [{"order": 1, "min_authority": min_authority, "requires_principal": False,
+                 "requires_classification_authority": True, "classifier_id": classifier_id}]
     return [{"order": 1, "min_authority": min_authority, "requires_principal": principal_required(kind, level)}]
+
+
+def _classification_decide_refusal(user, request, step):
+    """定密责任人 step (密级变更): the carrier's named 定密责任人, or an approver; either way with
+    定密权限 ≥ the step's level — a 定密责任人 decides only within their authority (LAW24 art. 17)."""
+    if not _active(user) or is_admin_role(user):
+        return "您的账号不能审批密级变更"
+    if user.pk == request.requester_id:
+        return "不能审批本人提出的申请"
+    if user.pk != step.classifier_id and not has_role(user, Role.APPROVER):
+        return "密级变更须由该载体的定密责任人或具有定密权限的领导审批"
+    if clearance_of(user) < request.level:
+        return f"您的涉密等级不足以知悉{Level(request.level).label}级事项，不能审批该申请"
+    if not may_be_classifier(user, step.min_authority):
+        return f"审批该密级变更需要{Level(step.min_authority).label}级及以上定密权限，您没有该权限"
+    return None
 
 
 def decide_refusal(user, request, step):
     """Why this user may not decide this step of this request, or None when they may."""
+    if step.requires_classification_authority:
+        return _classification_decide_refusal(user, request, step)
     if not _active(user) or is_admin_role(user) or not has_role(user, Role.APPROVER):
         return "只有具有审批权限的领导可以审批"
     if user.pk == request.requester_id:
@@ -243,25 +303,54 @@ def _authority(user):
     return (person.approval_authority, person.is_principal) if person is not None else (0, False)
 
 
+def _classification_authority(user):
+    person = person_of(user)
+    return person.classification_authority if person is not None else 0
+
+
 def _may_approve_at_all(user):
     return _active(user) and not is_admin_role(user) and has_role(user, Role.APPROVER) and _authority(user)[0] > 0
+
+
+def _may_decide_at_all(user):
+    """An approver with 审批权限, or anyone with 定密权限 (a 定密责任人 decides the 密级变更 of
+    the carriers they answer for, approver role or not)."""
+    return _may_approve_at_all(user) or (
+        _active(user) and not is_admin_role(user) and _classification_authority(user) > 0)
+
+
+def may_decide_anything(user):
+    """Whether this user has an inbox of requests to decide at all (navigation, inbox page)."""
+    return _may_decide_at_all(user)
 
 
 def decidable_requests_q(user):
     """Q over ApprovalRequest: submitted requests whose current step this user may decide.
 
-    The current step is the first undecided one; one SQL query, no per-row checks.
+    The current step is the first undecided one; one SQL query, no per-row checks. Ordinary steps
+    go by 审批权限; 定密责任人 steps (密级变更) by 定密权限, for the named 定密责任人 or an approver.
     """
-    if not _may_approve_at_all(user):
+    if not _may_decide_at_all(user):
         return Q(pk__in=[])
     authority, principal = _authority(user)
+    approver = has_role(user, Role.APPROVER)
     earlier_pending = ApprovalStep.objects.filter(
         request=OuterRef("request"), decision=StepDecision.PENDING, order__lt=OuterRef("order"))
+    eligible = Q(pk__in=[])
+    if approver and authority > 0:
+        ordinary = Q(requires_classification_authority=False, min_authority__lte=authority)
+        if not principal:
+            ordinary &= Q(requires_principal=False)
+        eligible |= ordinary
+    classification = _classification_authority(user)
+    if classification > 0:
+        classifying = Q(requires_classification_authority=True, min_authority__lte=classification)
+        if not approver:
+            classifying &= Q(classifier=user)
+        eligible |= classifying
     current_step = ApprovalStep.objects.filter(
-        request=OuterRef("pk"), decision=StepDecision.PENDING, min_authority__lte=authority,
+        eligible, request=OuterRef("pk"), decision=StepDecision.PENDING,
     ).filter(~Exists(earlier_pending))
-    if not principal:
-        current_step = current_step.filter(requires_principal=False)
     return (
         Q(state=RequestState.SUBMITTED, level__lte=clearance_of(user)) & ~Q(requester=user)
         & Q(Exists(current_step))
@@ -275,7 +364,7 @@ def decidable_requests(user, queryset=None):
 
 EXECUTE_WHAT = {
     RequestKind.LEND: "借出和归还", RequestKind.COPY: "复制", RequestKind.CARRY_OUT: "携带外出和返回登记",
-    RequestKind.REPAIR: "送修和修复入库", RequestKind.DESTROY: "销毁",
+    RequestKind.REPAIR: "送修和修复入库", RequestKind.DESTROY: "销毁", RequestKind.RECLASSIFY: "密级变更",
 }
 
 

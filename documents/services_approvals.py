@@ -54,6 +54,16 @@ def _check_party(move, *, actor, request, carriers, step=None):
 
 
 def _check_level_unchanged(request, carriers):
+    if request.kind == RequestKind.RECLASSIFY:
+        # Its level is the higher of the old and new level; what must not have moved is the
+        # carrier's mark since it was asked (and its period must still run).
+        from .services_reclassify import approval_refusal
+
+        for carrier in carriers:
+            refusal = approval_refusal(request, carrier)
+            if refusal:
+                raise InvalidState(refusal)
+        return
     # A carrier corrected to a higher level after the request was made must be asked for again:
     # the approval was given for the lower level.
     if highest_level(c.level for c in carriers) != request.level:
@@ -229,9 +239,27 @@ def request_decide(*, actor, request, approve, comment="", approve_abroad=False)
     if not approve:
         _close_items(request)
         _release(actor=actor, request=request, carriers=carriers, why="申请被驳回")
+    applied = {}
+    if approve and request.state == RequestState.COMPLETED:
+        applied = _complete_on_approval(actor=actor, request=request, carriers=carriers, now=now)
     _audit(actor=actor, action=action.value, request=request, carriers=carriers, step=step.order, comment=comment,
-           **({"abroad_approved": True} if approve and request.abroad else {}))
+           **({"abroad_approved": True} if approve and request.abroad else {}), **applied)
     return request
+
+
+def _complete_on_approval(*, actor, request, carriers, now):
+    """A kind whose table completes it on approval (密级变更: the decision is the change) is
+    carried out here, in the decision's transaction; returns extra detail for its audit event."""
+    from .services_reclassify import reclassify_apply
+
+    detail = {}
+    if request.kind == RequestKind.RECLASSIFY:
+        for carrier in carriers:
+            detail = reclassify_apply(actor=actor, request=request, carrier=carrier)
+    request.executed_at = request.completed_at = now
+    request.save(update_fields=["executed_at", "completed_at"])
+    _close_items(request)
+    return detail
 
 
 def _approvers(request):

@@ -1,4 +1,4 @@
-"""The request pages of 复制（摘抄）, 汇编, 外出携带 and 维修, and the registrar's 制作复制件.
+"""The request pages of 复制（摘抄）, 汇编, 外出携带, 维修 and 密级变更, and the registrar's 制作复制件.
 
 Thin, like views_approvals: parse the form, call one service, and put its refusal next to the
 field it concerns (forms.apply_domain_error). Syntax errors (a date that is no date) stop before
@@ -15,10 +15,10 @@ from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
-from . import policy, selectors, services, services_carry, services_copy
+from . import policy, selectors, services, services_carry, services_copy, services_reclassify
 from .forms import (
-    MAX_COMPILE_PARTS, CarryRequestForm, CompileRequestForm, CopyRequestForm, MakeCopiesForm, RepairRequestForm,
-    apply_domain_error,
+    MAX_COMPILE_PARTS, CarryRequestForm, CompileRequestForm, CopyRequestForm, MakeCopiesForm, ReclassifyRequestForm,
+    RepairRequestForm, apply_domain_error,
 )
 from .models import RequestKind
 from .views_approvals import _perform, _request_or_404
@@ -27,6 +27,7 @@ ASK_REFUSALS = {
     RequestKind.COPY: policy.copy_request_refusal,
     RequestKind.CARRY_OUT: policy.carry_request_refusal,
     RequestKind.REPAIR: policy.repair_request_refusal,
+    RequestKind.RECLASSIFY: policy.reclassify_request_refusal,
 }
 
 
@@ -133,6 +134,25 @@ def repair_request(request, carrier_pk):
         build_form=lambda carrier, data: RepairRequestForm(data, carrier=carrier),
         create=create, success="维修申请已提交，等待领导审批",
         notes=lambda carrier: ["现场维修须指定现场监督人全程监督；送外维修须先拆除信息存储部件，送修时登记拆除情况。"])
+
+
+@login_required
+def reclassify_request(request, carrier_pk):
+    """申请密级变更 / 延长或缩短保密期限 / 提前解密 (SPEC §5: the registrar or the 承办人 asks)."""
+    def create(carrier, data):
+        return services_reclassify.reclassify_request_create(actor=request.user, carrier=carrier, submit=True, **data)
+
+    def notes(carrier):
+        yield f"当前标志：{carrier.mark}；保密期限自制发日 {carrier.start_date:%Y-%m-%d} 起算。"
+        if carrier.declassify_on:
+            yield (f"原保密期限至 {carrier.declassify_on:%Y-%m-%d}（含当日）。延长保密期限须在届满前由定密责任人决定，"
+                   "届满后依法自行解密，不能再延长。")
+        yield "由该载体的定密责任人或定密权限不低于相应密级的领导审批；批准即生效，并通知知悉范围内的全部人员。"
+
+    return _carrier_request_page(
+        request, carrier_pk, kind=RequestKind.RECLASSIFY, heading="申请密级变更/解密", submit_label="提交变更申请",
+        build_form=lambda carrier, data: ReclassifyRequestForm(data, initial={"new_period_unit": "year"}),
+        create=create, success="密级变更申请已提交，等待定密责任人审批", notes=notes)
 
 
 @login_required

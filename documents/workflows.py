@@ -116,6 +116,19 @@ DESTROY_TRANSITIONS = {
     (S.APPROVED, D.EXECUTE): Move(S.COMPLETED, P.REGISTRAR),
 }
 
+# 密级变更 / 延期 / 提前解密: the registrar or the 承办人 asks; the 定密责任人 (or an approver with
+# 定密 authority) decides, and the decision is the change (LAW24 art. 23, 24: the classifier
+# decides, the mark is changed at once, REG24 art. 21). So approving carries it out in the same
+# transaction and completes the request: there is no registrar step in which an approved extension
+# could wait past the expiry date it had to beat.
+RECLASSIFY_TRANSITIONS = {
+    (S.DRAFT, A.SUBMIT): Move(S.SUBMITTED, P.REQUESTER),
+    (S.DRAFT, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.SUBMITTED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.SUBMITTED, A.APPROVE): Move(S.COMPLETED, P.APPROVER),
+    (S.SUBMITTED, A.REJECT): Move(S.REJECTED, P.APPROVER),
+}
+
 # One table per kind.
 TRANSITIONS = {
     RequestKind.LEND: LEND_TRANSITIONS,
@@ -123,6 +136,7 @@ TRANSITIONS = {
     RequestKind.CARRY_OUT: CARRY_OUT_TRANSITIONS,
     RequestKind.REPAIR: REPAIR_TRANSITIONS,
     RequestKind.DESTROY: DESTROY_TRANSITIONS,
+    RequestKind.RECLASSIFY: RECLASSIFY_TRANSITIONS,
 }
 
 

@@ -20,7 +20,11 @@ def _inbox_count(user, *, approver):
     """待办: requests this approver may decide plus destruction batches waiting for this user's own
     监销 confirmation (a witness need not be an approver). Imported here because secrecy/
     imports no app at module level (the context processor is the project's glue)."""
+    from documents.policy import may_decide_anything
     from documents.selectors import requests_inbox_count, requests_to_witness_count
+
+    # A 定密责任人 decides 密级变更 requests without being an approver.
+    approver = approver or may_decide_anything(user)
 
     return (requests_inbox_count(user=user) if approver else 0) + requests_to_witness_count(user=user)
 

@@ -211,6 +211,14 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("expiry_reminders",),
         "options": {"expires": 12 * 3600},
     },
+    # 每年审核 (SPEC §7, January): daily from 5 January to the month's end; the job's key
+    # "annual_review:<year>" notifies each 定密责任人 once a year, the later runs catch up.
+    "annual-review": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(month_of_year=1, day_of_month="5-31", hour=SECRECY_REMINDER_HOUR, minute=20),
+        "args": ("annual_review",),
+        "options": {"expires": 12 * 3600},
+    },
 }
 
 # Business settings an administrator may change (SPEC "cfg" values).

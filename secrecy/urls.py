@@ -15,6 +15,7 @@ urlpatterns = [
     path("registers/", include("documents.urls_registers")),
     path("approvals/", include("documents.urls_approvals")),
     path("circulation/", include("documents.urls_circulation")),
+    path("reviews/", include("documents.urls_review")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

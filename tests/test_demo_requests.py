@@ -14,10 +14,12 @@ from django.utils import timezone
 from audits.models import AuditEvent
 from documents import selectors
 from documents.models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyEvent, DestructionDetail, DestructionWitness, RequestItem,
+    ApprovalRequest, ApprovalStep, Carrier, Circulation, CustodyEvent, DestructionDetail, DestructionWitness,
+    RequestItem,
 )
 from documents.registers import register_row_count
 from documents.workflows import TRANSITIONS
+from notifications.models import Notification
 
 # What the tables reach, written out (草稿 … 已撤销); checked against the tables themselves below.
 REACHED = {
@@ -26,6 +28,7 @@ REACHED = {
     "carry_out": {"draft", "submitted", "approved", "in_progress", "completed", "rejected", "cancelled"},
     "repair": {"draft", "submitted", "approved", "in_progress", "completed", "rejected", "cancelled"},
     "destroy": {"draft", "submitted", "approved", "completed", "rejected", "cancelled"},
+    "reclassify": {"draft", "submitted", "completed", "rejected", "cancelled"},
 }
 
 
@@ -62,6 +65,8 @@ def _counts():
         "custody rows": CustodyEvent.objects.count(),
         "history rows": Carrier.history.count(),
         "audit events": AuditEvent.objects.count(),
+        "circulations": Circulation.objects.count(),
+        "notifications": Notification.objects.count(),
     }
 
 

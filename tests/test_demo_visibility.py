@@ -7,13 +7,18 @@ module, so a mistake in the policy shows up here. Besides §4 read literally, th
 need-to-know that requests bring:
 - the borrower of a loan that is out (已借出) sees the carrier;
 - an approver sees the carriers of requests waiting for their decision (submitted, not their own,
-  within their clearance, the current step within their authority, 主要负责人 where required);
+  within their clearance, the current step within their authority, 主要负责人 where required); a
+  密级变更 step goes by 定密权限 instead: the carrier's named 定密责任人 or an approver, either way
+  with 定密权限 at least the step's level;
 - a designated, not withdrawn 监销人 sees the carriers of the batch while it is submitted, approved
   or completed;
 - the custodian sees the carrier, and who the custodian is follows from the requests (a carrier that
   is out on loan or carried out is held by the requester, an on-site repair by the supervisor; a
-  carrier taken back is held by the registrar who took it back). The oracle derives the custodian
-  itself and checks it against the carrier row.
+  carrier taken back is held by the registrar who took it back; a 传阅 carrier handed to a reader is
+  held by that reader until the registrar takes it back — SPEC §6, replayed from the circulation
+  steps). The oracle derives the custodian itself and checks it against the carrier row.
+Carriers that left the registry (清退、归档、移交、丢失) or were declassified (when their period ended,
+or early by an approved 提前解密) stay listed with their final status, visible as before (SPEC §3).
 Copies made through the copy workflow are carriers like any other, with the original's scope.
 """
 import io
@@ -26,7 +31,7 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from documents.models import (
-    ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, DestructionWitness, RequestItem,
+    ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, CirculationStep, DestructionWitness, RequestItem,
 )
 from documents.registers import register_produce
 
@@ -51,10 +56,16 @@ def oracle_custodians():
             out_to = request.supervisor_id  # the supervisor answers for it while the repairer works
         else:
             out_to = None  # off site: the storage part stayed behind, the custodian does not change
-        moves.append((request.executed_at, carriers, out_to))
+        moves.append((request.executed_at, 0, carriers, out_to))
         if request.state == "completed":
-            moves.append((request.completed_at, carriers, request.returned_to_id))
-    for _, carriers, to_user in sorted(moves, key=lambda move: move[0]):
+            moves.append((request.completed_at, 0, carriers, request.returned_to_id))
+    # 传阅: handed to a reader → the reader holds it; taken back → the registrar who took it back.
+    for step in CirculationStep.objects.filter(handed_at__isnull=False).select_related("circulation"):
+        carriers = [step.circulation.carrier_id]
+        moves.append((step.handed_at, 2 * step.order, carriers, step.reader_id))
+        if step.returned_at is not None:
+            moves.append((step.returned_at, 2 * step.order + 1, carriers, step.returned_to_id))
+    for _, _, carriers, to_user in sorted(moves, key=lambda move: move[:2]):
         for pk in carriers:
             if to_user is not None:
                 holder[pk] = to_user
@@ -62,9 +73,14 @@ def oracle_custodians():
 
 
 def oracle_pending_decision_ids(user, person, roles, clearance):
-    """Carriers of the requests waiting for this user's decision."""
-    if "approver" not in roles or person is None or person.approval_authority <= 0:
+    """Carriers of the requests waiting for this user's decision.
+
+    An ordinary step: an approver whose 审批权限 reaches the step (and the 主要负责人 where required).
+    A 密级变更 step (requires_classification_authority): the step's named 定密责任人 or an approver,
+    either way with 定密权限 reaching the step — 审批权限 plays no part there."""
+    if person is None:
         return set()
+    approver = "approver" in roles
     ids = set()
     for request in ApprovalRequest.objects.filter(state="submitted").exclude(requester=user).prefetch_related(
             "steps", "items"):
@@ -74,7 +90,13 @@ def oracle_pending_decision_ids(user, person, roles, clearance):
         if not pending:
             continue
         step = pending[0]
-        if step.min_authority > person.approval_authority or (step.requires_principal and not person.is_principal):
+        if step.requires_classification_authority:
+            if not (approver or step.classifier_id == user.pk):
+                continue
+            if step.min_authority > person.classification_authority:
+                continue
+        elif not approver or step.min_authority > person.approval_authority or (
+                step.requires_principal and not person.is_principal):
             continue
         ids |= {item.carrier_id for item in request.items.all() if item.is_open}
     return ids
@@ -146,6 +168,12 @@ def test_every_demo_user_sees_exactly_what_spec_4_allows_everywhere(client, sett
     # Custody follows the requests (SPEC §3, §5): the oracle's replay agrees with every carrier row.
     custodians = oracle_custodians()
     assert {pk: c.custodian_id for pk, c in carriers.items()} == custodians
+    # … and a carrier is 传阅中 exactly while a reader holds it.
+    out_steps = CirculationStep.objects.filter(handed_at__isnull=False, returned_at__isnull=True)
+    held_by_reader = {step.circulation.carrier_id: step.reader_id for step in out_steps.select_related("circulation")}
+    assert held_by_reader, "the demo has no carrier out with a reader"
+    assert {pk for pk, c in carriers.items() if c.custody_status == "circulating"} == set(held_by_reader)
+    assert all(custodians[pk] == reader for pk, reader in held_by_reader.items())
 
     seen_counts, grounds_of = {}, {}
     for username in DEMO_USERS:
@@ -198,6 +226,20 @@ def test_every_demo_user_sees_exactly_what_spec_4_allows_everywhere(client, sett
     assert any("loan" in reasons for reasons in grounds_of["lisi"].values())
     assert any("loan" in reasons for reasons in grounds_of["zhangsan"].values())
     assert any("custodian" in reasons for reasons in grounds_of["lisi"].values())  # lent and carried out
+    # The reader who holds a circulating carrier sees it as its custodian (and in scope: readers must be).
+    for pk, reader in held_by_reader.items():
+        username = get_user_model().objects.get(pk=reader).username
+        assert {"custodian", "scope"} <= grounds_of[username][pk], username
+    # The carriers that left the registry or were declassified are still there for those who may see them.
+    gone = {pk for pk, c in carriers.items() if c.custody_status in ("returned", "archived", "transferred", "lost")}
+    declassified = {pk for pk, c in carriers.items() if c.secrecy_status == "declassified"}
+    assert len(gone) == 4 and declassified
+    # … among them one declassified early by an approved 提前解密, not by its period ending.
+    early = set(RequestItem.objects.filter(
+        kind="reclassify", request__state="completed", request__change_type="declassify",
+    ).values_list("carrier_id", flat=True))
+    assert early and early <= declassified
+    assert gone | declassified <= set(grounds_of["mishu"])
     # A withdrawn 监销人 and the witnesses of a rejected batch see nothing through it.
     withdrawn = DestructionWitness.all_objects.filter(withdrawn_at__isnull=False).select_related("user", "request")
     assert withdrawn.exists()

@@ -1,4 +1,4 @@
-"""The 申请复制 / 申请外出携带 / 申请维修 buttons of the carrier page, and the kind-specific words of
+"""The 申请复制 / 申请外出携带 / 申请维修 / 申请密级变更 buttons of the carrier page, and the kind-specific words of
 the hand-out and take-back buttons.
 
 A tag, like approval_tags.loan_panel, so the request pages plug into the carrier page without the
@@ -21,6 +21,7 @@ REQUEST_BUTTONS = (
     (RequestKind.COPY, "申请复制（摘抄）", "approvals:copy_request", "ask-copy"),
     (RequestKind.CARRY_OUT, "申请外出携带", "approvals:carry_request", "ask-carry"),
     (RequestKind.REPAIR, "申请维修", "approvals:repair_request", "ask-repair"),
+    (RequestKind.RECLASSIFY, "申请密级变更/解密", "approvals:reclassify_request", "ask-reclassify"),
 )
 
 

@@ -14,6 +14,7 @@ from documents.models import (
     DEVICE_KINDS, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, CustodyAction, CustodyEvent, Direction,
 )
 from documents.selectors import carrier_list_visible_to
+from documents.services_declassify import SYSTEM_USERNAME
 from personnel.models import Department, Role
 from personnel.policy import clearance_of, roles_of
 from secrecy.levels import Level, PeriodKind, PeriodUnit
@@ -62,6 +63,11 @@ def test_demo_accounts_have_the_roles_clearances_and_authority_of_spec_14(demo, 
     assert {d.name: d.is_secrecy_office for d in Department.objects.all()} == {
         "办公室": False, "保密办": True, "业务一处": False}
     users = {u.username: u for u in get_user_model().objects.select_related("person", "person__department")}
+    # Besides the cast, only the expiry job's own account (seed_demo runs 自行解密): it cannot log
+    # in, has no role and no 涉密人员 record.
+    system = users.pop(SYSTEM_USERNAME)
+    assert not system.is_active and not system.has_usable_password() and not roles_of(system)
+    assert not hasattr(system, "person") or system.person is None
     assert set(users) == set(CAST)
     for username, (roles, clearance, approval, classification, principal, department) in CAST.items():
         user = users[username]

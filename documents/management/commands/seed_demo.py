@@ -9,7 +9,8 @@ Idempotent: every section first looks for what it would create and creates only 
 so a second run changes nothing (not even the audit log) and says so. The random generator has a
 fixed seed; the carrier plan is rebuilt for the day the demo was first seeded, so a run on a later
 day looks for the same carriers. The requests section is all or nothing (one transaction) and is
-marked by its requests' reasons.
+marked by its requests' reasons; so is the circulation/disposal section (by its circulations' and
+custody rows' notes). The expiry job runs as of that first day too, so it is idempotent by itself.
 
 Later issues add sections (a meeting …): write a function `seed_<thing>(ctx)` that returns a
 `SectionResult` and append it to SECTIONS.
@@ -32,16 +33,21 @@ from documents import services as carrier_services
 from documents import services_approvals as approvals
 from documents import services_carry as carry
 from documents import services_copy as copying
+from documents import services_circulation as circulations
+from documents import services_declassify as declassifying
 from documents import services_destroy as destroying
+from documents import services_reclassify as reclassifying
+from documents import services_disposal as disposal
 from documents.models import (
-    DEVICE_KINDS, ApprovalRequest, Carrier, CarrierGroupScope, CarrierKind, CopyMode, CustodyAction, CustodyEvent,
-    CustodyStatus, DestructionMethod, Direction, RepairMode, RequestItem, RequestKind, RequestState, ReturnCondition,
+    DEVICE_KINDS, ApprovalRequest, Carrier, CarrierGroupScope, CarrierKind, Circulation, CirculationState,
+    CirculationStep, CopyMode, CustodyAction, CustodyEvent, CustodyStatus, DestructionMethod, Direction, ReclassifyType, RepairMode, RequestItem, RequestKind, RequestState, ReturnCondition,
     SecrecyStatus, TransmissionMethod,
 )
 from documents.workflows import state_label
 from personnel import services as personnel_services
 from personnel.models import Department, Person, Role
-from secrecy.levels import Level, PeriodKind, PeriodUnit, Urgency, add_years
+from personnel.policy import clearance_of
+from secrecy.levels import Level, PeriodKind, PeriodUnit, Urgency, add_years, cap_date
 
 PASSWORD = "Secrecy#2026"
 RANDOM_SEED = 20260101
@@ -94,6 +100,8 @@ class Context:
 
     rng: random.Random
     today: dt.date
+    # The day the demo was first seeded (its carriers registered); set by seed_carriers.
+    seed_day: dt.date = None
     departments: dict = dataclasses.field(default_factory=dict)
     users: dict = dataclasses.field(default_factory=dict)
 
@@ -490,7 +498,8 @@ def seed_carriers(ctx):
     # The plan spreads document dates up to its day; a later run rebuilds it for the day the demo
     # was first seeded, so the carriers it looks for are exactly the ones registered then.
     first = Carrier.objects.filter(registered_by=mishu).aggregate(first=Min("registered_at"))["first"]
-    plan = build_carrier_plan(ctx.rng, timezone.localdate(first) if first else ctx.today)
+    ctx.seed_day = timezone.localdate(first) if first else ctx.today
+    plan = build_carrier_plan(ctx.rng, ctx.seed_day)
     existing = set(
         Carrier.objects.filter(registered_by=mishu).values_list("title", "doc_number", "device_serial")
     )
@@ -553,6 +562,9 @@ class Pick:
     hidden_from: tuple = ()
     directions: tuple = ()
     scope_group: str = ""
+    # 密级变更: a running TERM or DATE period, at least a year from its end and a year below the cap
+    # for the level (RequestSeeder.running), so an extension, a shortening or a new level all validate.
+    running_period: bool = False
 
 
 def P(level, *kinds, **options):  # noqa: N802 - short constructor for the plan table below
@@ -562,6 +574,8 @@ def P(level, *kinds, **options):  # noqa: N802 - short constructor for the plan 
 OWN = (Direction.OUTGOING, Direction.INTERNAL)  # our own documents: 定密依据、承办人、定密责任人 on record
 DEVICES = tuple(DEVICE_KINDS)
 L, C, K, R, X = RequestKind.LEND, RequestKind.COPY, RequestKind.CARRY_OUT, RequestKind.REPAIR, RequestKind.DESTROY
+Y = RequestKind.RECLASSIFY
+RT = ReclassifyType
 
 # (kind, target state, requester, approver, carriers, fields). Reasons are unique: they are the
 # marker that tells a second run the requests exist already.
@@ -695,6 +709,26 @@ REQUEST_PLAN = [
     (X, CAN, "mishu", None, [P(2, hidden_from=EVERYONE_BUT_MISHU)],
      dict(method=DestructionMethod.SHRED, place="机要室（经检测合格的碎纸机）", planned=5,
           reason="销毁多余的文件副本", cancel="清点发现该载体应先办理归档，撤销本次销毁")),
+    # 密级变更 / 延期 / 提前解密（机要秘书申请，定密责任人赵建国审批） ------------------------------------
+    (Y, D, "mishu", None, [P(3, directions=OWN, running_period=True)],
+     dict(change=RT.EXTEND, basis="《保密工作国家秘密范围的规定》第5条",
+          reason="相关工作部署尚未完成，保密期限届满后仍需保密，拟延长保密期限")),
+    (Y, SUB, "mishu", None, [P(3, directions=OWN, running_period=True, hidden_from=("zhuren",))],
+     dict(change=RT.LEVEL, new_level=Level.CONFIDENTIAL, basis="本单位国家秘密事项一览表第7项（已修订）",
+          reason="所涉事项已部分公开，按修订后的事项一览表降为秘密级")),
+    (Y, DONE, "mishu", "zhuren", [P(2, directions=OWN, running_period=True)],
+     dict(change=RT.EXTEND, basis="《保密工作国家秘密范围的规定》第8条",
+          reason="所涉专项工作延期实施，需相应延长保密期限", comment="同意延长，按新标志管理")),
+    (Y, DONE, "mishu", "zhuren", [P(2, directions=OWN, running_period=True)],
+     dict(change=RT.DECLASSIFY, basis="上级机关关于有关事项已公开的通知",
+          reason="文件所涉事项已由上级机关正式公布，经审核拟提前解密",
+          comment="同意提前解密；对外提供前仍须经保密审查")),
+    (Y, REJ, "mishu", "zhuren", [P(3, directions=OWN, running_period=True)],
+     dict(change=RT.SHORTEN, basis="本单位国家秘密事项一览表第4项",
+          reason="相关项目已验收，拟缩短保密期限", comment="项目后续工作仍在进行，暂不缩短保密期限")),
+    (Y, CAN, "mishu", None, [P(2, directions=OWN, running_period=True)],
+     dict(change=RT.EXTEND, basis="《保密工作国家秘密范围的规定》第6条",
+          reason="承办处室提出仍需保密，拟延长保密期限", cancel="经核实原保密期限足够，撤销延期申请")),
 ]
 
 
@@ -717,7 +751,16 @@ class RequestSeeder:
                 custody_status=CustodyStatus.IN_REGISTRY, secrecy_status=SecrecyStatus.CLASSIFIED,
                 original__isnull=True, source_request__isnull=True,
             ).exclude(pk__in=busy).exclude(pk__in=corrected)
-            .order_by("serial_year", "serial_number").values("pk", "level", "kind", "direction"))
+            .order_by("serial_year", "serial_number").values(
+                "pk", "level", "kind", "direction", "period_kind", "period_special", "declassify_on", "start_date"))
+        # 密级变更 candidates (Pick.running_period): a TERM or DATE period running at least a year
+        # more, with room for a year's extension under the level's cap.
+        self.running = {
+            row["pk"] for row in self.pool
+            if row["period_kind"] in (PeriodKind.TERM, PeriodKind.DATE) and not row["period_special"]
+            and row["declassify_on"] and row["start_date"] and row["level"] >= Level.CONFIDENTIAL
+            and row["declassify_on"] >= add_years(self.today, 1)
+            and add_years(row["declassify_on"], 1) <= cap_date(row["level"], row["start_date"])}
         self.group_scoped = {
             code: set(CarrierGroupScope.objects.filter(
                 group=department.group, permission__codename=policy.VIEW_CODENAME,
@@ -735,7 +778,8 @@ class RequestSeeder:
         return (row["pk"] not in self.used and row["level"] == pick.level and row["kind"] in kinds
                 and row["pk"] in self.visible[visible_to]
                 and (not pick.directions or row["direction"] in pick.directions)
-                and (not pick.scope_group or row["pk"] in self.group_scoped[pick.scope_group]))
+                and (not pick.scope_group or row["pk"] in self.group_scoped[pick.scope_group])
+                and (not pick.running_period or row["pk"] in self.running))
 
     def pick(self, pick, visible_to):
         """The first free carrier by 统一编号 that fits; among them preferably one that the
@@ -775,7 +819,7 @@ class RequestSeeder:
         for name in fields.get("confirmed", ()):
             # Each 监销人 confirms with their own login.
             request = destroying.destruction_witness_confirm(actor=self.user(name), request=request)
-        if target == APP:
+        if target == APP or request.state == target:  # 密级变更: approving applies it and completes
             return request
         request = self.execute(request, mishu, fields)
         if request.state == target:
@@ -821,6 +865,22 @@ class RequestSeeder:
             copy_title=fields.get("title", "").format(year=self.today.year), copy_maker=fields.get("maker", ""),
             submit=submit, today=self.today, **consent)
 
+    def create_reclassify(self, actor, carriers, fields, submit):
+        carrier, change = carriers[0], fields["change"]
+        period = {}
+        if change == RT.EXTEND:
+            new_date = min(add_years(carrier.declassify_on, 1), cap_date(carrier.level, carrier.start_date))
+            period = dict(period_kind=PeriodKind.DATE, declassify_date=new_date)
+        elif change == RT.SHORTEN:
+            period = dict(period_kind=PeriodKind.DATE, declassify_date=self.days(120))
+        elif change == RT.LEVEL:
+            cap = cap_date(fields["new_level"], carrier.start_date)
+            new_date = min(cap, max(add_years(carrier.start_date, 5), add_years(self.today, 1)))
+            period = dict(new_level=int(fields["new_level"]), period_kind=PeriodKind.DATE, declassify_date=new_date)
+        return reclassifying.reclassify_request_create(
+            actor=actor, carrier=carrier, change_type=change, reason=fields["reason"], change_basis=fields["basis"],
+            submit=submit, today=self.today, **period)
+
     def create_carry_out(self, actor, carriers, fields, submit):
         return carry.carry_request_create(
             actor=actor, carrier=carriers[0], destination=fields["destination"],
@@ -848,7 +908,7 @@ class RequestSeeder:
 
 
 def seed_requests(ctx):
-    """借阅、复制、外出携带、维修、销毁 requests in every state; skipped when they exist already
+    """借阅、复制、外出携带、维修、销毁、密级变更 requests in every state; skipped when they exist already
     (the section is one transaction, so they exist either all or not at all)."""
     result = SectionResult()
     reasons = [fields["reason"] for *_, fields in REQUEST_PLAN]
@@ -865,18 +925,204 @@ def seed_requests(ctx):
     return result
 
 
+# --------------------------------------------------------------------------- circulation, leaving, expiry
+# 传阅 (SPEC §6) in every state, the four ways out of the registry (清退、归档、移交、丢失), and the
+# nightly expiry job as of the day the demo was seeded. Carriers are picked like the requests'
+# ones: the first carrier by 统一编号 that is free (在库, 涉密, registered here, never corrected, in
+# no request and no circulation, its period not over by the seeding day) and fits the entry.
+
+@dataclasses.dataclass(frozen=True)
+class CirculationEntry:
+    """One demo 传阅. `note` is unique and marks the section; `walk` is what happens after 发起:
+    ("hand",) 送达下一位, ("sign", comment) the holder signs, ("back", unsigned_reason) 交回,
+    ("cancel", reason) 撤销."""
+
+    note: str
+    level: int
+    readers: tuple
+    walk: tuple
+
+
+CIRCULATION_PLAN = [
+    # 进行中：载体在第一位阅读人处，尚未阅签。
+    CirculationEntry("请阅。阅后签署意见，当日交回机要室。", Level.CONFIDENTIAL, ("zhangsan", "lisi"),
+                     (("hand",),)),
+    # 进行中：第一位已阅签交回，尚未送达第二位。
+    CirculationEntry("请按顺序传阅，阅后交回机要室，不得横传。", Level.CONFIDENTIAL, ("lisi", "zhangsan"),
+                     (("hand",), ("sign", "已阅。请业务一处按通知要求抓好落实。"), ("back", ""))),
+    # 已完成：两位阅读人均已阅签（附意见）并交回。
+    CirculationEntry("送处领导阅示。", Level.SECRET, ("lisi", "lingdao"),
+                     (("hand",), ("sign", "已阅，拟由业务一处牵头研究落实措施，报分管领导审定。"), ("back", ""),
+                      ("hand",), ("sign", "同意李思远同志意见，请抓紧落实。"), ("back", ""))),
+    # 已撤销：第一位阅读人出差未阅签，收回后撤销。
+    CirculationEntry("请阅知。", Level.CONFIDENTIAL, ("zhangsan", "lisi"),
+                     (("hand",), ("back", "阅读人临时出差，未及阅签"),
+                      ("cancel", "来文已明确由处领导组织专题传达，不再逐人传阅"))),
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class DisposalEntry:
+    """One carrier leaving the registry; `note` is unique and marks the section."""
+
+    action: str  # return_to_issuer | archive | transfer | report_lost
+    note: str
+    level: int = 0  # preferred; any level if none of it is left
+    directions: tuple = ()
+    kinds: tuple = ()
+    receiver: str = ""  # "{issuer}" stands for the carrier's 制发机关
+    receipt: str = ""  # formatted with year= the seeding year
+
+
+DISPOSAL_ACTIONS = [CustodyAction.RETURNED_TO_ISSUER, CustodyAction.ARCHIVED, CustodyAction.TRANSFERRED,
+                    CustodyAction.REPORTED_LOST]
+DISPOSAL_PLAN = [
+    DisposalEntry("return_to_issuer", "按制发机关通知要求，于限期内清退原件", level=Level.SECRET, directions=(Direction.INCOMING,),
+                  kinds=(CarrierKind.PAPER,), receiver="{issuer}", receipt="清退回执〔{year}〕12号"),
+    DisposalEntry("archive", "办理完毕，按规定立卷归档", level=Level.CONFIDENTIAL, directions=(Direction.INTERNAL,), kinds=(CarrierKind.PAPER,),
+                  receiver="本单位综合档案室", receipt="Z086-WS·{year}-Y-0017"),
+    DisposalEntry("transfer", "因职能调整，按规定登记移交，接收单位已签收", level=Level.CONFIDENTIAL, directions=(Direction.OUTGOING,),
+                  receiver="市委办公厅机要处（接收人：王立新）", receipt="移交清单〔{year}〕3号"),
+    DisposalEntry("report_lost", "年度清查时发现该载体不在保密柜内，经全面查找仍未找到；已封存保密柜，"
+                  "并报告保密办和分管领导。", level=Level.CONFIDENTIAL, kinds=(CarrierKind.REMOVABLE,)),
+]
+
+
+def _lifecycle_pool(seed_day):
+    in_requests = RequestItem.objects.values("carrier_id")
+    circulated = Circulation.objects.values("carrier_id")
+    corrected = CustodyEvent.objects.filter(action=CustodyAction.CORRECTED).values("carrier_id")
+    return list(
+        Carrier.objects.filter(
+            custody_status=CustodyStatus.IN_REGISTRY, secrecy_status=SecrecyStatus.CLASSIFIED,
+            original__isnull=True, source_request__isnull=True,
+        ).exclude(pk__in=in_requests).exclude(pk__in=circulated).exclude(pk__in=corrected)
+        .exclude(declassify_on__lt=seed_day)  # keeps the carriers without a date
+        .order_by("serial_year", "serial_number"))
+
+
+def _may_read(user, carrier):
+    return user.is_active and clearance_of(user) >= carrier.level and policy.in_standing_scope(user, carrier)
+
+
+def _pick_first(pool, used, *tries):
+    for test in tries:
+        for carrier in pool:
+            if carrier.pk not in used and test(carrier):
+                used.add(carrier.pk)
+                return carrier
+    return None
+
+
+def _walk_circulation(ctx, circulation, walk):
+    mishu = ctx.users["mishu"]
+    for step, *args in walk:
+        if step == "hand":
+            circulation = circulations.circulation_hand_to_next(actor=mishu, circulation=circulation, today=ctx.today)
+        elif step == "sign":
+            holder = CirculationStep.objects.get(circulation=circulation, handed_at__isnull=False,
+                                                 returned_at__isnull=True)
+            circulations.circulation_sign(actor=ctx.users[holder.reader.username], circulation=circulation,
+                                          comment=args[0])
+        elif step == "back":
+            circulation = circulations.circulation_take_back(actor=mishu, circulation=circulation,
+                                                             unsigned_reason=args[0])
+        else:
+            circulation = circulations.circulation_cancel(actor=mishu, circulation=circulation, reason=args[0])
+    return circulation
+
+
+def _dispose(ctx, carrier, entry, year):
+    mishu = ctx.users["mishu"]
+    receiver = entry.receiver.format(issuer=carrier.issuer)
+    receipt = entry.receipt.format(year=year)
+    if entry.action == "return_to_issuer":
+        return disposal.carrier_return_to_issuer(actor=mishu, carrier=carrier, receiver=receiver,
+                                                 receipt_number=receipt, note=entry.note)
+    if entry.action == "archive":
+        return disposal.carrier_archive(actor=mishu, carrier=carrier, archive_number=receipt, receiver=receiver,
+                                        note=entry.note)
+    if entry.action == "transfer":
+        return disposal.carrier_transfer(actor=mishu, carrier=carrier, receiver=receiver, receipt_number=receipt,
+                                         note=entry.note)
+    return disposal.carrier_report_lost(actor=mishu, carrier=carrier, note=entry.note)
+
+
+def seed_lifecycle(ctx):
+    """传阅 in every state and one each of 清退、归档、移交、丢失; skipped when they exist already
+    (one transaction, marked by the circulations' notes and the disposals' custody notes)."""
+    result = SectionResult()
+    circulation_notes = [entry.note for entry in CIRCULATION_PLAN]
+    disposal_notes = [entry.note for entry in DISPOSAL_PLAN]
+    assert len(set(circulation_notes)) == len(circulation_notes) and len(set(disposal_notes)) == len(disposal_notes)
+    existing = (Circulation.objects.filter(note__in=circulation_notes).count()
+                + CustodyEvent.objects.filter(action__in=DISPOSAL_ACTIONS, note__in=disposal_notes).count())
+    if existing:
+        result.existing = existing
+        return result
+    for name in ctx.users:
+        ctx.refresh_user(name)
+    mishu = ctx.users["mishu"]
+    pool, used = _lifecycle_pool(ctx.seed_day), set()
+    for entry in CIRCULATION_PLAN:
+        readers = [ctx.users[name] for name in entry.readers]
+
+        def fits(carrier, level=None):
+            return ((level is None or carrier.level == level) and carrier.level >= Level.CONFIDENTIAL
+                    and all(_may_read(user, carrier) for user in readers))
+
+        carrier = _pick_first(pool, used, lambda c: fits(c, entry.level), fits)
+        if carrier is None:
+            raise CommandError(f"演示数据中没有可供传阅的载体：{entry.readers}")
+        circulation = circulations.circulation_start(actor=mishu, carrier=carrier, readers=readers, note=entry.note,
+                                                     today=ctx.today)
+        _walk_circulation(ctx, circulation, entry.walk)
+        result.created += 1
+    states = Counter(Circulation.objects.filter(note__in=circulation_notes).values_list("state", flat=True))
+    for entry in DISPOSAL_PLAN:
+        def fits(carrier, entry=entry, strict=True):
+            return ((not entry.directions or carrier.direction in entry.directions)
+                    and (not strict or ((not entry.kinds or carrier.kind in entry.kinds)
+                                        and (not entry.level or carrier.level == entry.level))))
+
+        carrier = _pick_first(pool, used, fits, lambda c: fits(c, strict=False))
+        if carrier is None:
+            raise CommandError(f"演示数据中没有可办理{entry.action}的载体")
+        _dispose(ctx, carrier, entry, ctx.seed_day.year)
+        result.created += 1
+    result.note = "传阅 " + "，".join(f"{CirculationState(s).label} {n}" for s, n in sorted(states.items())) + \
+        "；清退、归档、移交、丢失各 1 件"
+    return result
+
+
+def seed_declassify(ctx):
+    """The nightly 自行解密 job (SPEC §7) as of the day the demo was seeded: carriers whose period
+    ended before it become 已解密, with their notices. Idempotent by itself (only carriers still
+    涉密 are due, and the day is the seeding day, not today, so a later run finds nothing new)."""
+    result = SectionResult()
+    totals = declassifying.carriers_declassify_expired(today=ctx.seed_day, batch_size=500)
+    result.created = totals["declassified"]
+    result.existing = Carrier.objects.filter(secrecy_status=SecrecyStatus.DECLASSIFIED).count() - result.created
+    if result.created:
+        result.note = f"截至 {ctx.seed_day:%Y-%m-%d}，保密期限届满自行解密，通知 {totals['notices']} 条"
+    return result
+
+
 # Order matters: later sections use what earlier ones made.
 SECTIONS = [
     ("部门", seed_departments),
     ("人员账号", seed_people),
     ("涉密载体", seed_carriers),
     ("审批申请", seed_requests),
+    ("传阅与离库处置", seed_lifecycle),
+    ("自行解密", seed_declassify),
 ]
 
 
 class Command(BaseCommand):
     help = ("创建演示数据（SPEC §14）：部门、演示账号（密码 Secrecy#2026，仅供演示）、约300件涉密载体，"
-            "以及借阅、复制、外出携带、维修、销毁各状态的审批申请。可重复运行。")
+            "借阅、复制、外出携带、维修、销毁、密级变更（延期、提前解密）各状态的审批申请，各状态的传阅，清退、归档、移交、丢失各一件，"
+            "并按初次创建之日执行保密期限届满自行解密。可重复运行。")
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -917,3 +1163,10 @@ class Command(BaseCommand):
             parts = "，".join(f"{state_label(kind, state)} {counts[(kind.value, state.value)]}"
                              for state in RequestState if counts[(kind.value, state.value)])
             self.stdout.write(f"  {kind.label}：{parts or '无'}")
+        counts = Counter(Circulation.objects.values_list("state", flat=True))
+        self.stdout.write("传阅：" + "，".join(f"{state.label} {counts[state.value]}" for state in CirculationState))
+        counts = Counter(carriers.values_list("custody_status", flat=True))
+        self.stdout.write("载体状态：" + "，".join(
+            f"{status.label} {counts[status.value]}" for status in CustodyStatus if counts[status.value]))
+        declassified = carriers.filter(secrecy_status=SecrecyStatus.DECLASSIFIED).count()
+        self.stdout.write(f"已解密载体 {declassified} 件")
