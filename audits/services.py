@@ -14,22 +14,26 @@ def _event_hash(prev_hash, payload):
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+# The fields the hash covers, in the names AuditEvent.objects.values() returns them.
+HASHED_FIELDS = ("seq", "at", "actor_id", "actor_username", "action", "target_type_id", "target_id", "target_repr",
+                 "level", "result", "source_ip", "detail")
+
+
+def payload_of(row):
+    """The hashed payload of one event given as a mapping of HASHED_FIELDS (a values() row);
+    the writer and the verifier (audits.verify) build it with this one function."""
+    payload = {name: row[name] for name in HASHED_FIELDS}
+    payload["at"] = row["at"].isoformat()
+    return payload
+
+
+def event_hash_of(prev_hash, row):
+    return _event_hash(prev_hash, payload_of(row))
+
+
 def event_payload(event):
-    """The fields the hash covers (the chain verifier of issue 6 recomputes the same)."""
-    return {
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "actor_id": event.actor_id,
-        "actor_username": event.actor_username,
-        "action": event.action,
-        "target_type_id": event.target_type_id,
-        "target_id": event.target_id,
-        "target_repr": event.target_repr,
-        "level": event.level,
-        "result": event.result,
-        "source_ip": event.source_ip,
-        "detail": event.detail,
-    }
+    """The fields the hash covers."""
+    return payload_of({name: getattr(event, name) for name in HASHED_FIELDS})
 
 
 @transaction.atomic
