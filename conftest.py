@@ -93,3 +93,20 @@ def register_carrier(unit):
                                                   scope_users=scope_users, scope_groups=scope_groups)
 
     return _make
+
+
+@pytest.fixture
+def admin_open_to_staff(monkeypatch, client):
+    """The admin site lets in only the 系统管理员 (personnel.admin_site). Tests of the model
+    admins' own defences (what a list shows, what can be deleted) open it to staff accounts as a
+    misconfigured site would — after checking that, as configured, such an account gets 404."""
+    from django.contrib import admin
+
+    def _open(user):
+        client.force_login(user)
+        assert client.get("/admin/").status_code == 404, "as configured, only the sysadmin opens the admin"
+        monkeypatch.setattr(admin.site.__class__, "has_permission",
+                            lambda self, request: request.user.is_active and request.user.is_staff)
+        return client
+
+    return _open

@@ -5,3 +5,10 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "documents"
     verbose_name = "涉密载体"
+
+    def ready(self):
+        from personnel.leave_blockers import register_leave_blocker
+
+        from .leave import carriers_held_blocker
+
+        register_leave_blocker(carriers_held_blocker)

@@ -48,6 +48,8 @@ class CustodyStatus(models.TextChoices):
     ARCHIVED = "archived", "已归档"
     TRANSFERRED = "transferred", "已移交"
     LOST = "lost", "丢失"
+    # SPEC §9: handed to a named attendee of a classified meeting (meetings app) until recovered.
+    AT_MEETING = "at_meeting", "会议分发"
 
 
 class SecrecyStatus(models.TextChoices):

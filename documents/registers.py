@@ -81,18 +81,25 @@ class RegisterSpec:
     listed: bool = True
     # What the date range filters, as printed in 筛选条件.
     date_label: str = "收发文日期"
+    # may_print(user) -> bool for registers with their own audience (e.g. the 涉密人员台账 is
+    # 保密办's); None: anyone who may print carrier registers.
+    may_print: object = None
+    # The refusal shown when may_print says no.
+    refusal: str = ""
 
 
 REGISTERS = {}
 
 
-def register_builder(name, title, *, directions=None, count=None, params=(), listed=True, date_label="收发文日期"):
+def register_builder(name, title, *, directions=None, count=None, params=(), listed=True, date_label="收发文日期",
+                     may_print=None, refusal=""):
     """Declare a register: `REGISTERS[name]` is then available to the web page, the command and
     the worker."""
 
     def decorate(build):
         REGISTERS[name] = RegisterSpec(name=name, title=title, build=build, directions=directions, count=count,
-                                       params=tuple(params), listed=listed, date_label=date_label)
+                                       params=tuple(params), listed=listed, date_label=date_label,
+                                       may_print=may_print, refusal=refusal)
         return build
 
     return decorate
@@ -769,7 +776,11 @@ def circulation(*, user, filters=None, progress=None):
 # -------------------------------------------------------------------------- who may print
 
 
-def _check_may_print(user):
+def _check_may_print(user, spec=None):
+    if spec is not None and spec.may_print is not None:
+        if not spec.may_print(user):
+            raise PolicyDenied(spec.refusal or f"该账号不能打印{spec.title}")
+        return
     if not may_print_registers(user):
         raise PolicyDenied("该账号不能打印载体登记簿")
 
@@ -782,8 +793,8 @@ def _check_format(file_format):
 
 def register_row_count(*, user, name, filters=None, cap=None):
     """How many rows the user's register would hold, counting at most cap + 1."""
-    _check_may_print(user)
     spec = get_spec(name)
+    _check_may_print(user, spec)
     if spec.count is not None:
         return spec.count(user=user, filters=normalize_filters(filters, spec.params), cap=cap)
     queryset = _queryset(spec, user=user, filters=normalize_filters(filters)).order_by()
@@ -812,8 +823,8 @@ def _filename(spec, file_format, at):
 def _render(*, user, name, file_format, filters, progress=None):
     """Build and render, without side effects. Rendering happens outside any transaction: on
     SQLite an open write transaction would block every other writer for the whole render."""
-    _check_may_print(user)
     spec = get_spec(name)
+    _check_may_print(user, spec)
     file_format = _check_format(file_format)
     filters = normalize_filters(filters, spec.params)
     now = timezone.now()
@@ -869,8 +880,8 @@ def content_disposition(filename):
 @transaction.atomic
 def register_job_create(*, user, name, fmt, filters=None):
     """Queue a register for the worker (SPEC §11: large registers never render in the request)."""
-    _check_may_print(user)
     spec = get_spec(name)
+    _check_may_print(user, spec)
     file_format = _check_format(fmt)
     job = RegisterJob.objects.create(
         requested_by=user, register=spec.name, file_format=file_format,
@@ -900,11 +911,13 @@ def register_job_get_for_user(*, user, pk):
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotVisible() from None
-    if not may_print_registers(user):
-        raise NotVisible()
     job = RegisterJob.objects.filter(pk=pk, requested_by=user).first()
     if job is None:
         raise NotVisible()
+    try:
+        _check_may_print(user, REGISTERS.get(job.register))
+    except PolicyDenied:
+        raise NotVisible() from None
     return job
 
 
@@ -1010,3 +1023,14 @@ __all__ = [
     "register_job_get_for_user", "register_job_file", "register_jobs_of", "normalize_filters",
     "describe_filters", "content_disposition", "printed_by_label",
 ]
+
+
+# 涉密人员台账 (SPEC §8, regulations_cn.md §8.7): built by personnel, which must not import documents
+# (ARCHITECTURE "The house"), and registered here. It is 保密办's, not a carrier register: off the
+# generic registers page (listed=False) and printable only by those who may view personnel.
+from personnel import registers as personnel_registers  # noqa: E402
+from personnel.policy import may_view_personnel  # noqa: E402
+
+register_builder("personnel", "涉密人员台账", count=personnel_registers.personnel_count, listed=False,
+                 may_print=may_view_personnel,
+                 refusal="只有保密办或安全保密管理员可以打印涉密人员台账")(personnel_registers.personnel)

@@ -46,6 +46,16 @@ LOSABLE_STATUSES = (
 NOTICE_KIND_LOST = "carrier_lost"
 
 
+def lost_refusal(status):
+    """Why a carrier in this status cannot be reported lost here (None when it can)."""
+    if status in LOSABLE_STATUSES:
+        return None
+    if status == CustodyStatus.AT_MEETING:
+        # The meeting knows which attendee had it; its page records the loss (SPEC §9).
+        return "载体当前为“会议分发”，请在涉密会议页面对该分发文件报告丢失"
+    return f"载体当前为“{CustodyStatus(status).label}”，列入销毁批次的载体须先撤出批次（或撤销批次）再报告丢失"
+
+
 def _open_request_blocker(carrier):
     item = (RequestItem.objects.filter(carrier=carrier, is_open=True)
             .select_related("request").order_by("request_id").first())
@@ -199,6 +209,31 @@ def _alert_loss(*, actor, carrier, previous):
     return notices
 
 
+def mark_lost_locked(*, actor, carrier, custody_note, approval_ref=""):
+    """Mark a carrier 丢失, write its custody row and alert 保密办 and its registrars; returns the
+    notices. Shared by carrier_report_lost and the meetings app (a copy lost at a meeting, reported
+    by the meeting's manager, who need not be the carrier's registrar).
+
+    The caller has locked the carrier row, checked who asks and that the carrier may be reported
+    lost from its current status, and writes the one audit event of its business action."""
+    previous = carrier.custody_status
+    carrier.custody_status = CustodyStatus.LOST
+    carrier._history_user = actor
+    carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}报告丢失"
+    carrier.save(update_fields=["custody_status"])
+    # from_user: who held it when it was lost (the borrower, the carrier-out or the registry).
+    _record_custody(carrier=carrier, action=CustodyAction.REPORTED_LOST, actor=actor, from_user=carrier.custodian,
+                    from_status=previous, to_status=CustodyStatus.LOST, note=custody_note,
+                    approval_ref=approval_ref)
+    # SPEC §10: a carrier reported lost anywhere opens (or joins) a 丢失 incident, whose 24-hour
+    # upward-report deadline (REG24 art. 61) starts now. 保密办 is told by _alert_loss below.
+    from audits.services_incidents import incident_for_lost_carrier
+
+    incident_for_lost_carrier(actor=actor, carrier_id=carrier.pk, serial=carrier.serial, level=carrier.level,
+                              note=custody_note, notify_office=False)
+    return _alert_loss(actor=actor, carrier=carrier, previous=previous)
+
+
 @transaction.atomic
 def carrier_report_lost(*, actor, carrier, note):
     """报告丢失: the carrier is marked 丢失 and 保密办 is alerted at once.
@@ -208,9 +243,9 @@ def carrier_report_lost(*, actor, carrier, note):
     """
     carrier = _lock_managed(actor, carrier)
     previous = carrier.custody_status
-    if previous not in LOSABLE_STATUSES:
-        raise InvalidState(f"载体 {carrier.serial} 当前为“{CustodyStatus(previous).label}”，"
-                           "列入销毁批次的载体须先撤出批次（或撤销批次）再报告丢失")
+    refusal = lost_refusal(previous)
+    if refusal:
+        raise InvalidState(f"载体 {carrier.serial}：{refusal}")
     note = (note or "").strip()
     if not note:
         raise ValidationFailed({"note": "请写明丢失情况：发现时间、地点、经过和已采取的措施"})
@@ -220,14 +255,7 @@ def carrier_report_lost(*, actor, carrier, note):
     if open_requests:
         custody_note += (f"（未办结的申请 {'、'.join(open_requests)} 保持原状，"
                          "由丢失事件处理后另行办结）")
-    carrier.custody_status = CustodyStatus.LOST
-    carrier._history_user = actor
-    carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}报告丢失"
-    carrier.save(update_fields=["custody_status"])
-    # from_user: who held it when it was lost (the borrower, the carrier-out or the registry).
-    _record_custody(carrier=carrier, action=CustodyAction.REPORTED_LOST, actor=actor, from_user=carrier.custodian,
-                    from_status=previous, to_status=CustodyStatus.LOST, note=custody_note)
-    notices = _alert_loss(actor=actor, carrier=carrier, previous=previous)
+    notices = mark_lost_locked(actor=actor, carrier=carrier, custody_note=custody_note)
     record_event(actor=actor, action="carrier.report_lost", target=carrier, level=carrier.level,
                  detail={"serial": carrier.serial, "from_status": previous, "to_status": CustodyStatus.LOST,
                          "custodian": carrier.custodian_id, "note": note, "open_requests": open_requests,

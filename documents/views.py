@@ -26,6 +26,7 @@ from .forms import (
 from .models import ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, Direction
 from .policy import VIEW_CODENAME
 from .templatetags.carrier_tags import user_display
+from .decorators import carrier_content
 
 # ---------------------------------------------------------------------------------------------
 # List
@@ -40,6 +41,7 @@ def _cursor(value):
 
 
 @login_required
+@carrier_content
 def carrier_list(request):
     params = request.GET
     after, before = _cursor(params.get("after")), _cursor(params.get("before"))

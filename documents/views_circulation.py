@@ -20,6 +20,7 @@ from secrecy.levels import highest_level
 from . import policy, registers, selectors, selectors_circulation, services_circulation
 from .models import CustodyStatus
 from .views_approvals import _error_text, _perform
+from .decorators import carrier_content
 
 READER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -71,7 +72,7 @@ def start(request, carrier_pk):
     carrier = _carrier_or_404(request, carrier_pk)
     if not policy.may_manage(request.user, carrier):
         raise Http404()
-    form = CirculationStartForm(request.POST or None)
+    form = CirculationStartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             circulation = services_circulation.circulation_start(
@@ -162,6 +163,7 @@ def cancel(request, pk):
 
 
 @login_required
+@carrier_content
 def mine(request):
     """待阅签: the user's readings still to do, and those signed before."""
     waiting = selectors_circulation.steps_waiting_for(user=request.user)

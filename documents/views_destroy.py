@@ -50,7 +50,7 @@ def batch_new(request):
         raise Http404()
     source = request.POST if request.method == "POST" else request.GET
     filters = _candidate_filters(source)
-    form = DestructionBatchForm(request.POST or None, exclude_user=request.user,
+    form = DestructionBatchForm(request.POST if request.method == "POST" else None, exclude_user=request.user,
                                 initial={"method": DestructionMethod.SEND})
     selected = set()
     if request.method == "POST":

@@ -64,9 +64,7 @@ def disposal_refusal(user, carrier, slug):
         return f"载体已为“{CustodyStatus(status).label}”，不能再办理离库处置"
     word = DISPOSALS[slug].word
     if slug == "lost":
-        if status not in services_disposal.LOSABLE_STATUSES:
-            return f"载体当前为“{CustodyStatus(status).label}”，列入销毁批次的载体须先撤出批次再报告丢失"
-        return None
+        return services_disposal.lost_refusal(status)
     if status != CustodyStatus.IN_REGISTRY:
         return f"载体当前为“{CustodyStatus(status).label}”，不在库，收回入库后才能{word}"
     for blocker in services_disposal.DISPOSAL_BLOCKERS:

@@ -13,9 +13,11 @@ from secrecy.levels import highest_level
 from . import services_review
 from .services import local_today
 from .views_requests import _carrier_or_404
+from .decorators import carrier_content
 
 
 @login_required
+@carrier_content
 def review_list(request):
     year = local_today().year
     rows = list(services_review.review_carriers(request.user, year))

@@ -1,7 +1,29 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class PersonnelConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "personnel"
     verbose_name = "涉密人员"
+
+    def ready(self):
+        from . import leave_blockers, sessions  # noqa: F401 — connects the login/logout receivers
+        from .services_leave import travel_documents_blocker
+
+        leave_blockers.register_leave_blocker(travel_documents_blocker)
+
+
+class SecrecyAdminConfig(admin_apps.AdminConfig):
+    """Replaces "django.contrib.admin" in INSTALLED_APPS so that the default admin site — the one
+    every `admin.site.register` uses — is the 系统管理员's only (personnel.admin_site)."""
+
+    # Not the default config of the personnel package: PersonnelConfig is.
+    default = False
+    default_site = "personnel.admin_site.SecrecyAdminSite"
+
+    def ready(self):
+        super().ready()  # autodiscovers every app's admin module
+        from .admin_site import restrict_registry
+
+        restrict_registry(self.module.site)

@@ -68,3 +68,55 @@ def served_department_ids(user):
 
 def may_grant_roles(user):
     return has_role(user, Role.SECURITY_ADMIN)
+
+
+# ------------------------------------------------------------------------------ 涉密人员 (SPEC §8)
+
+
+def _active(user):
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
+def may_manage_personnel(user):
+    """保密办 keeps the 涉密人员 records: training, reviews, travel documents, leaving (SPEC §1)."""
+    return _active(user) and has_role(user, Role.SECRECY_OFFICE) and not is_admin_role(user)
+
+
+def may_edit_clearance(user):
+    """Class, review, commitment and authorities decide what a person sees: 保密办 records them and
+    the 安全保密管理员 grants clearances (SPEC §1). Neither sees carriers because of it."""
+    return _active(user) and (has_role(user, Role.SECRECY_OFFICE) or has_role(user, Role.SECURITY_ADMIN))
+
+
+def may_view_personnel(user):
+    return may_edit_clearance(user)
+
+
+def may_approve_leave(user, person):
+    """The unit approves leaving a secret post (REG24 art. 53): a leader, never the person."""
+    return (_active(user) and has_role(user, Role.APPROVER) and not is_admin_role(user)
+            and person.user_id != user.pk)
+
+
+def may_give_hr_opinion(user, travel):
+    """组织人事部门 opinion on travel abroad (REG24 art. 52): a leader or the 机要/人事 officer of
+    the personnel office, never the traveller."""
+    me = person_of(user)
+    return (_active(user) and not is_admin_role(user) and me is not None
+            and me.department.is_personnel_office
+            and (has_role(user, Role.APPROVER) or has_role(user, Role.REGISTRAR))
+            and travel.person.user_id != user.pk)
+
+
+def may_give_secrecy_opinion(user, travel):
+    """保密工作机构 opinion (REG24 art. 52): 保密办, never the traveller, and not the one who gave
+    the 组织人事 opinion — two opinions from two people."""
+    return (may_manage_personnel(user) and travel.person.user_id != user.pk
+            and travel.hr_by_id != user.pk)
+
+
+def may_request_travel(user, person):
+    """The person asks for themself; 保密办 files for someone who cannot log in (脱密期)."""
+    if not _active(user) or is_admin_role(user):
+        return False
+    return person.user_id == user.pk or may_manage_personnel(user)

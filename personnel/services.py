@@ -6,7 +6,7 @@ from audits.services import record_event
 from secrecy.errors import DomainError, PolicyDenied
 
 from .models import ADMIN_ROLES, Department, Person, Role
-from .policy import may_grant_roles
+from .policy import may_edit_clearance, may_grant_roles
 
 
 def _lock_user(user_id):
@@ -20,10 +20,17 @@ def _check_granter(actor):
         raise PolicyDenied("只有安全保密管理员可以授予或撤销角色")
 
 
+def _check_not_self(actor, user):
+    # Nobody changes their own roles (三员分立 would mean nothing if one could).
+    if actor is not None and actor.pk == user.pk:
+        raise PolicyDenied("不能修改本人的角色，请由其他安全保密管理员办理")
+
+
 @transaction.atomic
 def role_grant(*, actor, user, role):
     """Give `user` a role. 三员分立: never two of sysadmin / security_admin / auditor."""
     _check_granter(actor)
+    _check_not_self(actor, user)
     if role not in Role.values:
         raise DomainError(f"未知角色：{role}")
     user = _lock_user(user.pk)
@@ -42,6 +49,7 @@ def role_grant(*, actor, user, role):
 @transaction.atomic
 def role_revoke(*, actor, user, role):
     _check_granter(actor)
+    _check_not_self(actor, user)
     user = _lock_user(user.pk)
     group = Group.objects.filter(name=role).first()
     if group is None or not user.groups.filter(pk=group.pk).exists():
@@ -52,11 +60,12 @@ def role_revoke(*, actor, user, role):
 
 
 @transaction.atomic
-def department_create(*, actor, name, code, is_secrecy_office=False):
+def department_create(*, actor, name, code, is_secrecy_office=False, is_personnel_office=False):
     if actor is not None and not may_grant_roles(actor):
         raise PolicyDenied("只有安全保密管理员可以设置部门")
     group, _ = Group.objects.get_or_create(name=f"dept:{code}")
-    department = Department.objects.create(name=name, code=code, group=group, is_secrecy_office=is_secrecy_office)
+    department = Department.objects.create(name=name, code=code, group=group, is_secrecy_office=is_secrecy_office,
+                                           is_personnel_office=is_personnel_office)
     record_event(actor=actor, action="personnel.department_create", target=department)
     return department
 
@@ -64,14 +73,18 @@ def department_create(*, actor, name, code, is_secrecy_office=False):
 PERSON_FIELDS = (
     "full_name", "department", "post", "person_class", "review_passed", "review_date",
     "commitment_signed_on", "approval_authority", "classification_authority", "is_principal", "status",
+    "secret_post_since",
 )
 
 
 @transaction.atomic
 def person_save(*, actor, user, served_departments=None, **fields):
     """Create or update the 涉密人员 record; keeps department group membership in step."""
-    if actor is not None and not may_grant_roles(actor):
-        raise PolicyDenied("只有安全保密管理员可以修改涉密人员的密级和权限")
+    if actor is not None and not may_edit_clearance(actor):
+        raise PolicyDenied("只有保密办或安全保密管理员可以修改涉密人员档案")
+    if actor is not None and actor.pk == user.pk:
+        # Nobody raises their own clearance or authority.
+        raise PolicyDenied("不能修改本人的涉密人员档案，请由其他保密办人员办理")
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise DomainError(f"未知字段：{', '.join(sorted(unknown))}")

@@ -27,7 +27,7 @@ else:
 ALLOWED_HOSTS = env.list("SECRECY_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "personnel.apps.SecrecyAdminConfig",  # the admin, for the 系统管理员 only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "documents",
     "meetings",
     "notifications",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -55,7 +56,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "audits.middleware.RequestContextMiddleware",
+    "personnel.middleware.SessionLimitsMiddleware",
     "secrecy.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the login page with the reason.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "secrecy.urls"
@@ -71,6 +75,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "secrecy.context_processors.navigation",
+                "meetings.context_processors.navigation",
+                "personnel.context_processors.navigation",
+                "personnel.context_processors_accounts.navigation",
+                "audits.context_processors.navigation",
+                "audits.context_processors_inspections.navigation",
             ],
         },
     },
@@ -91,6 +100,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked account before any password is checked (SPEC §12).
+    "personnel.auth.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -102,7 +113,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "secrecy.validators.LettersAndDigitsValidator"},
+    {"NAME": "personnel.validators.ClearanceLengthValidator"},
+    {"NAME": "personnel.validators.PasswordAgeRecorder"},
 ]
+
+# Lockout (SPEC §12, cfg): after this many failed logins in a row the account is locked — also
+# against the right password — until the 安全保密管理员 unlocks it (no cool-off).
+AXES_FAILURE_LIMIT = env.int("SECRECY_LOCKOUT_FAILURES", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "personnel.auth.lockout_response"
+# Logins and failures are in the audit hash chain already; axes keeps only its counters.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -126,8 +151,11 @@ STORAGES = {
     },
 }
 
-# Sessions: idle timeout and absolute lifetime (SPEC §12, cfg).
-SESSION_COOKIE_AGE = env.int("SECRECY_SESSION_IDLE_SECONDS", default=10 * 60)
+# Sessions: idle timeout and absolute lifetime (SPEC §12, cfg) are enforced — and audited — by
+# personnel.middleware.SessionLimitsMiddleware; the stored session lives as long as the longest.
+SECRECY_SESSION_IDLE_SECONDS = env.int("SECRECY_SESSION_IDLE_SECONDS", default=10 * 60)
+SECRECY_SESSION_MAX_SECONDS = env.int("SECRECY_SESSION_MAX_SECONDS", default=8 * 3600)
+SESSION_COOKIE_AGE = SECRECY_SESSION_MAX_SECONDS
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -219,6 +247,52 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("annual_review",),
         "options": {"expires": 12 * 3600},
     },
+    # SPEC §8: 复审 due, yearly training hours, 脱密期 ending — each its own batched daily scan.
+    "review-reminders": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=SECRECY_REMINDER_HOUR, minute=30),
+        "args": ("review_reminders",),
+        "options": {"expires": 12 * 3600},
+    },
+    "training-reminders": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=SECRECY_REMINDER_HOUR, minute=35),
+        "args": ("training_reminders",),
+        "options": {"expires": 12 * 3600},
+    },
+    "password-rotation": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=SECRECY_REMINDER_HOUR, minute=40),
+        "args": ("password_rotation",),
+        "options": {"expires": 12 * 3600},
+    },
+    "declassify-period": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=0, minute=40),
+        "args": ("declassify_period",),
+        "options": {"expires": 12 * 3600},
+    },
+    # SPEC §7, §10: rectification items due soon or overdue (daily); incidents nearing or past the
+    # 24-hour upward-report deadline (REG24 art. 61) — hourly, so "6 hours left" is caught in time.
+    "rectification-reminders": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=SECRECY_REMINDER_HOUR, minute=45),
+        "args": ("rectification_reminders",),
+        "options": {"expires": 12 * 3600},
+    },
+    "incident-deadline": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(minute=15),
+        "args": ("incident_deadline",),
+        "options": {"expires": 50 * 60},
+    },
+    # SPEC §10: yesterday's audit summary with the chain head at its end, for the 安全审计员.
+    "audit-daily-summary": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(hour=1, minute=0),
+        "args": ("audit_daily_summary",),
+        "options": {"expires": 12 * 3600},
+    },
 }
 
 # Business settings an administrator may change (SPEC "cfg" values).
@@ -247,6 +321,26 @@ SECRECY = {
     "EXPIRY_REMINDER_DAYS": env.int("SECRECY_EXPIRY_REMINDER_DAYS", default=30),
     "CIRCULATION_DAYS": {"4": env.int("SECRECY_CIRCULATION_DAYS_TOP_SECRET", default=3),
                          "default": env.int("SECRECY_CIRCULATION_DAYS", default=7)},
+    # SPEC §8 涉密人员. 定期复审 interval by class in years (REG24 art. 50 gives none; the only
+    # figure found is 核心 1 / 重要 3 / 一般 5 — regulations_cn.md §6, unconfirmed, hence cfg),
+    # and how many days before it is due the person and 保密办 are reminded.
+    "REVIEW_INTERVAL_YEARS": {"core": env.int("SECRECY_REVIEW_YEARS_CORE", default=1),
+                              "important": env.int("SECRECY_REVIEW_YEARS_IMPORTANT", default=3),
+                              "general": env.int("SECRECY_REVIEW_YEARS_GENERAL", default=5)},
+    "REVIEW_REMINDER_DAYS": env.int("SECRECY_REVIEW_REMINDER_DAYS", default=30),
+    # Yearly 保密教育培训 hours (QA item 37: 每年不少于 4 个学时) and the day (MM-DD) from which a
+    # person still short of them is reminded, once a year.
+    "TRAINING_HOURS_PER_YEAR": env.float("SECRECY_TRAINING_HOURS_PER_YEAR", default=4.0),
+    "TRAINING_CHECK_DATE": env.str("SECRECY_TRAINING_CHECK_DATE", default="11-01"),
+    # 脱密期 in years by class (SPEC §8: 核心 3, 重要 2, 一般 1) and the reminder before it ends.
+    "DECLASSIFY_PERIOD_YEARS": {"core": env.int("SECRECY_DECLASSIFY_YEARS_CORE", default=3),
+                                "important": env.int("SECRECY_DECLASSIFY_YEARS_IMPORTANT", default=2),
+                                "general": env.int("SECRECY_DECLASSIFY_YEARS_GENERAL", default=1)},
+    "DECLASSIFY_END_REMINDER_DAYS": env.int("SECRECY_DECLASSIFY_END_REMINDER_DAYS", default=30),
+    # SPEC §12: session limits (see SESSION_COOKIE_AGE above) and the password rotation reminder.
+    "SESSION_IDLE_SECONDS": SECRECY_SESSION_IDLE_SECONDS,
+    "SESSION_MAX_SECONDS": SECRECY_SESSION_MAX_SECONDS,
+    "PASSWORD_ROTATION_DAYS": env.int("SECRECY_PASSWORD_ROTATION_DAYS", default=30),
 }
 
 LOGGING = {

@@ -16,6 +16,12 @@ urlpatterns = [
     path("approvals/", include("documents.urls_approvals")),
     path("circulation/", include("documents.urls_circulation")),
     path("reviews/", include("documents.urls_review")),
+    path("meetings/", include("meetings.urls")),
+    path("personnel/", include("personnel.urls")),
+    path("accounts/", include("personnel.urls_accounts")),
     path("notifications/", include("notifications.urls")),
+    path("audit/", include("audits.urls")),
+    path("inspections/", include("audits.urls_inspections")),
+    path("incidents/", include("audits.urls_incidents")),
     path("admin/", admin.site.urls),
 ]

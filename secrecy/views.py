@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import prefetch_related_objects
 from django.shortcuts import render
+from django.urls import reverse
 
 from documents import selectors as carrier_selectors
 from documents.models import CustodyStatus
@@ -43,7 +44,16 @@ def home(request):
     context = {"page_level": None}
     if is_admin_role(user):
         context["admin_home"] = True
-        context["admin_links"] = [("系统管理后台", "/admin/")] if user.is_staff else []
+        # Each of the 三员 gets the screens of their own duty (SPEC §1), nothing of the others'.
+        links = {
+            Role.SYSADMIN: [("账号管理", reverse("accounts:list")), ("系统设置", reverse("accounts:settings")),
+                            ("系统管理后台", reverse("admin:index"))],
+            Role.SECURITY_ADMIN: [("角色授予与撤销", reverse("accounts:roles")), ("已锁定账号", reverse("accounts:locked")),
+                                  ("涉密人员档案（涉密等级、审查、承诺书、权限）", reverse("personnel:list"))],
+            Role.AUDITOR: [("审计日志", reverse("audits:events")), ("审计日报", reverse("audits:summary"))],
+        }
+        context["admin_links"] = [link for role in (Role.SYSADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
+                                  if role in roles for link in links[role]]
         return render(request, "home.html", context)
     if not roles:
         context["no_role"] = True

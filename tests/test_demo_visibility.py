@@ -34,6 +34,8 @@ from documents.models import (
     ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, CirculationStep, DestructionWitness, RequestItem,
 )
 from documents.registers import register_produce
+from meetings.models import Handout
+from personnel.models import Person
 
 DEMO_USERS = ["mishu", "zhuren", "lingdao", "baomi", "lisi", "zhangsan", "wangwu", "sysadmin", "secadmin", "auditor"]
 ADMIN_ROLES = {"sysadmin", "security_admin", "auditor"}
@@ -65,6 +67,21 @@ def oracle_custodians():
         moves.append((step.handed_at, 2 * step.order, carriers, step.reader_id))
         if step.returned_at is not None:
             moves.append((step.returned_at, 2 * step.order + 1, carriers, step.returned_to_id))
+    # 涉密会议: handed to an attendee → the attendee holds it; recovered → whoever recovered it;
+    # reported lost → unchanged; 可带回 at closing → the attendee's department registry: a
+    # registrar serving that department and cleared for the level, else whoever closed the meeting.
+    for handout in Handout.objects.select_related("meeting", "carrier", "attendee__user__person"):
+        carriers = [handout.carrier_id]
+        moves.append((handout.handed_at, 0, carriers, handout.attendee.user_id))
+        if handout.recovered_at is not None:
+            moves.append((handout.recovered_at, 1, carriers, handout.recovered_by_id))
+        if handout.kept_registered_at is not None:
+            department = handout.attendee.user.person.department_id
+            registrars = [p for p in Person.objects.filter(
+                served_departments=department, user__is_active=True, user__groups__name="registrar").order_by("user_id")
+                if p.clearance >= handout.carrier.level]
+            moves.append((handout.kept_registered_at, 1, carriers,
+                          registrars[0].user_id if registrars else handout.meeting.closed_by_id))
     for _, _, carriers, to_user in sorted(moves, key=lambda move: move[:2]):
         for pk in carriers:
             if to_user is not None:

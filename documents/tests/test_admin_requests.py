@@ -14,7 +14,8 @@ def staff(user):
     return user
 
 
-def test_the_request_admin_shows_only_openable_requests_and_changes_nothing(unit, register_carrier, client):
+def test_the_request_admin_shows_only_openable_requests_and_changes_nothing(unit, register_carrier, client,
+                                                                          admin_open_to_staff):
     mine = register_carrier(level=2, copy_number=1, title="业务一处会议纪要", scope_users=[unit.zhangsan])
     other = register_carrier(level=3, copy_number=2, title="某涉密项目请示", scope_users=[unit.lisi])
     asked = services_approvals.loan_request_create(actor=unit.zhangsan, carrier=mine, reason="查阅",
@@ -22,7 +23,7 @@ def test_the_request_admin_shows_only_openable_requests_and_changes_nothing(unit
     foreign = services_approvals.loan_request_create(actor=unit.lisi, carrier=other, reason="查阅",
                                                      due_date=local_today() + dt.timedelta(days=1))
     zhangsan = staff(unit.zhangsan)
-    client.force_login(zhangsan)
+    admin_open_to_staff(zhangsan)
     listing = client.get("/admin/documents/approvalrequest/").content.decode()
     assert f"/admin/documents/approvalrequest/{asked.pk}/change/" in listing
     assert f"/admin/documents/approvalrequest/{foreign.pk}/change/" not in listing

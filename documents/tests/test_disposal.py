@@ -194,7 +194,12 @@ def test_reporting_a_loss_marks_it_and_alerts_secrecy_office_once(unit, carrier)
     assert (row.action, row.from_status, row.to_status, row.from_user) == (
         CustodyAction.REPORTED_LOST, CustodyStatus.IN_REGISTRY, CustodyStatus.LOST, unit.mishu)
     assert "清查时发现缺失" in row.note
-    assert [e.action for e in AuditEvent.objects.order_by("seq")[events_before:]] == ["carrier.report_lost"]
+    # Two real changes, two events: the 丢失 incident opened for it (SPEC §10) and the report itself.
+    assert [e.action for e in AuditEvent.objects.order_by("seq")[events_before:]] == [
+        "incident.open_for_lost_carrier", "carrier.report_lost"]
+    from audits.models import Incident
+    incident = Incident.objects.get()
+    assert incident.kind == "loss" and carrier.serial in [c.serial for c in incident.carriers.all()]
     notices = Notification.objects.filter(kind="carrier_lost")
     assert sorted(n.recipient.username for n in notices) == ["baomi", "mishu"]  # not the 三员 of 保密办
     baomi_notice = notices.get(recipient=unit.baomi)

@@ -196,9 +196,10 @@ def test_the_admin_refuses_add_change_and_delete_even_for_a_superuser(unit, regi
     assert "delete_selected" not in model_admin.get_actions(request)
 
 
-def test_the_admin_delete_page_and_bulk_delete_remove_nothing(unit, register_carrier, superuser, client):
+def test_the_admin_delete_page_and_bulk_delete_remove_nothing(unit, register_carrier, superuser, client,
+                                                             admin_open_to_staff):
     carrier = register_carrier(level=1, copy_number=None, scope_users=[superuser])
-    client.force_login(superuser)
+    admin_open_to_staff(superuser)
     assert client.get(f"/admin/documents/carrier/{carrier.pk}/delete/").status_code in (403, 404)
     assert client.post(f"/admin/documents/carrier/{carrier.pk}/delete/", {"post": "yes"}).status_code in (403, 404)
     client.post("/admin/documents/carrier/", {"action": "delete_selected", "_selected_action": [carrier.pk],
@@ -207,13 +208,14 @@ def test_the_admin_delete_page_and_bulk_delete_remove_nothing(unit, register_car
     assert client.get("/admin/documents/carrier/add/").status_code == 403
 
 
-def test_the_admin_list_shows_only_what_the_user_may_see(unit, register_carrier, superuser, client):
+def test_the_admin_list_shows_only_what_the_user_may_see(unit, register_carrier, superuser, client,
+                                                         admin_open_to_staff):
     mine = register_carrier(level=1, copy_number=None, scope_users=[superuser])
     secret = register_carrier(level=3, title="关于某涉密项目的请示", scope_users=[unit.lisi])
     # A superuser without a 涉密人员 record has no state-secret clearance: Django's superuser flag
     # does not open carriers.
     assert list(admin.site._registry[Carrier].get_queryset(admin_request(superuser))) == [mine]
-    client.force_login(superuser)
+    admin_open_to_staff(superuser)
     listing = client.get("/admin/documents/carrier/")
     assert listing.status_code == 200
     body = listing.content.decode()
@@ -227,11 +229,11 @@ def test_the_admin_list_shows_only_what_the_user_may_see(unit, register_carrier,
     assert client.get(f"/admin/documents/carrier/{mine.pk}/change/").status_code == 200
 
 
-def test_the_admin_detail_of_a_secret_carrier_is_recorded(unit, register_carrier, client):
+def test_the_admin_detail_of_a_secret_carrier_is_recorded(unit, register_carrier, client, admin_open_to_staff):
     staff = User.objects.get(pk=unit.zhuren.pk)
     staff.is_staff = staff.is_superuser = True
     staff.save()
     carrier = register_carrier(level=4, department=unit.office, scope_users=[staff])
-    client.force_login(staff)
+    admin_open_to_staff(staff)
     assert client.get(f"/admin/documents/carrier/{carrier.pk}/change/").status_code == 200
     assert [(e.actor, e.target_id) for e in events("carrier.view")] == [(staff, carrier.pk)]

@@ -60,14 +60,19 @@ def demo(django_db_setup, django_db_blocker):
 
 def test_demo_accounts_have_the_roles_clearances_and_authority_of_spec_14(demo, db):
 
-    assert {d.name: d.is_secrecy_office for d in Department.objects.all()} == {
-        "办公室": False, "保密办": True, "业务一处": False}
+    assert {d.name: (d.is_secrecy_office, d.is_personnel_office) for d in Department.objects.all()} == {
+        "办公室": (False, True), "保密办": (True, False), "业务一处": (False, False)}
     users = {u.username: u for u in get_user_model().objects.select_related("person", "person__department")}
     # Besides the cast, only the expiry job's own account (seed_demo runs 自行解密): it cannot log
     # in, has no role and no 涉密人员 record.
     system = users.pop(SYSTEM_USERNAME)
     assert not system.is_active and not system.has_usable_password() and not roles_of(system)
     assert not hasattr(system, "person") or system.person is None
+    # The personnel section adds three people of its own (personnel/demo.py): 保密办's head, one
+    # who has left (脱密期: account disabled) and one whose leave is being handled.
+    extra = {username: users.pop(username) for username in ("huangmin", "zhouming", "qianqi")}
+    assert not extra["zhouming"].is_active and extra["zhouming"].person.status == "declassifying"
+    assert extra["qianqi"].is_active and roles_of(extra["huangmin"]) == {Role.SECRECY_OFFICE}
     assert set(users) == set(CAST)
     for username, (roles, clearance, approval, classification, principal, department) in CAST.items():
         user = users[username]

@@ -45,9 +45,10 @@ class Command(BaseCommand):
         parser.add_argument("--direction", help="方向：in（收文）、out（发文）、internal（自产）")
         parser.add_argument("--batch", type=int, help="销毁批次编号（destruction 销毁清单必填）")
         parser.add_argument("--circulation", type=int, help="传阅编号（circulation 传阅单必填）")
+        parser.add_argument("--meeting", type=int, help="会议编号（meeting 涉密会议保密管理记录必填）")
 
     def handle(self, *args, name, file_format, username, output, level=None, department=None,
-               date_from=None, date_to=None, direction=None, batch=None, circulation=None, **options):
+               date_from=None, date_to=None, direction=None, batch=None, circulation=None, meeting=None, **options):
         if name not in registers.REGISTERS:
             raise CommandError(f"未知的登记簿：{name}（可选：{', '.join(registers.REGISTERS)}）")
         file_format = (file_format or "").lower()
@@ -90,6 +91,12 @@ class Command(BaseCommand):
             filters["circulation"] = str(circulation)
         elif "circulation" in params:
             raise CommandError("传阅单须指定传阅编号：--circulation <传阅编号>")
+        if meeting is not None:
+            if "meeting" not in params:
+                raise CommandError(f"--meeting 只用于涉密会议保密管理记录（meeting），不用于 {name}")
+            filters["meeting"] = str(meeting)
+        elif "meeting" in params:
+            raise CommandError("涉密会议保密管理记录须指定会议编号：--meeting <会议编号>")
 
         try:
             filename, content, _ = registers.register_produce(

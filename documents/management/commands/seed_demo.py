@@ -116,8 +116,10 @@ def seed_departments(ctx):
     for code, name, is_secrecy_office in DEPARTMENTS:
         department = Department.objects.filter(code=code).first()
         if department is None:
+            # 办公室 also does the unit's 组织人事 work (reviews, opinions on travel abroad).
             department = personnel_services.department_create(
-                actor=None, name=name, code=code, is_secrecy_office=is_secrecy_office)
+                actor=None, name=name, code=code, is_secrecy_office=is_secrecy_office,
+                is_personnel_office=(code == "office"))
             result.created += 1
         else:
             result.existing += 1
@@ -1108,6 +1110,27 @@ def seed_declassify(ctx):
     return result
 
 
+def seed_personnel(ctx):
+    """涉密人员 records (SPEC §8): see personnel/demo.py."""
+    from personnel.demo import seed_personnel as seed
+
+    return seed(ctx, PASSWORD, SectionResult())
+
+
+def seed_meetings(ctx):
+    """Classified meetings (SPEC §9): see meetings/demo.py."""
+    from meetings.demo import seed_meetings as seed
+
+    return seed(ctx)
+
+
+def seed_inspections(ctx):
+    """保密检查 and 泄密/丢失事件 (SPEC §10): see audits/demo.py."""
+    from audits.demo import seed_inspections as seed
+
+    return seed(ctx, SectionResult())
+
+
 # Order matters: later sections use what earlier ones made.
 SECTIONS = [
     ("部门", seed_departments),
@@ -1116,6 +1139,9 @@ SECTIONS = [
     ("审批申请", seed_requests),
     ("传阅与离库处置", seed_lifecycle),
     ("自行解密", seed_declassify),
+    ("涉密人员", seed_personnel),
+    ("涉密会议", seed_meetings),
+    ("保密检查与泄密事件", seed_inspections),
 ]
 
 

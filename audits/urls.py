@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "audits"
+
+urlpatterns = [
+    path("", views.events, name="events"),
+    path("summary/", views.summary, name="summary"),
+    path("export/", views.export, name="export"),
+    path("<int:seq>/", views.event, name="event"),
+]

@@ -1,0 +1,61 @@
+"""Session limits (SPEC §12, cfg): idle timeout (10 minutes) and absolute lifetime (8 hours).
+
+Enforced here rather than by the session's own expiry so that the end of a session is known and
+audited: the session table keeps the session for the absolute lifetime (SESSION_COOKIE_AGE), and
+this middleware ends it — with an audit event naming the account — when either limit is passed.
+"""
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from audits.services import record_event
+
+STARTED = "_secrecy_started"
+SEEN = "_secrecy_seen"
+
+
+def start_clock(session, now=None):
+    now = (now or timezone.now()).timestamp()
+    session[STARTED] = now
+    session[SEEN] = now
+
+
+class SessionLimitsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = timezone.now().timestamp()
+            started, seen = request.session.get(STARTED), request.session.get(SEEN)
+            if started is None or seen is None:
+                start_clock(request.session)
+            else:
+                limits = settings.SECRECY
+                ended = None
+                if now - started > limits["SESSION_MAX_SECONDS"]:
+                    ended = ("auth.session_expired", "登录已超过最长时限，请重新登录。")
+                elif now - seen > limits["SESSION_IDLE_SECONDS"]:
+                    ended = ("auth.session_idle_timeout", "长时间未操作，已自动退出，请重新登录。")
+                if ended:
+                    return self._end(request, user, *ended, started=started, seen=seen, now=now)
+                request.session[SEEN] = now
+        return self.get_response(request)
+
+    def _end(self, request, user, action, message, *, started, seen, now):
+        from .models import LoginSession
+
+        key = request.session.session_key
+        record_event(actor=user, action=action, target=user,
+                     detail={"idle_seconds": round(now - seen), "session_seconds": round(now - started)})
+        if key:
+            LoginSession.objects.filter(session_key=key, ended_at__isnull=True).update(
+                ended_at=timezone.now(), end_reason=message)
+        # logout() flushes the session (and records auth.logout through the signal, as any logout).
+        logout(request)
+        messages.info(request, message)
+        return redirect(f"{reverse('login')}?next={request.get_full_path()}")

@@ -1,0 +1,110 @@
+"""Accounts, as the 三员 handle them (SPEC §1, §12; issue 6): the 系统管理员 creates, disables and
+re-enables accounts; the 安全保密管理员 unlocks a locked one. Each is one audited service; neither
+administrator touches carriers, and neither acts on their own account."""
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from audits.services import record_event
+from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
+
+from .models import Role
+from .policy import has_role
+from .sessions import end_sessions
+
+
+def _check(actor, role, what):
+    if not (getattr(actor, "is_authenticated", False) and actor.is_active and has_role(actor, role)):
+        raise PolicyDenied(f"只有{Role(role).label}可以{what}")
+
+
+def _lock(user):
+    return get_user_model().objects.select_for_update().get(pk=user.pk)
+
+
+@transaction.atomic
+def account_create(*, actor, username, password, full_name=""):
+    """A new login. The 涉密人员 record, roles and clearance come from 保密办 and the 安全保密管理员."""
+    _check(actor, Role.SYSADMIN, "创建账号")
+    username = (username or "").strip()
+    errors = {}
+    if not username:
+        errors["username"] = "请填写用户名"
+    elif get_user_model().objects.filter(username__iexact=username).exists():
+        errors["username"] = "该用户名已存在"
+    user = get_user_model()(username=username, first_name=(full_name or "").strip()[:150])
+    if not password:
+        errors["password"] = "请设置初始密码"
+    else:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationFailed(errors)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationFailed({"username": "该用户名已存在"}) from None
+    record_event(actor=actor, action="account.create", target=user, detail={"username": username})
+    return user
+
+
+@transaction.atomic
+def account_disable(*, actor, user, reason):
+    """Disabling ends every session of the account at once (SPEC §12)."""
+    _check(actor, Role.SYSADMIN, "停用账号")
+    if user.pk == actor.pk:
+        raise PolicyDenied("不能停用本人的账号")
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": "请填写停用原因"})
+    user = _lock(user)
+    if not user.is_active:
+        raise InvalidState("该账号已停用")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ended = end_sessions(user, reason="账号被停用")
+    record_event(actor=actor, action="account.disable", target=user,
+                 detail={"reason": reason.strip(), "sessions_ended": ended})
+    return user
+
+
+@transaction.atomic
+def account_enable(*, actor, user, reason):
+    _check(actor, Role.SYSADMIN, "启用账号")
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": "请填写启用原因"})
+    user = _lock(user)
+    if user.is_active:
+        raise InvalidState("该账号已是启用状态")
+    if not user.has_usable_password():
+        # The system's own account (periodic jobs) records changes but never logs in.
+        raise InvalidState("该账号没有可用的密码（系统自动任务账号），不能启用")
+    person = getattr(user, "person", None)
+    if person is not None and person.status != "on_post":
+        # 离岗离职 revoked access on purpose (REG24 art. 53); the system administrator cannot undo it.
+        raise InvalidState(f"该人员为“{person.get_status_display()}”，离岗离职取消的访问权限不能由系统管理员恢复")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    record_event(actor=actor, action="account.enable", target=user, detail={"reason": reason.strip()})
+    return user
+
+
+@transaction.atomic
+def account_unlock(*, actor, user):
+    """Only the 安全保密管理员 unlocks an account locked by failed logins (SPEC §12)."""
+    from axes.utils import reset
+
+    from .auth import is_locked
+
+    _check(actor, Role.SECURITY_ADMIN, "解锁账号")
+    user = _lock(user)
+    if not is_locked(user.get_username()):
+        raise InvalidState("该账号未被锁定")
+    # axes keeps only counters (the failed logins themselves are in the audit chain), so its
+    # reset — which clears them — loses no record.
+    reset(username=user.get_username())
+    record_event(actor=actor, action="auth.unlock", target=user, detail={"username": user.get_username()})
+    return user
