@@ -21,11 +21,10 @@ last run", so a job that did not run for days catches up in one run:
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.jobs import job
+from notifications.jobs import job, keyset_batches as _keyset
 from notifications.services import Message, kick_delivery, notify_many
 
 from .models import SHANGHAI, Incident, IncidentKind, IncidentState, Rectification, RectificationState
@@ -47,20 +46,6 @@ def _when(value):
     return f"{timezone.localtime(value, SHANGHAI):%Y-%m-%d %H:%M}"
 
 
-def _keyset(queryset, order_field, batch_size, fields):
-    """Batches of values() rows ordered by (order_field, id), each read after the last one seen."""
-    last = None
-    while True:
-        page = queryset
-        if last is not None:
-            page = page.filter(Q(**{f"{order_field}__gt": last[0]}) | Q(**{order_field: last[0], "id__gt": last[1]}))
-        batch = list(page.order_by(order_field, "id").values("id", order_field, *fields)[:batch_size])
-        if not batch:
-            return
-        yield batch
-        if len(batch) < batch_size:
-            return
-        last = (batch[-1][order_field], batch[-1]["id"])
 
 
 @job("rectification_reminders", description="整改事项临近期限提醒责任人；逾期的每天提醒责任人并向保密办发送汇总")

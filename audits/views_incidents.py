@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from secrecy.forms import submit_form
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import highest_level
 
@@ -110,17 +111,9 @@ def incident_detail(request, pk):
 
 
 def _post(request, incident, form, call, *, success, form_key):
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except NotVisible:
-            raise Http404() from None
-        except DomainError as error:
-            _put_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(incident.get_absolute_url())
-    return _render_detail(request, _incident_or_404(request, incident.pk), status=400, **{form_key: form})
+    return submit_form(request, form, call, success=success, done_url=incident.get_absolute_url(),
+                       rerender=lambda form: _render_detail(request, _incident_or_404(request, incident.pk),
+                                                            status=400, **{form_key: form}))
 
 
 @login_required

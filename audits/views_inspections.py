@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from secrecy.errors import DomainError, NotVisible, ValidationFailed
+from secrecy.forms import domain_error_text as _error_text, put_domain_error as _put_errors, submit_form
+from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level
 
 from . import services_inspections as services
@@ -37,20 +38,8 @@ RESULT_CSS = {
 }
 
 
-def _error_text(error):
-    parts = [error.message] if not isinstance(error, ValidationFailed) else []
-    for problems in error.field_errors.values():
-        parts.extend([problems] if isinstance(problems, str) else [str(p) for p in problems])
-    return "；".join(parts) or error.message
 
 
-def _put_errors(form, error):
-    """A service's refusal, next to the fields it names (or above the form)."""
-    if error.field_errors:
-        for field, problems in error.field_errors.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error.message)
 
 
 def _office_only(request):
@@ -199,19 +188,9 @@ def inspection_detail(request, pk):
 
 
 def _post(request, inspection, form, call, *, success, form_key):
-    """Validate the form, run the service; on a refusal show the page again with the form's errors."""
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except NotVisible:
-            raise Http404() from None
-        except DomainError as error:
-            _put_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(inspection.get_absolute_url())
-    inspection = _inspection_or_404(request, inspection.pk)
-    return _render_detail(request, inspection, status=400, **form_key(form))
+    return submit_form(request, form, call, success=success, done_url=inspection.get_absolute_url(),
+                       rerender=lambda form: _render_detail(request, _inspection_or_404(request, inspection.pk),
+                                                            status=400, **form_key(form)))
 
 
 @login_required

@@ -13,7 +13,8 @@ from documents import registers
 from documents.decorators import carrier_content
 from documents.policy import visible_carriers
 from documents.selectors import carrier_find_by_serial
-from secrecy.errors import DomainError, NotVisible, ValidationFailed
+from secrecy.forms import domain_error_text as _error_text, put_domain_error as _put_errors, submit_form
+from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
 from . import policy, selectors, services
@@ -28,22 +29,8 @@ STATE_CSS = {
 }
 
 
-def _error_text(error):
-    parts = [error.message] if not isinstance(error, ValidationFailed) else []
-    for problems in error.field_errors.values():
-        parts.extend([problems] if isinstance(problems, str) else [str(p) for p in problems])
-    return "；".join(parts) or error.message
 
 
-def _put_errors(form, error):
-    """A service's refusal, next to the fields it names (or above the form)."""
-    if error.field_errors:
-        for field, problems in error.field_errors.items():
-            form.add_error(field if field in form.fields else None, problems)
-        if not isinstance(error, ValidationFailed) and error.message not in str(error.field_errors):
-            form.add_error(None, error.message)
-    else:
-        form.add_error(None, _error_text(error))
 
 
 def _meeting_or_404(request, pk):
@@ -205,19 +192,7 @@ def meeting_detail(request, pk):
 
 
 def _form_call(request, meeting, form, call, *, success, rerender):
-    """Validate the form, call the service; on refusal show the page again with the errors next
-    to the fields (400)."""
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except NotVisible:
-            raise Http404() from None
-        except DomainError as error:
-            _put_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(meeting.get_absolute_url())
-    return rerender(form)
+    return submit_form(request, form, call, success=success, done_url=meeting.get_absolute_url(), rerender=rerender)
 
 
 @login_required

@@ -4,7 +4,7 @@ the field they concern — so a rule lives in one place and the form cannot drif
 the service checks itself are therefore optional here."""
 from django import forms
 
-from secrecy.errors import ValidationFailed
+from secrecy.forms import put_domain_error as apply_domain_error  # noqa: F401 — the views' name
 
 from .models import (
     Department, LeaveKind, Person, PersonClass, PersonStatus, ReviewKind, TravelDocument, TravelDocumentKind,
@@ -24,14 +24,6 @@ def _text(label, max_length, rows=None, **kwargs):
                            widget=widget, **kwargs)
 
 
-def apply_domain_error(form, error):
-    """The one place where a service's refusal becomes something the user reads on a form: each
-    field error next to its field, the message itself at the top."""
-    field_errors = error.field_errors if isinstance(error, ValidationFailed) else {}
-    form.add_error(None, error.message)
-    for field, problems in field_errors.items():
-        for problem in [problems] if isinstance(problems, str) else problems:
-            form.add_error(field if field in form.fields else None, str(problem))
 
 
 class SectionedForm(forms.Form):

@@ -16,12 +16,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from audits.services import record_event
-from notifications.jobs import job
+from notifications.jobs import job, keyset_batches as _keyset
 from notifications.services import Message, notify_many
 
 from .models import Leave, LeaveKind, LeaveState, Person, PersonClass, PersonStatus, Training
@@ -38,19 +38,6 @@ def _day(day):
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _keyset(queryset, order_field, batch_size, fields):
-    last = None
-    while True:
-        page = queryset
-        if last is not None:
-            page = page.filter(Q(**{f"{order_field}__gt": last[0]}) | Q(**{order_field: last[0], "id__gt": last[1]}))
-        batch = list(page.order_by(order_field, "id").values("id", order_field, *fields)[:batch_size])
-        if not batch:
-            return
-        yield batch
-        if len(batch) < batch_size:
-            return
-        last = (batch[-1][order_field], batch[-1]["id"])
 
 
 def _digest(recipients, *, kind, title, lines, dedupe_key, link):

@@ -13,7 +13,6 @@ deciding who sees it. What the cells mean:
 The three administrators get 404 on every carrier page and every page showing carrier content;
 only the auditor reads the audit log, and the auditor reads nothing else.
 """
-import re
 from io import StringIO
 
 import pytest
@@ -26,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from audits.models import AuditEvent
 from documents.models import ApprovalRequest, Carrier, Circulation, RegisterJob, RequestKind
 from documents.selectors import carrier_list_visible_to
-from meetings.models import Handout, Meeting
+from meetings.models import Handout
 from notifications.models import Notification
 from personnel.models import Leave, Person, TravelDocument, Travel
 

@@ -13,7 +13,6 @@ from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
 from documents import selectors
 from documents import services_approvals as loans
-from documents.models import Carrier
 from documents.services import local_today
 from personnel import services as person_services
 from personnel.models import (
