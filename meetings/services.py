@@ -183,7 +183,8 @@ def _registrar_serving(department, level):
 
 
 def _locked_handout(meeting, handout):
-    row = (Handout.objects.select_for_update().filter(pk=getattr(handout, "pk", handout), meeting=meeting)
+    # of=("self",): the person join is an outer one, which PostgreSQL will not lock.
+    row = (Handout.objects.select_for_update(of=("self",)).filter(pk=getattr(handout, "pk", handout), meeting=meeting)
            .select_related("attendee__user__person").first())
     if row is None:
         raise NotVisible()
@@ -317,8 +318,8 @@ def attendee_sign_in(*, actor, meeting, attendee):
     """签到: by the attendee, or by a manager who checked their identity (REG24 art. 45(4)
     身份核实); once."""
     meeting = _lock(meeting)
-    row = (Attendee.objects.select_for_update().filter(pk=getattr(attendee, "pk", attendee), meeting=meeting)
-           .select_related("user__person").first())
+    row = (Attendee.objects.select_for_update(of=("self",))
+           .filter(pk=getattr(attendee, "pk", attendee), meeting=meeting).select_related("user__person").first())
     if row is None:
         raise NotVisible()
     _check(actor, meeting, A.SIGN_IN, attendee=row)
@@ -464,7 +465,7 @@ def meeting_close(*, actor, meeting):
     to the attendee's department registry (QA item 114)."""
     meeting = _lock(meeting)
     _check(actor, meeting, A.CLOSE)
-    handouts = list(Handout.objects.select_for_update().filter(meeting=meeting)
+    handouts = list(Handout.objects.select_for_update(of=("self",)).filter(meeting=meeting)
                     .select_related("carrier", "attendee__user__person__department").order_by("number"))
     outstanding = [h for h in handouts if h.is_open and h.disposition == Disposition.RECOVER]
     if outstanding:
