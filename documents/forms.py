@@ -16,7 +16,7 @@ from .models import (
     Carrier, CarrierKind, CopyMode, DestructionMethod, Direction, ReclassifyType, RepairMode, ReturnCondition,
     TransmissionMethod,
 )
-from .services import REGISTRATION_FIELDS
+from .services import CORRECTABLE_FIELDS, REGISTRATION_FIELDS
 from .services_copy import MAX_COPIES
 
 LEVEL_INVALID = "请选择有效的密级（绝密、机密、秘密或内部）"
@@ -137,9 +137,10 @@ class CarrierFieldsForm(forms.Form):
         if "classifier" in self.fields:
             self.fields["classifier"].queryset = people.filter(person__classification_authority__gte=Level.CONFIDENTIAL)
         person = getattr(registrar, "person", None)
-        self.fields["department"].queryset = (
-            person.served_departments.order_by("id") if person is not None else Department.objects.none()
-        )
+        if "department" in self.fields:
+            self.fields["department"].queryset = (
+                person.served_departments.order_by("id") if person is not None else Department.objects.none()
+            )
 
     def registration_data(self):
         """The cleaned values under the service's field names (nothing else)."""
@@ -222,7 +223,9 @@ class OutgoingRegistrationForm(ScopeChoicesMixin, CarrierFieldsForm):
 
 
 class CarrierCorrectionForm(CarrierFieldsForm):
-    """更正登记: the registration fields of the carrier's direction plus a required reason."""
+    """更正登记: the correctable registration fields of the carrier's direction plus a required
+    reason. 密级, 保密期限, 定密责任人, 定密依据 and 管理部门 are not offered: they change only through
+    密级变更 or 移交 (services.CORRECTABLE_FIELDS), and the service refuses them if posted anyway."""
 
     reason = forms.CharField(label="更正原因", max_length=300, required=False,
                              help_text="必填；更正前的内容保留在变更历史中")
@@ -230,15 +233,11 @@ class CarrierCorrectionForm(CarrierFieldsForm):
     def __init__(self, *args, carrier, registrar, **kwargs):
         self.carrier = carrier
         incoming = carrier.direction == Direction.INCOMING
-        self.used_fields = INCOMING_FIELDS if incoming else OUTGOING_FIELDS
+        self.used_fields = tuple(f for f in (INCOMING_FIELDS if incoming else OUTGOING_FIELDS)
+                                 if f in CORRECTABLE_FIELDS)
         self.labels = INCOMING_LABELS if incoming else OUTGOING_LABELS
         kwargs.setdefault("initial", {name: getattr(carrier, name) for name in REGISTRATION_FIELDS})
         super().__init__(*args, registrar=registrar, **kwargs)
-        # The registrar may keep the current department even if the list would not offer it;
-        # the service decides whether the corrected department is allowed.
-        self.fields["department"].queryset = (
-            self.fields["department"].queryset | Department.objects.filter(pk=carrier.department_id)
-        ).distinct().order_by("id")
 
     sections = CarrierFieldsForm.sections + (("更正说明", ("reason",)),)
 

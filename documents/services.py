@@ -228,42 +228,60 @@ def carrier_register_outgoing(*, actor, data, internal=False, scope_users=(), sc
                      scope_users=scope_users, scope_groups=scope_groups)
 
 
-# A correction may not touch identity or custody; those change only through their workflows.
-CORRECTABLE_FIELDS = tuple(f for f in REGISTRATION_FIELDS)
+# A correction (更正登记) fixes what was typed wrong; it never decides who may see the carrier or
+# for how long. 密级, 保密期限, 定密责任人 and 定密依据 change only through the 密级变更 approval
+# (LAW24 art. 23, 24; REG24 art. 21; SPEC §4 "Corrections"), and the 管理部门 (which decides which
+# registrars see and hold it) only through 移交. Everything else a registration set is correctable.
+CLASSIFICATION_FIELDS = (
+    "level", "period_kind", "period_value", "period_unit", "declassify_date", "declassify_condition",
+    "period_special", "period_special_reason", "long_term_basis", "start_date", "basis", "classifier",
+)
+CORRECTABLE_FIELDS = tuple(f for f in REGISTRATION_FIELDS if f not in CLASSIFICATION_FIELDS + ("department",))
+CLASSIFICATION_CHANGE_REFUSAL = "密级、保密期限、定密责任人和定密依据不能通过更正登记修改，请提出密级变更申请"
+DEPARTMENT_CHANGE_REFUSAL = "管理部门不能通过更正登记修改；须变更管理部门的，请办理移交"
+
+
+def _same(old, new):
+    return (old in (None, "") and new in (None, "")) or old == new
 
 
 @transaction.atomic
 def carrier_correct(*, actor, carrier, changes, reason):
-    """更正登记: the old values stay in the change history, the correction is a custody row."""
+    """更正登记: the old values stay in the change history, the correction is a custody row.
+
+    A change to a field that decides visibility or the period is refused at that field, all at
+    once, and changes nothing (issue 11 §1)."""
     carrier = Carrier.objects.select_for_update().get(pk=carrier.pk)
     if not policy.may_manage(actor, carrier):
         raise PolicyDenied("只有负责该部门的机要秘书可以更正登记")
-    if not (reason or "").strip():
-        raise ValidationFailed({"reason": "请填写更正原因"})
-    unknown = set(changes) - set(CORRECTABLE_FIELDS)
+    unknown = set(changes) - set(REGISTRATION_FIELDS)
     if unknown:
         raise DomainError(f"这些字段不能更正：{', '.join(sorted(unknown))}")
+    errors = {}
+    for field in sorted(set(changes) - set(CORRECTABLE_FIELDS)):
+        if _same(getattr(carrier, field), changes[field]):
+            continue
+        errors[field] = DEPARTMENT_CHANGE_REFUSAL if field == "department" else CLASSIFICATION_CHANGE_REFUSAL
+    if not (reason or "").strip():
+        errors["reason"] = "请填写更正原因"
     values = {f: getattr(carrier, f) for f in REGISTRATION_FIELDS}
-    period_fields = {"period_kind", "period_value", "period_unit", "declassify_date", "declassify_condition"}
-    if carrier.period_defaulted and not (period_fields & set(changes)):
-        # The period was never marked: it follows the (possibly corrected) level's cap
-        # (DM14 art. 24(4)) instead of keeping the old level's default.
+    values.update({f: v for f, v in changes.items() if f in CORRECTABLE_FIELDS})
+    if carrier.period_defaulted:
+        # The period was never marked and follows the level's cap (DM14 art. 24(4)); the level
+        # cannot change here, so the cap stays what it was.
         values.update(period_kind="", period_value=None, period_unit="")
-    values.update(changes)
-    errors = _clean_registration(values, direction=carrier.direction, today=local_today())
+    errors.update({k: v for k, v in _clean_registration(values, direction=carrier.direction,
+                                                          today=local_today()).items() if k not in errors})
     if errors:
         raise ValidationFailed(errors)
-    if not policy.may_register(actor, values["department"], values["level"]):
-        raise ValidationFailed({"department": "更正后的管理部门或密级超出了您的职责范围"})
     changed = {}
-    for field, value in values.items():
-        old = getattr(carrier, field)
+    for field in CORRECTABLE_FIELDS:
+        old, value = getattr(carrier, field), values[field]
         if old != value:
             changed[field] = [str(old) if old is not None else "", str(value) if value is not None else ""]
             setattr(carrier, field, value)
     if not changed:
         raise ValidationFailed({"__all__": "没有需要更正的内容"})
-    carrier.declassify_on = _declassify_on(values)
     carrier._history_user = actor
     carrier._change_reason = reason.strip()
     carrier.full_clean(validate_unique=False)

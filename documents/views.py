@@ -211,8 +211,6 @@ def _detail_context(request, carrier, *, correction_form=None, scope_form=None):
     scope_users, scope_groups = _scope_entries(carrier)
     levels = ([carrier.level] + [c.level for c in copies] + [c.level for c in parts + compilations]
               + ([original.level] if original else []))
-    if correction_form is not None:
-        levels.append(_posted_level(correction_form))
     context = {
         "carrier": carrier,
         "incoming": carrier.direction == Direction.INCOMING,

@@ -74,3 +74,16 @@ def bulk_group_grants(pairs, permission=None):
     return CarrierGroupScope.objects.bulk_create(
         [CarrierGroupScope(group=group, content_object=carrier, permission=permission) for group, carrier in pairs]
     )
+
+
+def raise_level(*, registrar, decider, carrier, level, copy_number=None):
+    """Change a carrier's level the only way there is (密级变更, decided by a 定密 authority);
+    corrections cannot (issue 11 §1). Returns the carrier as stored."""
+    from documents import services_approvals, services_reclassify
+    from documents.models import Carrier
+
+    request = services_reclassify.reclassify_request_create(
+        actor=registrar, carrier=carrier, change_type="level", new_level=level, period_kind="term",
+        period_value=5, period_unit="year", reason="定密更正", change_basis="某事项保密范围第1条")
+    services_approvals.request_decide(actor=decider, request=request, approve=True)
+    return Carrier.objects.get(pk=carrier.pk)

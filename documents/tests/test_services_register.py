@@ -311,23 +311,53 @@ def test_correction_records_a_custody_row_and_keeps_the_old_values_in_history(un
     assert event.detail["reason"] == reason
 
 
-def test_correcting_the_period_recomputes_the_declassify_date_and_mark(unit, register_carrier):
-    carrier = register_carrier(doc_date=dt.date(2026, 11, 2))
-    services.carrier_correct(actor=unit.mishu, carrier=carrier, changes={"period_value": 5}, reason="按原件更正期限")
+@pytest.mark.parametrize("changes", [
+    {"level": 1}, {"level": 2}, {"period_value": 5}, {"period_kind": "long_term", "long_term_basis": "x"},
+    {"declassify_date": dt.date(2027, 1, 1), "period_kind": "date"}, {"start_date": dt.date(2020, 1, 1)},
+    {"basis": "另一依据"}, {"period_special": True, "period_special_reason": "另有规定"},
+])
+def test_a_correction_never_changes_the_classification(unit, register_carrier, changes):
+    """Issue 11 §1: 密级 and 保密期限 change only through the 密级变更 approval (SPEC §4, §5)."""
+    carrier = register_carrier(scope_users=[unit.lisi])
+    before = snapshot()
+    with pytest.raises(ValidationFailed) as refused:
+        services.carrier_correct(actor=unit.mishu, carrier=carrier, changes={**changes, "title": "新标题"},
+                                 reason="按原件更正")
+    for field in changes:
+        assert "密级变更申请" in refused.value.field_errors[field]
+    assert snapshot() == before
     stored = Carrier.objects.get(pk=carrier.pk)
-    assert stored.mark == "机密★5年"
-    assert stored.declassify_on == dt.date(2031, 11, 2)
-    assert stored.history.order_by("history_date", "history_id").first().period_value == 10
+    assert (stored.level, stored.mark, stored.title) == (3, "机密★10年", carrier.title)
+
+
+def test_a_correction_never_changes_the_classifier_or_the_department(unit, register_carrier):
+    carrier = register_carrier(outgoing=True, basis="某范围第3条", classifier=unit.zhuren, drafter=unit.lisi)
+    before = snapshot()
+    with pytest.raises(ValidationFailed) as refused:
+        services.carrier_correct(actor=unit.mishu, carrier=carrier,
+                                 changes={"classifier": unit.mishu, "department": unit.office}, reason="更正")
+    assert "密级变更申请" in refused.value.field_errors["classifier"]
+    assert "移交" in refused.value.field_errors["department"]
+    assert snapshot() == before
+
+
+def test_a_posted_classification_field_equal_to_the_current_value_is_no_change(unit, register_carrier):
+    carrier = register_carrier()
+    services.carrier_correct(actor=unit.mishu, carrier=carrier,
+                             changes={"level": 3, "period_value": 10, "location": "机要室B柜"}, reason="更正位置")
+    stored = Carrier.objects.get(pk=carrier.pk)
+    assert (stored.level, stored.location) == (3, "机要室B柜")
 
 
 def test_a_correction_that_breaks_a_rule_is_refused_and_changes_nothing(unit, register_carrier):
     carrier = register_carrier()
     before = snapshot()
     with pytest.raises(ValidationFailed) as refused:
-        services.carrier_correct(actor=unit.mishu, carrier=carrier, changes={"period_value": 25}, reason="更正")
-    assert "period_value" in refused.value.field_errors
+        # SPEC §2: 绝密 and 机密 carriers carry a 份号.
+        services.carrier_correct(actor=unit.mishu, carrier=carrier, changes={"copy_number": None}, reason="更正")
+    assert "copy_number" in refused.value.field_errors
     assert snapshot() == before
-    assert Carrier.objects.get(pk=carrier.pk).period_value == 10
+    assert Carrier.objects.get(pk=carrier.pk).copy_number == 7
 
 
 def test_a_correction_needs_a_reason(unit, register_carrier):
@@ -355,17 +385,6 @@ def test_serial_and_custody_cannot_be_changed_by_a_correction(unit, register_car
             services.carrier_correct(actor=unit.mishu, carrier=carrier, changes={field: value}, reason="更正")
     stored = Carrier.objects.get(pk=carrier.pk)
     assert (stored.serial, stored.custodian, stored.custody_status) == (carrier.serial, unit.mishu, "in_registry")
-
-
-@pytest.mark.parametrize("old_level, new_level, mark", [(3, 2, "秘密★10年"), (2, 3, "机密★20年")])
-def test_correcting_the_level_of_an_unmarked_carrier_moves_the_default_period_with_it(
-        unit, register_carrier, old_level, new_level, mark):
-    carrier = register_carrier(level=old_level, period_kind="", period_value=None, period_unit="")
-    services.carrier_correct(actor=unit.mishu, carrier=carrier, changes={"level": new_level},
-                             reason="密级登记错误，按原件更正")
-    stored = Carrier.objects.get(pk=carrier.pk)
-    assert stored.mark == mark
-    assert stored.period_defaulted is True
 
 
 # --- 知悉范围 ------------------------------------------------------------------------------------

@@ -423,8 +423,8 @@ def test_a_correction_without_reason_or_breaking_a_rule_changes_nothing(client, 
     assert response.status_code == 200
     assert "请填写更正原因" in field_errors(response, "fix-reason")
 
-    response = client.post(url, correction_post(carrier, unit.mishu, period_value="30", reason="改期限"))
-    assert _cap_error() in field_errors(response, "fix-period_value")
+    response = client.post(url, correction_post(carrier, unit.mishu, copy_number="", reason="删份号"))
+    assert "份号" in field_errors(response, "fix-copy_number")
 
     response = client.post(url, correction_post(carrier, unit.mishu, reason="无变化"))
     assert "没有需要更正的内容" in response.content.decode()
@@ -433,6 +433,25 @@ def test_a_correction_without_reason_or_breaking_a_rule_changes_nothing(client, 
     assert carrier.location == "机要室A柜" and carrier.period_value == 10
     assert not AuditEvent.objects.filter(action="carrier.correct").exists()
     assert carrier.history.count() == 1
+
+
+def test_posting_a_lower_level_to_the_correction_changes_no_classification(client, unit, register_carrier):
+    """Issue 11 §1: a 绝密 carrier corrected to 内部 by the registrar alone would open it to the
+    uncleared; the correction form has no level, and a forged one changes nothing."""
+    carrier = register_carrier(level=4, title="绝密文件", scope_groups=[unit.business.group])
+    client.force_login(unit.mishu)
+    form_html = client.get(carrier.get_absolute_url()).content.decode()
+    assert 'name="fix-level"' not in form_html and 'name="fix-period_value"' not in form_html
+    assert "提出密级变更申请" in form_html
+    url = reverse("documents:carrier_correct", kwargs={"pk": carrier.pk})
+    data = correction_post(carrier, unit.mishu, reason="改密级")
+    data.update({"fix-level": "1", "fix-period_kind": "", "fix-period_value": "", "fix-basis": "无"})
+    response = client.post(url, data)
+    assert response.status_code == 200 and "没有需要更正的内容" in response.content.decode()
+    carrier.refresh_from_db()
+    assert carrier.level == 4 and carrier.history.count() == 1
+    client.force_login(unit.wangwu)
+    assert client.get(carrier.get_absolute_url()).status_code == 404
 
 
 def test_scope_can_be_granted_and_revoked_and_shows_in_the_timeline(client, unit, register_carrier):

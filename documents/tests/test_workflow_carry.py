@@ -12,12 +12,13 @@ from django.db import transaction
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
+from documents.tests.factories import raise_level
 from documents.models import (
     ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyEvent, CustodyStatus, RequestItem, RequestKind,
     RequestState,
 )
 from documents.policy import visible_carriers
-from documents.services import carrier_correct, carrier_scope_grant, carrier_scope_revoke, local_today
+from documents.services import carrier_scope_grant, carrier_scope_revoke, local_today
 from documents.workflows import CARRY_OUT_TRANSITIONS, Action, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
@@ -461,7 +462,7 @@ def test_the_bearer_sees_the_carrier_while_it_is_out_and_custody_returns_to_the_
 
 def test_a_level_raised_after_approval_must_be_asked_again(cast, secret_carrier):
     request = make_request(cast, secret_carrier, RequestState.APPROVED)
-    carrier_correct(actor=cast.mishu, carrier=secret_carrier, changes={"level": 3}, reason="定密更正")
+    raise_level(registrar=cast.mishu, decider=cast.zhuren, carrier=secret_carrier, level=3)
     assert_refused(lambda: carry.carry_check_out(actor=cast.mishu, request=request), InvalidState, "密级已变更")
     assert request.kind == RequestKind.CARRY_OUT
 

@@ -14,12 +14,13 @@ from guardian.shortcuts import assign_perm
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
+from documents.tests.factories import raise_level
 from documents.models import (
     ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, CustodyEvent,
     CustodyStatus, Direction, RequestItem, RequestState,
 )
 from documents.policy import visible_carriers
-from documents.services import carrier_correct, local_today
+from documents.services import local_today
 from documents.workflows import COPY_TRANSITIONS, Action, CopyAction, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
@@ -391,8 +392,7 @@ def test_making_copies_needs_the_stamp_and_the_original_in_the_registry(cast, se
 
 def test_a_level_raised_after_approval_must_be_asked_again(cast, secret_carrier):
     request = make_request(cast, secret_carrier, RequestState.APPROVED)
-    carrier_correct(actor=cast.mishu, carrier=secret_carrier, changes={"level": 3, "copy_number": 3},
-                    reason="定密更正")
+    raise_level(registrar=cast.mishu, decider=cast.zhuren, carrier=secret_carrier, level=3)
     assert_refused(lambda: scopy.copy_make(actor=cast.mishu, request=request, copy_stamp="复制"),
                    InvalidState, "密级已变更")
 

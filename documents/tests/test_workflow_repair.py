@@ -12,12 +12,12 @@ from guardian.shortcuts import assign_perm
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
+from documents.tests.factories import raise_level
 from documents.models import (
     ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyEvent, CustodyStatus, RepairMode, RequestItem,
     RequestState,
 )
 from documents.policy import visible_carriers
-from documents.services import carrier_correct
 from documents.workflows import REPAIR_TRANSITIONS, Action, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
@@ -365,7 +365,7 @@ def test_a_top_secret_computer_is_repaired_on_an_approver_of_that_level(cast, re
 
 def test_a_level_raised_after_approval_must_be_asked_again(cast, device):
     request = make_request(cast, device, RequestState.APPROVED)
-    carrier_correct(actor=cast.mishu, carrier=device, changes={"level": 3, "copy_number": 1}, reason="定密更正")
+    raise_level(registrar=cast.mishu, decider=cast.zhuren, carrier=device, level=3)
     assert_refused(lambda: carry.repair_start(actor=cast.mishu, request=request), InvalidState, "密级已变更")
 
 

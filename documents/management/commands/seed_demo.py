@@ -475,12 +475,10 @@ def _correction_changes(carrier, correction):
     changes, reason = correction
     changes = dict(changes)
     if "period" in changes:
-        years = changes.pop("period")
-        if carrier.level >= Level.CONFIDENTIAL:
-            changes.update(period_kind=PeriodKind.TERM, period_value=years, period_unit=PeriodUnit.YEAR,
-                           period_special=False, period_special_reason="")
-        else:
-            changes["notes"] = "经核对为工作秘密，不标保密期限"
+        # A correction never changes the 保密期限 (issue 11 §1: only 密级变更 does); the registrar
+        # records that the period was checked against the original instead.
+        changes.pop("period")
+        changes["notes"] = f"{carrier.notes}经核对保密期限与原件一致".strip()
     if changes.pop("pages_fix", False):
         changes["pages"] = f"{carrier.pages}（含附件）"
     if "signed_by" in changes and carrier.direction != Direction.INCOMING:
