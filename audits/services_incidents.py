@@ -173,14 +173,18 @@ def incident_for_lost_carrier(*, actor, carrier_id, serial, level, note, notify_
     now = timezone.now()
     today = timezone.localtime(now, SHANGHAI).date()
     day_start = dt.datetime.combine(today, dt.time.min, tzinfo=SHANGHAI)
+    # Only the actor's own open loss incidents of the day, or those the system opened for a lost
+    # carrier, take it: a report someone else typed by hand (with a guessed serial, perhaps) never
+    # receives a carrier, so its reporter is never shown one or its level (issue 11 §2).
     candidates = list(Incident.objects.select_for_update().filter(
+        Q(reported_by=actor) | Q(from_carrier_loss=True),
         kind=IncidentKind.LOSS, state=IncidentState.OPEN,
         discovered_at__gte=day_start, discovered_at__lt=day_start + dt.timedelta(days=1),
     ).order_by("discovered_at", "id"))
     named = {row.incident_id: row for row in IncidentCarrier.objects.filter(
         incident__in=candidates).filter(carrier_id=carrier_id)}
     typed = {row.incident_id: row for row in IncidentCarrier.objects.filter(
-        incident__in=candidates, carrier_id__isnull=True, serial=serial)}
+        incident__in=candidates, incident__reported_by=actor, carrier_id__isnull=True, serial=serial)}
     incident = (next((i for i in candidates if i.pk in named), None)
                 or next((i for i in candidates if i.pk in typed), None)
                 or next((i for i in candidates if i.reported_by_id == actor.pk), None)
@@ -190,7 +194,8 @@ def incident_for_lost_carrier(*, actor, carrier_id, serial, level, note, notify_
     if incident is None:
         incident = Incident.objects.create(
             kind=IncidentKind.LOSS, discovered_at=now, place="待核实", level=level,
-            description=note or f"载体 {serial} 在系统中报告丢失。",
+            # The carrier's own note stays on its row, shown only to who may see the carrier.
+            description="载体在系统中报告丢失，本事件自动生成；涉及的载体见“涉及载体”。",
             reported_by=actor, reported_at=now, report_deadline=report_deadline_for(now), from_carrier_loss=True,
         )
         IncidentCarrier.objects.create(incident=incident, carrier_id=carrier_id, serial=serial, level=level,

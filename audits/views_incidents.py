@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from secrecy.forms import submit_form
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import highest_level
+from secrecy.visibility import carriers_visible_among
 
 from . import services_incidents as services
 from .forms_inspections import IncidentCloseForm, IncidentForm, UpwardReportForm
@@ -88,13 +89,23 @@ def incident_report(request):
                   status=400 if form.errors else 200)
 
 
+def _carrier_rows(user, incident):
+    """The incident's carriers as this viewer may see them (SPEC §4, issue 11 §2): a carrier the
+    viewer may not see is only counted, never named with its level or note. A serial the reporter
+    typed and nobody has matched yet is the report's own text and is shown as such."""
+    rows = list(incident.carriers.select_related("added_by__person").order_by("id"))
+    visible = carriers_visible_among(user, [r.carrier_id for r in rows if r.carrier_id])
+    shown = [r for r in rows if r.carrier_id is None or r.carrier_id in visible]
+    return {"carriers": shown, "hidden_carriers": len(rows) - len(shown)}
+
+
 def _render_detail(request, incident, *, status=200, upward_form=None, close_form=None):
     office = is_secrecy_office(request.user)
     may = {action: office and (incident.state, action) in INCIDENT_TRANSITIONS
            for action in (IncidentAction.RECORD_UPWARD_REPORT, IncidentAction.CLOSE)}
     return render(request, "incidents/detail.html", {
         "incident": incident, "state_css": STATE_CSS[incident.state], "deadline": deadline_status(incident),
-        "carriers": list(incident.carriers.select_related("added_by__person").order_by("id")),
+        **_carrier_rows(request.user, incident),
         # A refused form is shown again with its error even when the action is no longer offered.
         "upward_form": upward_form or (UpwardReportForm(initial={"reported_at": timezone.localtime().replace(
             second=0, microsecond=0)}) if may[IncidentAction.RECORD_UPWARD_REPORT] else None),

@@ -12,3 +12,10 @@ class DocumentsConfig(AppConfig):
         from .leave import carriers_held_blocker
 
         register_leave_blocker(carriers_held_blocker)
+
+        from secrecy.visibility import register_carrier_visibility
+
+        from .policy import visible_carriers
+
+        register_carrier_visibility(
+            lambda user, ids: visible_carriers(user).filter(pk__in=ids).values_list("pk", flat=True))

@@ -184,11 +184,13 @@ def _registrars_of(carrier):
     return [u for u in users if policy.may_manage(u, carrier)]
 
 
-def _alert_loss(*, actor, carrier, previous):
+def _alert_loss(*, actor, carrier, previous, incident):
     """Tell 保密办 and the carrier's registrars. The notice carries the 统一编号 and the level,
     never the title or the circumstances (notifications travel by e-mail too — the e-mail itself
     says only that something waits). Whoever may see the carrier gets a link to it; the others
-    (保密办 is often outside its 知悉范围) get the notice without a link rather than a 404."""
+    (保密办 is often outside its 知悉范围) are told that a carrier outside their scope was lost, with
+    a link to the 丢失 incident they must report upward — never its serial or level (SPEC §4;
+    issue 11 §2, §7)."""
     recipients = {u.pk: u for u in _secrecy_office_people() + _registrars_of(carrier)}
     link = reverse("documents:carrier_detail", args=[carrier.pk])
     with_link, without_link = [], []
@@ -196,16 +198,22 @@ def _alert_loss(*, actor, carrier, previous):
         visible = policy.visible_carriers(user, Carrier.objects.filter(pk=carrier.pk)).exists()
         (with_link if visible else without_link).append(user)
     reporter = getattr(getattr(actor, "person", None), "full_name", "") or actor.get_username()
-    title = f"涉密载体丢失报告：{carrier.serial}"
     # REG24 art. 61: a (possible) leak is reported upward within 24 hours.
-    body = (f"{reporter}报告载体 {carrier.serial}（{carrier.get_level_display()}）丢失，"
-            f"报告时状态为“{CustodyStatus(previous).label}”。请立即核查，并按规定在24小时内向保密行政管理部门和上级主管部门报告。")
+    deadline = "请立即核查，并按规定在24小时内向保密行政管理部门和上级主管部门报告。"
     dedupe_key = f"{NOTICE_KIND_LOST}:{carrier.pk}"
     notices = []
-    for users, url in ((with_link, link), (without_link, "")):
-        if users:
-            notices += notify(users, kind=NOTICE_KIND_LOST, title=title, body=body, link=url,
-                              level=carrier.level, dedupe_key=dedupe_key)
+    if with_link:
+        notices += notify(
+            with_link, kind=NOTICE_KIND_LOST, title=f"涉密载体丢失报告：{carrier.serial}", link=link,
+            body=(f"{reporter}报告载体 {carrier.serial}（{carrier.get_level_display()}）丢失，"
+                  f"报告时状态为“{CustodyStatus(previous).label}”。{deadline}"),
+            level=carrier.level, dedupe_key=dedupe_key)
+    if without_link:
+        notices += notify(
+            without_link, kind=NOTICE_KIND_LOST, title=f"涉密载体丢失报告：{incident.reference}",
+            link=incident.get_absolute_url(),
+            body=f"{reporter}报告一件涉密载体丢失（不在您的知悉范围，详情无权查看），已并入{incident.reference}。{deadline}",
+            level=None, dedupe_key=dedupe_key)
     return notices
 
 
@@ -229,9 +237,9 @@ def mark_lost_locked(*, actor, carrier, custody_note, approval_ref=""):
     # upward-report deadline (REG24 art. 61) starts now. 保密办 is told by _alert_loss below.
     from audits.services_incidents import incident_for_lost_carrier
 
-    incident_for_lost_carrier(actor=actor, carrier_id=carrier.pk, serial=carrier.serial, level=carrier.level,
-                              note=custody_note, notify_office=False)
-    return _alert_loss(actor=actor, carrier=carrier, previous=previous)
+    incident = incident_for_lost_carrier(actor=actor, carrier_id=carrier.pk, serial=carrier.serial,
+                                         level=carrier.level, note=custody_note, notify_office=False)
+    return _alert_loss(actor=actor, carrier=carrier, previous=previous, incident=incident)
 
 
 @transaction.atomic

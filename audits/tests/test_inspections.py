@@ -354,14 +354,28 @@ def test_incident_for_lost_carrier_opens_then_links(unit):
     assert third.pk != first.pk and third.carriers.count() == 1
 
 
-def test_a_lost_carrier_joins_the_incident_that_named_its_serial(unit):
-    typed = report(unit, actor=unit.lisi, hours_ago=1, serials=["2026-000555"], level=Level.CONFIDENTIAL)
+def test_a_lost_carrier_joins_the_incident_its_own_reporter_named_it_in(unit):
+    typed = report(unit, actor=unit.mishu, hours_ago=1, serials=["2026-000555"], level=Level.CONFIDENTIAL)
     linked = incidents.incident_for_lost_carrier(actor=unit.mishu, carrier_id=555, serial="2026-000555",
                                                  level=Level.SECRET, note="机要室登记丢失")
     assert linked.pk == typed.pk
     assert list(linked.carriers.values_list("carrier_id", "serial", "level")) == [(555, "2026-000555", 3)]
     linked.refresh_from_db()
     assert linked.level == Level.SECRET
+
+
+def test_a_lost_carrier_never_joins_someone_elses_report_by_a_typed_serial(unit):
+    """Issue 11 §2: a guessed serial typed into a hand-made report must not pull the real carrier
+    (its level, the registrar's note) into that reporter's incident."""
+    guessed = report(unit, actor=unit.wangwu, hours_ago=1, serials=["2026-000555"], level=Level.CONFIDENTIAL)
+    before = list(guessed.carriers.values_list("carrier_id", "serial", "level", "note"))
+    lost = incidents.incident_for_lost_carrier(actor=unit.mishu, carrier_id=555, serial="2026-000555",
+                                               level=Level.TOP_SECRET, note="机要室保密柜清点时未找到")
+    assert lost.pk != guessed.pk and lost.from_carrier_loss
+    guessed.refresh_from_db()
+    assert guessed.level == Level.CONFIDENTIAL
+    assert list(guessed.carriers.values_list("carrier_id", "serial", "level", "note")) == before
+    assert "清点时未找到" not in lost.description
 
 
 def test_a_caller_that_alerts_the_office_itself_can_skip_the_notice(unit):

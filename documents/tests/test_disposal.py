@@ -203,11 +203,14 @@ def test_reporting_a_loss_marks_it_and_alerts_secrecy_office_once(unit, carrier)
     notices = Notification.objects.filter(kind="carrier_lost")
     assert sorted(n.recipient.username for n in notices) == ["baomi", "mishu"]  # not the 三员 of 保密办
     baomi_notice = notices.get(recipient=unit.baomi)
-    assert carrier.serial in baomi_notice.title and carrier.title not in baomi_notice.title + baomi_notice.body
-    assert baomi_notice.level == carrier.level
+    # baomi is outside its 知悉范围: the notice names neither the carrier nor its level (SPEC §4,
+    # issue 11 §2) and links to the 丢失 incident she must report upward instead of to a 404.
+    assert carrier.serial not in baomi_notice.title + baomi_notice.body
+    assert carrier.title not in baomi_notice.title + baomi_notice.body
+    assert incident.reference in baomi_notice.title and "不在您的知悉范围" in baomi_notice.body
+    assert baomi_notice.level is None
     assert baomi_notice.dedupe_key == f"carrier_lost:{carrier.pk}"
-    # baomi is outside its 知悉范围: a notice without a link rather than a link to a 404.
-    assert baomi_notice.link == ""
+    assert baomi_notice.link == incident.get_absolute_url()
     assert notices.get(recipient=unit.mishu).link == carrier.get_absolute_url()
     assert OutboxEmail.objects.filter(recipient=unit.baomi).count() == 1
     # A second report is refused and alerts nobody again.
