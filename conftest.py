@@ -58,6 +58,11 @@ def unit(db):
         "auditor": make_user("auditor", department=secrecy_office, roles=[Role.AUDITOR]),
     }
 
+    # LAW24 art. 26: the 主要负责人 designates the 机要秘书 for 绝密 carriers (专人管理).
+    personnel_services.person_designate(actor=people["zhuren"], user=people["mishu"], field="top_secret_registrar",
+                                        designated=True)
+    people["mishu"] = get_user_model().objects.get(pk=people["mishu"].pk)
+
     class Unit(dict):
         __getattr__ = dict.__getitem__
 

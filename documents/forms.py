@@ -615,3 +615,29 @@ class ReclassifyRequestForm(SectionedForm):
             "period_special_reason": data.get("new_period_special_reason", ""),
             "change_basis": data.get("change_basis", ""), "reason": data.get("reason", ""),
         }
+
+
+class ScopeRequestForm(SectionedForm):
+    """申请扩大知悉范围 of one carrier (SPEC §5): one person cleared for it, or one department."""
+
+    user = PersonChoiceField(label="拟列入人员", queryset=get_user_model().objects.none(), required=False,
+                             empty_label="（不选）", help_text="只列出涉密等级不低于该载体密级的人员")
+    group = forms.ModelChoiceField(label="拟列入部门", queryset=Department.objects.none(), required=False,
+                                   empty_label="（不选）", help_text="人员和部门二选一；部门内人员仍须涉密等级不低于载体密级才能看到")
+    reason = forms.CharField(label="理由（工作需要）", max_length=300,
+                             error_messages={"required": "请填写扩大知悉范围的理由（工作需要）"},
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    sections = (("知悉范围扩大", ("user", "group", "reason")),)
+    wide_fields = ("reason",)
+    error_aliases = {}
+
+    def __init__(self, *args, carrier, requester=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = cleared_people_queryset(carrier.level, exclude=requester)
+        self.fields["group"].queryset = Department.objects.select_related("group").order_by("id")
+
+    def request_data(self):
+        user, department = self.cleaned_data.get("user"), self.cleaned_data.get("group")
+        return {"user_id": user.pk if user else None, "group_id": department.group_id if department else None,
+                "reason": self.cleaned_data.get("reason", "")}

@@ -343,6 +343,7 @@ class RequestKind(models.TextChoices):
     REPAIR = "repair", "维修"
     DESTROY = "destroy", "销毁"
     RECLASSIFY = "reclassify", "密级变更"
+    SCOPE = "scope", "知悉范围扩大"
 
 
 class RequestState(models.TextChoices):
@@ -483,6 +484,15 @@ class ApprovalRequest(models.Model):
     change_basis = models.CharField("变更依据", max_length=300, blank=True)
     to_mark = models.CharField("新标志", max_length=120, blank=True)
 
+    # 知悉范围扩大 (scope): the person or department to be added (SPEC §5; DM14 art. 28).
+    scope_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="拟列入人员", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    scope_group = models.ForeignKey(
+        "auth.Group", verbose_name="拟列入部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+
     class Meta:
         verbose_name = "审批申请"
         verbose_name_plural = "审批申请"
@@ -550,6 +560,8 @@ class ApprovalStep(models.Model):
     # 密级变更: decided by the carrier's 定密责任人 (named here when asked) or an approver whose
     # 定密权限 (not 审批权限) reaches min_authority (LAW24 art. 17, 23; REG24 art. 14, 21).
     requires_classification_authority = models.BooleanField("须定密权限", default=False)
+    # 知悉范围扩大: decided by the 主要负责人 or the delegate they named (SPEC §5).
+    requires_scope_authority = models.BooleanField("须主要负责人或受托人", default=False)
     classifier = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="定密责任人", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -576,6 +588,8 @@ class ApprovalStep(models.Model):
 
     @property
     def requirement(self):
+        if self.requires_scope_authority:
+            return "主要负责人或其委托的审批人"
         if self.requires_classification_authority:
             return f"该载体的定密责任人或定密权限{Level(self.min_authority).label}及以上的领导"
         if self.requires_principal:
@@ -676,6 +690,7 @@ KIND_STATE_LABELS.update({
     (RequestKind.DESTROY, RequestState.APPROVED): "待销毁",
     (RequestKind.DESTROY, RequestState.COMPLETED): "已销毁",
     (RequestKind.RECLASSIFY, RequestState.COMPLETED): "已批准并变更",
+    (RequestKind.SCOPE, RequestState.COMPLETED): "已批准并列入",
 })
 
 

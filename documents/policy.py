@@ -8,7 +8,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from personnel.models import Role
-from personnel.policy import clearance_of, has_role, is_admin_role, person_of, roles_of, served_department_ids
+from personnel.policy import (
+    clearance_of, decides_scope_expansion, handling_clearance, has_role, is_admin_role, person_of, roles_of, served_department_ids,
+)
 from secrecy.levels import Level, is_state_secret
 
 from .models import (
@@ -66,7 +68,8 @@ def may_register(user, department, level=None):
         return False
     if department is not None and department.pk not in served_department_ids(user):
         return False
-    return level is None or clearance_of(user) >= int(level)
+    # LAW24 art. 26; REG24 art. 29(1): 绝密 only by the registrars designated for it (专人管理).
+    return level is None or handling_clearance(user) >= int(level)
 
 
 def may_manage(user, carrier):
@@ -190,6 +193,30 @@ def repair_request_refusal(user, carrier):
 NOT_RECLASSIFIABLE_STATUSES = (CustodyStatus.DESTROYED, CustodyStatus.RETURNED, CustodyStatus.TRANSFERRED)
 
 
+def scope_widening_needs_approval(carrier):
+    """SPEC §5: widening the 知悉范围 of a 秘密/机密/绝密 carrier is approved by the 主要负责人 or
+    their delegate; a 内部 (work secret) carrier's scope stays the registrar's to set, and a
+    declassified one is no longer a state secret."""
+    return is_state_secret(carrier.level) and carrier.secrecy_status == SecrecyStatus.CLASSIFIED
+
+
+def scope_request_refusal(user, carrier):
+    """Why this user may not ask to widen this carrier's 知悉范围, or None. SPEC §5: a reader in
+    scope or the registrar managing it asks."""
+    if not _active(user) or is_admin_role(user):
+        return "您的账号不能申请扩大知悉范围"
+    if not (may_manage(user, carrier)
+            or (roles_of(user) & set(REQUESTING_ROLES) and in_standing_scope(user, carrier))):
+        return "只有知悉范围内的人员或负责该载体管理部门的机要秘书可以申请扩大知悉范围"
+    if clearance_of(user) < carrier.level:
+        return "您的涉密等级低于该载体的密级，不能申请扩大知悉范围"
+    if not scope_widening_needs_approval(carrier):
+        return "该载体不是涉密（国家秘密）载体，知悉范围由机要秘书直接调整"
+    if carrier.custody_status in NOT_RECLASSIFIABLE_STATUSES:
+        return f"该载体当前为“{CustodyStatus(carrier.custody_status).label}”，不能扩大知悉范围"
+    return None
+
+
 def reclassify_request_refusal(user, carrier, today=None):
     """Why this user may not ask to change the level or period of this carrier, or declassify it
     early, or None. SPEC §5: the registrar managing it or its 承办人 asks (and its 定密责任人, for
@@ -258,6 +285,10 @@ def required_steps(kind, level, *, classifier_id=None):
     declassifying needs authority for the current level (LAW24 art. 17, 24; REG24 art. 14).
     """
     min_authority = max(int(level), int(Level.CONFIDENTIAL))
+    if kind == RequestKind.SCOPE:
+        # SPEC §5: 知悉范围扩大 is decided by the 主要负责人 or their delegate.
+        return [{"order": 1, "min_authority": min_authority, "requires_principal": True,
+                 "requires_scope_authority": True}]
     if kind == RequestKind.RECLASSIFY:
         return [{"order": 1, "min_authority": min_authority, "requires_principal": False,
                  "requires_classification_authority": True, "classifier_id": classifier_id}]
@@ -280,8 +311,23 @@ def _classification_decide_refusal(user, request, step):
     return None
 
 
+def _scope_decide_refusal(user, request):
+    """知悉范围扩大: the 主要负责人 or the delegate they named, cleared for the carrier (SPEC §5)."""
+    if not _active(user) or is_admin_role(user):
+        return "您的账号不能审批知悉范围扩大"
+    if user.pk == request.requester_id:
+        return "不能审批本人提出的申请"
+    if not decides_scope_expansion(user):
+        return "知悉范围扩大须由主要负责人或其委托的审批人审批"
+    if clearance_of(user) < request.level:
+        return f"您的涉密等级不足以知悉{Level(request.level).label}级事项，不能审批该申请"
+    return None
+
+
 def decide_refusal(user, request, step):
     """Why this user may not decide this step of this request, or None when they may."""
+    if step.requires_scope_authority:
+        return _scope_decide_refusal(user, request)
     if step.requires_classification_authority:
         return _classification_decide_refusal(user, request, step)
     if not _active(user) or is_admin_role(user) or not has_role(user, Role.APPROVER):
@@ -315,7 +361,7 @@ def _may_approve_at_all(user):
 def _may_decide_at_all(user):
     """An approver with 审批权限, or anyone with 定密权限 (a 定密责任人 decides the 密级变更 of
     the carriers they answer for, approver role or not)."""
-    return _may_approve_at_all(user) or (
+    return _may_approve_at_all(user) or decides_scope_expansion(user) or (
         _active(user) and not is_admin_role(user) and _classification_authority(user) > 0)
 
 
@@ -337,14 +383,18 @@ def decidable_requests_q(user):
     earlier_pending = ApprovalStep.objects.filter(
         request=OuterRef("request"), decision=StepDecision.PENDING, order__lt=OuterRef("order"))
     eligible = Q(pk__in=[])
+    if decides_scope_expansion(user):
+        eligible |= Q(requires_scope_authority=True)
     if approver and authority > 0:
-        ordinary = Q(requires_classification_authority=False, min_authority__lte=authority)
+        ordinary = Q(requires_classification_authority=False, requires_scope_authority=False,
+                     min_authority__lte=authority)
         if not principal:
             ordinary &= Q(requires_principal=False)
         eligible |= ordinary
     classification = _classification_authority(user)
     if classification > 0:
-        classifying = Q(requires_classification_authority=True, min_authority__lte=classification)
+        classifying = Q(requires_classification_authority=True, requires_scope_authority=False,
+                        min_authority__lte=classification)
         if not approver:
             classifying &= Q(classifier=user)
         eligible |= classifying
@@ -377,6 +427,9 @@ def execute_refusal(user, request, carriers):
         return "您不负责该载体管理部门的机要工作，不能办理"
     if clearance_of(user) < request.level:
         return "您的涉密等级低于该载体的密级，不能办理"
+    if handling_clearance(user) < request.level:
+        # LAW24 art. 26; REG24 art. 29(1): 专人管理.
+        return "绝密级载体只能由主要负责人指定的绝密载体专人办理"
     return None
 
 
@@ -387,7 +440,7 @@ def executable_requests_q(user):
         return Q(pk__in=[])
     outside = RequestItem.objects.filter(request=OuterRef("pk")).exclude(
         carrier__department_id__in=served_department_ids(user))
-    return Q(level__lte=clearance_of(user)) & ~Q(Exists(outside)) & Q(Exists(
+    return Q(level__lte=handling_clearance(user)) & ~Q(Exists(outside)) & Q(Exists(
         RequestItem.objects.filter(request=OuterRef("pk"))))
 
 
@@ -418,7 +471,7 @@ def destruction_candidates_q(user):
         return Q(pk__in=[])
     circulating = Circulation.objects.filter(carrier=OuterRef("pk"), state=CirculationState.OPEN)
     return Q(custody_status__in=DESTROYABLE_STATUSES, department_id__in=served_department_ids(user),
-             level__lte=clearance_of(user)) & ~Q(Exists(circulating))
+             level__lte=handling_clearance(user)) & ~Q(Exists(circulating))
 
 
 def destruction_item_refusal(user, carrier):

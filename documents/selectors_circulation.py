@@ -13,13 +13,14 @@ from .models import Circulation, CirculationState, CirculationStep
 
 
 def _manageable_carriers_q(user):
-    # policy.may_manage, as a filter: a registrar serving the department, cleared for the level.
+    # policy.may_manage, as a filter: a registrar serving the department, cleared (and for 绝密
+    # designated) for the level.
     from personnel.models import Role
-    from personnel.policy import clearance_of, has_role, is_admin_role
+    from personnel.policy import handling_clearance, has_role, is_admin_role
 
     if not has_role(user, Role.REGISTRAR) or is_admin_role(user):
         return Q(pk__in=[])
-    return Q(carrier__department_id__in=served_department_ids(user), carrier__level__lte=clearance_of(user))
+    return Q(carrier__department_id__in=served_department_ids(user), carrier__level__lte=handling_clearance(user))
 
 
 def circulations_visible_to(user):

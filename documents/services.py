@@ -12,7 +12,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from audits.models import AuditResult
 from audits.services import record_event
 from personnel.models import Department, Role
-from personnel.policy import clearance_of, has_role
+from personnel.policy import clearance_of, display_name, handling_clearance, has_role
 from secrecy.errors import DomainError, PolicyDenied, ValidationFailed
 from secrecy.levels import (
     Level, PeriodKind, compute_declassify_on, default_period, is_state_secret, validate_period,
@@ -185,6 +185,9 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
         raise ValidationFailed({"department": "您不负责该部门的机要工作，不能在此登记"})
     if clearance_of(actor) < values["level"]:
         raise ValidationFailed({"level": "您的涉密等级低于该密级，不能登记"})
+    if handling_clearance(actor) < values["level"]:
+        # LAW24 art. 26; REG24 art. 29(1): 绝密 is received and kept only by its designated 专人.
+        raise ValidationFailed({"level": "绝密级载体只能由主要负责人指定的绝密载体专人签收登记"})
     uncleared = [u for u in scope_users if not u.is_active or clearance_of(u) < values["level"]]
     if uncleared:
         # Same rule as carrier_scope_grant: the 知悉范围 lists only people who may know it.
@@ -316,13 +319,17 @@ def carrier_scope_grant(*, actor, carrier, reason, user_id=None, group_id=None):
         raise PolicyDenied("只有负责该部门的机要秘书可以调整知悉范围")
     if not (reason or "").strip():
         raise ValidationFailed({"reason": "请填写调整知悉范围的理由"})
+    if policy.scope_widening_needs_approval(carrier):
+        # SPEC §5: widening the scope of a 秘密/机密/绝密 carrier is decided by the 主要负责人 or
+        # their delegate (services_scope.scope_request_create), never on the registrar's word.
+        raise PolicyDenied("秘密级以上载体扩大知悉范围须经主要负责人或其委托的审批人批准，请提出知悉范围扩大申请")
     user, group = _scope_target(user_id, group_id)
     if user is not None and clearance_of(user) < carrier.level:
         # Granting scope to someone not cleared would be a record that cannot be used; refuse it
         # so the register of who may know stays truthful.
         raise ValidationFailed({"user": "该人员的涉密等级低于载体密级，不能列入知悉范围"})
     _grant(carrier, user=user, group=group)
-    who = user.get_username() if user else group.name
+    who = display_name(user) if user else group.name
     _record_custody(carrier=carrier, action=CustodyAction.SCOPE_GRANTED, actor=actor,
                     note=f"列入知悉范围：{who}；理由：{reason.strip()}")
     record_event(actor=actor, action="carrier.scope_grant", target=carrier, level=carrier.level,
@@ -344,7 +351,7 @@ def carrier_scope_revoke(*, actor, carrier, reason, user_id=None, group_id=None)
     else:
         user, group = _scope_target(None, group_id)
     remove_perm(VIEW_PERM, user or group, carrier)
-    who = user.get_username() if user else group.name
+    who = display_name(user) if user else group.name
     _record_custody(carrier=carrier, action=CustodyAction.SCOPE_REVOKED, actor=actor,
                     note=f"移出知悉范围：{who}；理由：{reason.strip()}")
     record_event(actor=actor, action="carrier.scope_revoke", target=carrier, level=carrier.level,

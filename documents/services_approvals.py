@@ -251,11 +251,12 @@ def _complete_on_approval(*, actor, request, carriers, now):
     """A kind whose table completes it on approval (密级变更: the decision is the change) is
     carried out here, in the decision's transaction; returns extra detail for its audit event."""
     from .services_reclassify import reclassify_apply
+    from .services_scope import scope_apply
 
     detail = {}
-    if request.kind == RequestKind.RECLASSIFY:
-        for carrier in carriers:
-            detail = reclassify_apply(actor=actor, request=request, carrier=carrier)
+    apply = {RequestKind.RECLASSIFY: reclassify_apply, RequestKind.SCOPE: scope_apply}[request.kind]
+    for carrier in carriers:
+        detail = apply(actor=actor, request=request, carrier=carrier)
     request.executed_at = request.completed_at = now
     request.save(update_fields=["executed_at", "completed_at"])
     _close_items(request)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("carry/<int:carrier_pk>/", views_requests.carry_request, name="carry_request"),
     path("repair/<int:carrier_pk>/", views_requests.repair_request, name="repair_request"),
     path("reclassify/<int:carrier_pk>/", views_requests.reclassify_request, name="reclassify_request"),
+    path("scope/<int:carrier_pk>/", views_requests.scope_request, name="scope_request"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
-from . import policy, selectors, services
+from . import policy, selectors, services, services_scope
 from .filters import CarrierFilter
 from .forms import (
     CarrierCorrectionForm, IncomingRegistrationForm, OutgoingRegistrationForm, ScopeChangeForm,
@@ -278,13 +278,20 @@ def carrier_scope(request, pk):
     if form.is_valid():
         user_id, group_id = form.target_ids()
         action = form.cleaned_data["action"]
-        service = services.carrier_scope_grant if action == "grant" else services.carrier_scope_revoke
+        # SPEC §5: widening a 秘密/机密/绝密 carrier's scope is an approval request; narrowing, and
+        # a 内部 carrier's scope, stay the registrar's own act.
+        widening = action == "grant" and policy.scope_widening_needs_approval(carrier)
+        service = (services_scope.scope_request_create if widening else
+                   services.carrier_scope_grant if action == "grant" else services.carrier_scope_revoke)
         try:
-            service(actor=request.user, carrier=carrier, reason=form.cleaned_data["reason"],
-                    user_id=user_id, group_id=group_id)
+            done = service(actor=request.user, carrier=carrier, reason=form.cleaned_data["reason"],
+                           user_id=user_id, group_id=group_id)
         except DomainError as error:
             apply_domain_error(form, error)
         else:
+            if widening:
+                messages.success(request, f"已提交{done.reference}，经主要负责人或其委托的审批人批准后列入知悉范围")
+                return redirect(done)
             messages.success(request, "已列入知悉范围" if action == "grant" else "已移出知悉范围")
             return redirect(carrier)
     services.carrier_record_view(user=request.user, carrier=carrier)

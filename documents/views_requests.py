@@ -15,10 +15,10 @@ from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
-from . import policy, selectors, services, services_carry, services_copy, services_reclassify
+from . import policy, selectors, services, services_carry, services_copy, services_reclassify, services_scope
 from .forms import (
     MAX_COMPILE_PARTS, CarryRequestForm, CompileRequestForm, CopyRequestForm, MakeCopiesForm, ReclassifyRequestForm,
-    RepairRequestForm, apply_domain_error,
+    RepairRequestForm, ScopeRequestForm, apply_domain_error,
 )
 from .models import RequestKind
 from .views_approvals import _perform, _request_or_404
@@ -28,6 +28,7 @@ ASK_REFUSALS = {
     RequestKind.CARRY_OUT: policy.carry_request_refusal,
     RequestKind.REPAIR: policy.repair_request_refusal,
     RequestKind.RECLASSIFY: policy.reclassify_request_refusal,
+    RequestKind.SCOPE: policy.scope_request_refusal,
 }
 
 
@@ -153,6 +154,23 @@ def reclassify_request(request, carrier_pk):
         request, carrier_pk, kind=RequestKind.RECLASSIFY, heading="申请密级变更/解密", submit_label="提交变更申请",
         build_form=lambda carrier, data: ReclassifyRequestForm(data, initial={"new_period_unit": "year"}),
         create=create, success="密级变更申请已提交，等待定密责任人审批", notes=notes)
+
+
+@login_required
+def scope_request(request, carrier_pk):
+    """申请扩大知悉范围 (SPEC §5: a reader in scope or the registrar asks; the 主要负责人 or their
+    delegate decides, and the approval adds the person or department at once)."""
+    def create(carrier, data):
+        return services_scope.scope_request_create(actor=request.user, carrier=carrier, submit=True, **data)
+
+    def notes(carrier):
+        yield "秘密级以上载体的知悉范围由定密时确定；扩大知悉范围须经主要负责人或其委托的审批人批准，批准即列入。"
+        yield "列入的人员须具有不低于该载体密级的涉密资格；缩小知悉范围由机要秘书直接办理。"
+
+    return _carrier_request_page(
+        request, carrier_pk, kind=RequestKind.SCOPE, heading="申请扩大知悉范围", submit_label="提交申请",
+        build_form=lambda carrier, data: ScopeRequestForm(data, carrier=carrier, requester=request.user),
+        create=create, success="知悉范围扩大申请已提交，等待主要负责人审批", notes=notes)
 
 
 @login_required

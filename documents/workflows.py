@@ -129,6 +129,10 @@ RECLASSIFY_TRANSITIONS = {
     (S.SUBMITTED, A.REJECT): Move(S.REJECTED, P.APPROVER),
 }
 
+# 知悉范围扩大: a reader in scope or the registrar asks; the 主要负责人 (or their delegate) decides,
+# and the decision is the widening (SPEC §5): approving adds the person or department at once.
+SCOPE_TRANSITIONS = dict(RECLASSIFY_TRANSITIONS)
+
 # One table per kind.
 TRANSITIONS = {
     RequestKind.LEND: LEND_TRANSITIONS,
@@ -137,6 +141,7 @@ TRANSITIONS = {
     RequestKind.REPAIR: REPAIR_TRANSITIONS,
     RequestKind.DESTROY: DESTROY_TRANSITIONS,
     RequestKind.RECLASSIFY: RECLASSIFY_TRANSITIONS,
+    RequestKind.SCOPE: SCOPE_TRANSITIONS,
 }
 
 

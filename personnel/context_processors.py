@@ -1,5 +1,5 @@
 """Navigation entries of the 涉密人员 screens (templates/base.html)."""
-from .policy import may_view_personnel
+from .policy import is_principal, may_view_personnel
 from .views import sees_travel_queue, travels_waiting_for
 
 
@@ -11,6 +11,7 @@ def navigation(request):
     return {
         "sees_personnel": may_view_personnel(user),
         "sees_travel_queue": queue,
+        "designates": is_principal(user),
         # One count query, and only for the people who give an opinion on travel.
         "travel_waiting_count": travels_waiting_for(user).count() if queue else 0,
     }

@@ -82,6 +82,11 @@ class Person(models.Model):
     approval_authority = models.PositiveSmallIntegerField("审批权限", choices=AuthorityLevel.choices, default=0)
     classification_authority = models.PositiveSmallIntegerField("定密权限", choices=AuthorityLevel.choices, default=0)
     is_principal = models.BooleanField("主要负责人", default=False)
+    # LAW24 art. 26; REG24 art. 29(1): 绝密 carriers are received, kept and handed out only by
+    # people the 主要负责人 designates for them (专人管理). Set only by person_designate.
+    top_secret_registrar = models.BooleanField("绝密载体专人", default=False)
+    # SPEC §5: widening a 知悉范围 is decided by the 主要负责人 or the delegate named here by them.
+    scope_delegate = models.BooleanField("知悉范围扩大受托审批人", default=False)
     status = models.CharField("状态", max_length=16, choices=PersonStatus.choices, default=PersonStatus.ON_POST)
     # BJ21 art. 24 / regulations §8.7: 何时确定为涉密人员.
     secret_post_since = models.DateField("确定为涉密人员日期", null=True, blank=True)

@@ -66,6 +66,34 @@ def served_department_ids(user):
     return cached
 
 
+def handles_top_secret(user):
+    """Designated by the 主要负责人 to receive, keep and hand out 绝密 carriers (LAW24 art. 26;
+    REG24 art. 29(1))."""
+    person = person_of(user)
+    return bool(person and person.top_secret_registrar)
+
+
+def handling_clearance(user):
+    """The highest level this registrar may receive, keep or hand out: the clearance, except that
+    绝密 needs the 专人 designation as well (LAW24 art. 26; REG24 art. 29(1))."""
+    clearance = clearance_of(user)
+    if clearance >= Level.TOP_SECRET and not handles_top_secret(user):
+        return int(Level.SECRET)
+    return clearance
+
+
+def is_principal(user):
+    person = person_of(user)
+    return bool(person and person.is_principal and user.is_active and not is_admin_role(user))
+
+
+def decides_scope_expansion(user):
+    """The 主要负责人 or the delegate they named (SPEC §5: 知悉范围扩大)."""
+    person = person_of(user)
+    return bool(person and (person.is_principal or person.scope_delegate) and user.is_active
+                and not is_admin_role(user))
+
+
 def may_grant_roles(user):
     return has_role(user, Role.SECURITY_ADMIN)
 
@@ -120,3 +148,10 @@ def may_request_travel(user, person):
     if not _active(user) or is_admin_role(user):
         return False
     return person.user_id == user.pk or may_manage_personnel(user)
+
+
+def display_name(user):
+    """How the product names a person: by name, never by login (the login only when there is no
+    涉密人员 record, e.g. an administrator)."""
+    person = person_of(user)
+    return person.full_name if person is not None and person.full_name else user.get_username()

@@ -4,8 +4,9 @@ from django.db import transaction
 
 from audits.services import record_event
 from secrecy.errors import DomainError, PolicyDenied
+from secrecy.levels import Level
 
-from .models import ADMIN_ROLES, Department, Person, Role
+from .models import ADMIN_ROLES, Department, Person, PersonStatus, Role
 from .policy import may_edit_clearance, may_grant_roles
 
 
@@ -108,4 +109,60 @@ def person_save(*, actor, user, served_departments=None, **fields):
     after = {f: getattr(person, f if f != "department" else "department_id") for f in PERSON_FIELDS}
     changed = {k: [str(before.get(k)), str(v)] for k, v in after.items() if before.get(k) != v}
     record_event(actor=actor, action="personnel.person_save", target=person, detail={"changed": changed})
+    return person
+
+
+# The two designations only the 主要负责人 makes, with what each needs of the person named.
+DESIGNATIONS = {
+    # LAW24 art. 26; REG24 art. 29(1): 绝密 carriers under 专人管理.
+    "top_secret_registrar": "绝密载体专人",
+    # SPEC §5: 知悉范围扩大 is decided by the 主要负责人 or their delegate.
+    "scope_delegate": "知悉范围扩大受托审批人",
+}
+
+
+def _designation_refusal(field, user, person):
+    from .policy import clearance_of, has_role
+
+    if not user.is_active or person.status != PersonStatus.ON_POST:
+        return "该人员账号已停用或不在岗，不能指定"
+    if field == "top_secret_registrar":
+        if not has_role(user, Role.REGISTRAR):
+            return "只有机要秘书可以指定为绝密载体专人"
+        if clearance_of(user) < Level.TOP_SECRET:
+            return "绝密载体专人须具有绝密级涉密资格（核心涉密人员，审查通过并签订保密承诺书）"
+    if field == "scope_delegate":
+        if person.is_principal:
+            return "主要负责人本人即可审批，无需委托"
+        if not has_role(user, Role.APPROVER):
+            return "只有领导（审批人）可以受托审批知悉范围扩大"
+    return None
+
+
+@transaction.atomic
+def person_designate(*, actor, user, field, designated):
+    """The 主要负责人 names (or withdraws) a 绝密载体专人 or a 知悉范围扩大 delegate; audited."""
+    from secrecy.errors import ValidationFailed
+
+    from .policy import is_principal
+
+    if actor is None or not is_principal(actor):
+        raise PolicyDenied("只有主要负责人可以指定绝密载体专人和知悉范围扩大的受托审批人")
+    if field not in DESIGNATIONS:
+        raise DomainError("未知的指定事项")
+    user = _lock_user(user.pk)
+    person = Person.objects.select_for_update().filter(user=user).first()
+    if person is None:
+        raise ValidationFailed({field: "该账号没有涉密人员档案，不能指定"})
+    designated = bool(designated)
+    if getattr(person, field) == designated:
+        raise ValidationFailed({field: f"{person.full_name}{'已是' if designated else '不是'}{DESIGNATIONS[field]}"})
+    if designated:
+        refusal = _designation_refusal(field, user, person)
+        if refusal:
+            raise ValidationFailed({field: refusal})
+    setattr(person, field, designated)
+    person.save(update_fields=[field])
+    record_event(actor=actor, action="personnel.designate", target=person,
+                 detail={"field": field, "designated": designated, "user": user.pk})
     return person

@@ -7,6 +7,7 @@ app_name = "personnel"
 urlpatterns = [
     path("", views.person_list, name="list"),
     path("me/", views.me, name="me"),
+    path("designations/", views.designations, name="designations"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/reviews/new/", views.review_add, name="review_add"),

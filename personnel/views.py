@@ -527,3 +527,45 @@ def me(request):
 
 
 __all__ = ["hr_opinion_candidate", "travels_waiting_for", "sees_travel_queue"]
+
+
+# ------------------------------------------------------------ 主要负责人's designations (issue 11 §8)
+
+
+def _designation_rows(field, role):
+    """Everyone who could hold this designation, and whoever holds it now."""
+    people = (Person.objects.filter(Q(user__groups__name=role) | Q(**{field: True}))
+              .select_related("user", "department").order_by("department_id", "full_name", "id").distinct())
+    return [{"person": p, "designated": getattr(p, field)} for p in people]
+
+
+@login_required
+def designations(request):
+    """绝密载体专人 (LAW24 art. 26; REG24 art. 29(1)) and the 知悉范围扩大 delegate (SPEC §5): named
+    by the 主要负责人 alone; to anyone else the page does not exist."""
+    from .policy import is_principal
+
+    if not is_principal(request.user):
+        raise Http404()
+    errors = {}
+    if request.method == "POST":
+        field = request.POST.get("field", "")
+        try:
+            target = Person.objects.select_related("user").get(pk=int(request.POST.get("person", "")))
+        except (Person.DoesNotExist, TypeError, ValueError, OverflowError):
+            errors[field or "top_secret_registrar"] = "请选择人员"
+        else:
+            designated = request.POST.get("designated") == "1"
+            try:
+                services.person_designate(actor=request.user, user=target.user, field=field, designated=designated)
+            except DomainError as error:
+                errors.update(getattr(error, "field_errors", {}) or {field: error.message})
+            else:
+                label = services.DESIGNATIONS[field]
+                messages.success(request, f"已{'指定' if designated else '撤销'}{target.full_name}为{label}")
+                return redirect("personnel:designations")
+    return render(request, "personnel/designations.html", {
+        "top_secret_rows": _designation_rows("top_secret_registrar", Role.REGISTRAR),
+        "delegate_rows": _designation_rows("scope_delegate", Role.APPROVER),
+        "errors": errors, "page_level": PAGE_LEVEL,
+    }, status=400 if errors else 200)

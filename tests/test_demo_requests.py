@@ -29,6 +29,7 @@ REACHED = {
     "repair": {"draft", "submitted", "approved", "in_progress", "completed", "rejected", "cancelled"},
     "destroy": {"draft", "submitted", "approved", "completed", "rejected", "cancelled"},
     "reclassify": {"draft", "submitted", "completed", "rejected", "cancelled"},
+    "scope": {"draft", "submitted", "completed", "rejected", "cancelled"},
 }
 
 

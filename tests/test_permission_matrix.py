@@ -73,6 +73,7 @@ MATRIX = {
     "approvals:carry_request": ("GET", rule(obj=BUSINESS)),
     "approvals:repair_request": ("GET", rule(obj={"mishu"})),
     "approvals:reclassify_request": ("GET", rule(obj=BUSINESS)),
+    "approvals:scope_request": ("GET", rule(obj=BUSINESS)),
     "approvals:detail": ("GET", rule(obj=BUSINESS)),
     "approvals:submit": ("POST", rule(obj=BUSINESS)),
     "approvals:cancel": ("POST", rule(obj=BUSINESS)),
@@ -129,6 +130,8 @@ MATRIX = {
     "personnel:leave_approve": ("POST", rule(obj={"baomi", "secadmin", "lingdao"})),
     "personnel:leave_cancel": ("POST", rule(obj={"baomi", "secadmin", "lingdao"})),
     "personnel:me": ("GET", rule(obj=EVERYONE)),
+    # Only the 主要负责人 (zhuren, not in ROLES) names the 绝密 专人 and the scope delegate.
+    "personnel:designations": ("GET", rule()),
     "personnel:travel_request": ("POST", rule(obj=BUSINESS | {"secadmin"})),
     "personnel:travel_list": ("GET", rule(obj=EVERYONE)),
     "personnel:travel_detail": ("GET", rule(obj=EVERYONE)),

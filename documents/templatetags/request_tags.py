@@ -22,6 +22,7 @@ REQUEST_BUTTONS = (
     (RequestKind.CARRY_OUT, "申请外出携带", "approvals:carry_request", "ask-carry"),
     (RequestKind.REPAIR, "申请维修", "approvals:repair_request", "ask-repair"),
     (RequestKind.RECLASSIFY, "申请密级变更/解密", "approvals:reclassify_request", "ask-reclassify"),
+    (RequestKind.SCOPE, "申请扩大知悉范围", "approvals:scope_request", "ask-scope"),
 )
 
 

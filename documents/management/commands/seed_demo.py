@@ -37,6 +37,7 @@ from documents import services_circulation as circulations
 from documents import services_declassify as declassifying
 from documents import services_destroy as destroying
 from documents import services_reclassify as reclassifying
+from documents import services_scope as scoping
 from documents import services_disposal as disposal
 from documents.models import (
     DEVICE_KINDS, ApprovalRequest, Carrier, CarrierGroupScope, CarrierKind, Circulation, CirculationState,
@@ -150,6 +151,12 @@ def seed_people(ctx):
             personnel_services.role_grant(actor=None, user=user, role=role)
         ctx.refresh_user(spec["username"])
         result.created += 1
+    # LAW24 art. 26; REG24 art. 29(1): zhuren designates mishu as the 绝密 专人 of the 机要室.
+    mishu = ctx.users["mishu"]
+    if not mishu.person.top_secret_registrar:
+        personnel_services.person_designate(actor=ctx.users["zhuren"], user=mishu, field="top_secret_registrar",
+                                            designated=True)
+        ctx.refresh_user("mishu")
     return result
 
 
@@ -575,6 +582,7 @@ OWN = (Direction.OUTGOING, Direction.INTERNAL)  # our own documents: 定密依�
 DEVICES = tuple(DEVICE_KINDS)
 L, C, K, R, X = RequestKind.LEND, RequestKind.COPY, RequestKind.CARRY_OUT, RequestKind.REPAIR, RequestKind.DESTROY
 Y = RequestKind.RECLASSIFY
+S = RequestKind.SCOPE
 RT = ReclassifyType
 
 # (kind, target state, requester, approver, carriers, fields). Reasons are unique: they are the
@@ -729,6 +737,17 @@ REQUEST_PLAN = [
     (Y, CAN, "mishu", None, [P(2, directions=OWN, running_period=True)],
      dict(change=RT.EXTEND, basis="《保密工作国家秘密范围的规定》第6条",
           reason="承办处室提出仍需保密，拟延长保密期限", cancel="经核实原保密期限足够，撤销延期申请")),
+    # 知悉范围扩大（知悉范围内人员或机要秘书申请，主要负责人赵建国审批；issue 11 §8） -------------------------
+    (S, D, "lisi", None, [P(3, hidden_from=("lingdao",))],
+     dict(target="lingdao", reason="分管领导需了解该文件部署的重点工作，拟列入知悉范围")),
+    (S, SUB, "lisi", None, [P(3, hidden_from=("lingdao", "zhuren"))],
+     dict(target="lingdao", reason="分管领导需审定落实方案，拟列入知悉范围")),
+    (S, DONE, "mishu", "zhuren", [P(2, hidden_from=("zhangsan",))],
+     dict(target="zhangsan", reason="张善文承办该文件所涉具体工作，需知悉文件内容", comment="同意列入")),
+    (S, REJ, "lisi", "zhuren", [P(3, hidden_from=("baomi",))],
+     dict(target="baomi", reason="保密办拟对文件落实情况进行检查", comment="检查可调阅台账，无需知悉文件内容")),
+    (S, CAN, "mishu", None, [P(2, hidden_from=("lingdao",))],
+     dict(target="lingdao", reason="拟送分管领导阅知", cancel="改为由处室负责人口头传达要点，撤销申请")),
 ]
 
 
@@ -880,6 +899,11 @@ class RequestSeeder:
         return reclassifying.reclassify_request_create(
             actor=actor, carrier=carrier, change_type=change, reason=fields["reason"], change_basis=fields["basis"],
             submit=submit, today=self.today, **period)
+
+    def create_scope(self, actor, carriers, fields, submit):
+        return scoping.scope_request_create(
+            actor=actor, carrier=carriers[0], user_id=self.user(fields["target"]).pk, reason=fields["reason"],
+            submit=submit)
 
     def create_carry_out(self, actor, carriers, fields, submit):
         return carry.carry_request_create(
@@ -1145,7 +1169,7 @@ SECTIONS = [
 
 class Command(BaseCommand):
     help = ("创建演示数据（SPEC §14）：部门、演示账号（密码 Secrecy#2026，仅供演示）、约300件涉密载体，"
-            "借阅、复制、外出携带、维修、销毁、密级变更（延期、提前解密）各状态的审批申请，各状态的传阅，清退、归档、移交、丢失各一件，"
+            "借阅、复制、外出携带、维修、销毁、密级变更（延期、提前解密）、知悉范围扩大各状态的审批申请，各状态的传阅，清退、归档、移交、丢失各一件，"
             "并按初次创建之日执行保密期限届满自行解密。可重复运行。")
 
     def handle(self, *args, **options):
