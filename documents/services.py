@@ -191,7 +191,7 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
     uncleared = [u for u in scope_users if not u.is_active or clearance_of(u) < values["level"]]
     if uncleared:
         # Same rule as carrier_scope_grant: the 知悉范围 lists only people who may know it.
-        names = "、".join(u.get_username() for u in uncleared)
+        names = "、".join(display_name(u) for u in uncleared)
         raise ValidationFailed({"scope_users": f"以下人员的涉密等级低于载体密级或账号已停用，不能列入知悉范围：{names}"})
 
     registry = settings.SECRECY["REGISTRY_CODE"]

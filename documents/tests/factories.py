@@ -87,3 +87,14 @@ def raise_level(*, registrar, decider, carrier, level, copy_number=None):
         period_value=5, period_unit="year", reason="定密更正", change_basis="某事项保密范围第1条")
     services_approvals.request_decide(actor=decider, request=request, approve=True)
     return Carrier.objects.get(pk=carrier.pk)
+
+
+def widen_scope(*, carrier, registrar, principal, user=None, group=None, reason="工作需要"):
+    """Add a person or department to a 秘密+ carrier's 知悉范围 the only way there is: a 知悉范围扩大
+    request decided by the 主要负责人 (issue 11 §8)."""
+    from documents import services_approvals, services_scope
+
+    request = services_scope.scope_request_create(
+        actor=registrar, carrier=carrier, reason=reason, user_id=user.pk if user else None,
+        group_id=group.pk if group else None)
+    return services_approvals.request_decide(actor=principal, request=request, approve=True)

@@ -148,9 +148,10 @@ def book(unit, register_carrier):
     sa.request_decide(actor=unit.lingdao, request=rejected, approve=False, comment="不同意")
 
     copies = {name: produced(r) for name, r in dict(r1=r1, r2=r2, r3=r3, r4=r4, r5=r5).items()}
-    services.carrier_scope_grant(actor=unit.mishu, carrier=copies["r1"][0], reason="保密办检查",
-                                 user_id=unit.baomi.pk)
-    services.carrier_scope_grant(actor=unit.mishu, carrier=s4, reason="工作需要", user_id=unit.zhangsan.pk)
+    from documents.tests.factories import widen_scope
+    widen_scope(carrier=copies["r1"][0], registrar=unit.mishu, principal=unit.zhuren, user=unit.baomi,
+                reason="保密办检查")
+    widen_scope(carrier=s4, registrar=unit.mishu, principal=unit.zhuren, user=unit.zhangsan)
 
     # Made in this order, on these (Beijing) days: r1 early in January, r2 on the last evening of
     # January, r3 just after midnight on 1 February, r4 and r5 in March. Register order is this order.

@@ -13,6 +13,8 @@ from django.utils import timezone
 from audits.models import AuditEvent
 from conftest import carrier_data, make_user
 from documents import services
+from documents.tests.factories import widen_scope
+from documents import services_scope
 from documents.models import (
     Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, CustodyEvent, CustodyStatus, Direction,
     SecrecyStatus, SerialCounter,
@@ -390,7 +392,9 @@ def test_serial_and_custody_cannot_be_changed_by_a_correction(unit, register_car
 # --- 知悉范围 ------------------------------------------------------------------------------------
 
 def test_granting_scope_to_a_person_shows_the_carrier_at_once_and_is_recorded(unit, register_carrier):
-    carrier = register_carrier(level=3)
+    # A 内部 carrier: its scope is the registrar's to widen (a 秘密+ one needs approval, see
+    # test_scope_and_top_secret.py).
+    carrier = register_carrier(level=1, copy_number=None, period_kind="", period_value=None, period_unit="")
     assert carrier not in visible_to(unit.lisi)
 
     services.carrier_scope_grant(actor=unit.mishu, carrier=carrier, user_id=unit.lisi.pk, reason="承办该项工作需要")
@@ -412,8 +416,8 @@ def test_granting_scope_to_a_person_shows_the_carrier_at_once_and_is_recorded(un
 
 def test_granting_scope_to_a_department_shows_it_to_its_cleared_members_only(unit, register_carrier):
     carrier = register_carrier(level=3)
-    services.carrier_scope_grant(actor=unit.mishu, carrier=carrier, group_id=unit.business.group.pk,
-                                 reason="业务一处承办")
+    widen_scope(carrier=carrier, registrar=unit.mishu, principal=unit.zhuren, group=unit.business.group,
+                reason="业务一处承办")
     assert carrier in visible_to(unit.lisi)
     assert carrier in visible_to(unit.lingdao)
     assert carrier not in visible_to(unit.zhangsan)  # 一般 < 机密
@@ -426,7 +430,7 @@ def test_scope_cannot_be_granted_to_someone_below_the_level(unit, register_carri
     carrier = register_carrier(level=3)
     before = snapshot()
     with pytest.raises(ValidationFailed) as refused:
-        services.carrier_scope_grant(actor=unit.mishu, carrier=carrier, user_id=unit.zhangsan.pk, reason="需要")
+        services_scope.scope_request_create(actor=unit.mishu, carrier=carrier, user_id=unit.zhangsan.pk, reason="需要")
     assert "user" in refused.value.field_errors and has_chinese(refused.value.field_errors["user"])
     assert snapshot() == before
 
@@ -441,7 +445,7 @@ def test_registration_refuses_an_initial_scope_person_below_the_level(unit, name
 
 
 def test_scope_change_needs_a_reason_and_a_registrar_of_the_department(unit, register_carrier):
-    carrier = register_carrier(level=3, scope_users=[unit.lisi])
+    carrier = register_carrier(level=1, copy_number=None, period_kind="", period_value=None, period_unit="", scope_users=[unit.lisi])
     before = snapshot()
     with pytest.raises(ValidationFailed):
         services.carrier_scope_grant(actor=unit.mishu, carrier=carrier, user_id=unit.lingdao.pk, reason="")
@@ -456,7 +460,7 @@ def test_scope_change_needs_a_reason_and_a_registrar_of_the_department(unit, reg
 
 
 def test_scope_cannot_be_granted_to_a_disabled_account(unit, register_carrier):
-    carrier = register_carrier(level=2)
+    carrier = register_carrier(level=1, copy_number=None, period_kind="", period_value=None, period_unit="")
     unit.lisi.is_active = False
     unit.lisi.save()
     with pytest.raises(ValidationFailed):
@@ -470,6 +474,10 @@ def _registered(unit, register_carrier):
     return register_carrier(level=3, scope_users=[unit.lisi])
 
 
+def _registered_internal(unit, register_carrier):
+    return register_carrier(level=1, copy_number=None, period_kind="", period_value=None, period_unit="", scope_users=[unit.lisi])
+
+
 SERVICES = {
     "register incoming": (None, lambda u, rc, ctx: rc(), "carrier.register_in"),
     "register outgoing": (None, lambda u, rc, ctx: rc(outgoing=True), "carrier.register_out"),
@@ -477,7 +485,7 @@ SERVICES = {
         actor=u.mishu, data=outgoing_data(u), internal=True), "carrier.register_internal"),
     "correct": (_registered, lambda u, rc, c: services.carrier_correct(
         actor=u.mishu, carrier=c, changes={"title": "更正后的标题"}, reason="更正"), "carrier.correct"),
-    "scope grant": (_registered, lambda u, rc, c: services.carrier_scope_grant(
+    "scope grant": (_registered_internal, lambda u, rc, c: services.carrier_scope_grant(
         actor=u.mishu, carrier=c, user_id=u.lingdao.pk, reason="需要"), "carrier.scope_grant"),
     "scope revoke": (_registered, lambda u, rc, c: services.carrier_scope_revoke(
         actor=u.mishu, carrier=c, user_id=u.lisi.pk, reason="办结"), "carrier.scope_revoke"),

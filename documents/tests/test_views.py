@@ -463,6 +463,14 @@ def test_scope_can_be_granted_and_revoked_and_shows_in_the_timeline(client, unit
     client.force_login(unit.mishu)
     response = client.post(url, {"scope-action": "grant", "scope-user": unit.lingdao.pk, "scope-reason": "分管工作需要"})
     assert response.status_code == 302
+    # 机密: the widening waits for the 主要负责人 (issue 11 §8).
+    client.force_login(unit.lingdao)
+    assert client.get(carrier.get_absolute_url()).status_code == 404
+    from documents import services_approvals
+    from documents.models import ApprovalRequest, RequestKind
+    services_approvals.request_decide(actor=unit.zhuren, request=ApprovalRequest.objects.get(kind=RequestKind.SCOPE),
+                                      approve=True)
+    client.force_login(unit.mishu)
     html = client.get(carrier.get_absolute_url()).content.decode()
     assert "扩大知悉范围" in html and "分管工作需要" in html
     assert re.search(r'<ul class="scope-list">.*lingdao.*</ul>', html, re.S)
@@ -472,6 +480,8 @@ def test_scope_can_be_granted_and_revoked_and_shows_in_the_timeline(client, unit
     client.force_login(unit.mishu)
     response = client.post(url, {"scope-action": "grant", "scope-group": unit.office.pk, "scope-reason": "办公室办理"})
     assert response.status_code == 302
+    services_approvals.request_decide(actor=unit.zhuren, request=ApprovalRequest.objects.filter(
+        kind=RequestKind.SCOPE).latest("id"), approve=True)
     assert CarrierGroupScope.objects.filter(content_object=carrier, group=unit.office.group).exists()
 
     response = client.post(url, {"scope-action": "revoke", "scope-user": unit.lingdao.pk, "scope-reason": "工作调整"})
@@ -488,9 +498,9 @@ def test_scope_refusals_are_shown_at_the_field(client, unit, register_carrier):
     response = client.post(url, {"scope-action": "grant", "scope-user": unit.zhangsan.pk, "scope-reason": "需要"})
     assert "涉密等级低于载体密级" in field_errors(response, "scope-user")
     response = client.post(url, {"scope-action": "grant", "scope-user": unit.lisi.pk, "scope-reason": ""})
-    assert "请填写调整知悉范围的理由" in field_errors(response, "scope-reason")
+    assert "请填写扩大知悉范围的理由" in field_errors(response, "scope-reason")
     response = client.post(url, {"scope-action": "grant", "scope-reason": "需要"})
-    assert "请指定一个人员或一个部门" in response.content.decode()
+    assert "请选择一名人员或一个部门" in response.content.decode()
     assert not CarrierUserScope.objects.filter(content_object=carrier).exists()
 
 

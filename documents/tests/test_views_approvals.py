@@ -179,9 +179,10 @@ def test_screens_are_closed_to_the_wrong_roles(client, unit):
 
 
 def test_borrower_sees_the_carrier_page_while_out_and_404_after(client, unit, register_carrier):
-    from documents.services import carrier_scope_grant, carrier_scope_revoke
+    from documents.services import carrier_scope_revoke
+    from documents.tests.factories import widen_scope
     carrier = register_carrier(level=2, copy_number=2)
-    carrier_scope_grant(actor=unit.mishu, carrier=carrier, reason="借阅", user_id=unit.zhangsan.pk)
+    widen_scope(carrier=carrier, registrar=unit.mishu, principal=unit.zhuren, user=unit.zhangsan, reason="借阅")
     request = svc.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
     svc.request_decide(actor=unit.lingdao, request=request, approve=True)
     carrier_scope_revoke(actor=unit.mishu, carrier=carrier, reason="仅借阅期间", user_id=unit.zhangsan.pk)

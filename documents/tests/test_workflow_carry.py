@@ -12,13 +12,13 @@ from django.db import transaction
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
-from documents.tests.factories import raise_level
+from documents.tests.factories import raise_level, widen_scope
 from documents.models import (
     ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyEvent, CustodyStatus, RequestItem, RequestKind,
     RequestState,
 )
 from documents.policy import visible_carriers
-from documents.services import carrier_scope_grant, carrier_scope_revoke, local_today
+from documents.services import carrier_scope_revoke, local_today
 from documents.workflows import CARRY_OUT_TRANSITIONS, Action, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
@@ -440,7 +440,7 @@ def test_custody_log_records_the_trip_under_its_approval(cast, secret_carrier):
 
 def test_the_bearer_sees_the_carrier_while_it_is_out_and_custody_returns_to_the_registrar(cast, register_carrier):
     carrier = register_carrier(level=2, copy_number=2)  # in nobody's scope
-    carrier_scope_grant(actor=cast.mishu, carrier=carrier, reason="外出汇报", user_id=cast.zhangsan.pk)
+    widen_scope(carrier=carrier, registrar=cast.mishu, principal=cast.zhuren, user=cast.zhangsan, reason="外出汇报")
     request = ask(cast, carrier)
     svc.request_decide(actor=cast.lingdao, request=request, approve=True)
     carrier_scope_revoke(actor=cast.mishu, carrier=carrier, reason="仅限携带期间", user_id=cast.zhangsan.pk)

@@ -308,8 +308,9 @@ def test_borrower_sees_the_carrier_only_while_the_loan_is_out(cast, register_car
     assert not visible_carriers(cast.zhangsan).filter(pk=carrier.pk).exists()
     # A registrar may lend to a reader who is not in scope only if the reader can ask: he cannot
     # see it, so he cannot ask. Put him in scope, ask, then take him out again.
-    from documents.services import carrier_scope_grant, carrier_scope_revoke
-    carrier_scope_grant(actor=cast.mishu, carrier=carrier, reason="借阅", user_id=cast.zhangsan.pk)
+    from documents.services import carrier_scope_revoke
+    from documents.tests.factories import widen_scope
+    widen_scope(carrier=carrier, registrar=cast.mishu, principal=cast.zhuren, user=cast.zhangsan, reason="借阅")
     request = svc.loan_request_create(actor=cast.zhangsan, carrier=carrier, due_date=tomorrow(), reason="参阅")
     svc.request_decide(actor=cast.lingdao, request=request, approve=True)
     carrier_scope_revoke(actor=cast.mishu, carrier=carrier, reason="仅限借阅期间", user_id=cast.zhangsan.pk)
