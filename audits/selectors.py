@@ -298,12 +298,14 @@ class DaySummary:
     # The chain head when the day ended: the last event written before midnight (Beijing time).
     head_seq: int
     head_hash: str
+    # How the head event's hash was computed (audits.chain): what the heads file records with it.
+    head_alg: str = ""
 
     def as_detail(self):
         return {
             "date": self.day.isoformat(), "total": self.total, "by_action": dict(self.by_action),
             "denied": self.denied, "failed_logins": self.failed_logins, "admin_actions": self.admin_actions,
-            "head_seq": self.head_seq, "head_hash": self.head_hash,
+            "head_seq": self.head_seq, "head_hash": self.head_hash, "head_alg": self.head_alg,
         }
 
 
@@ -317,15 +319,16 @@ def _day_events(day):
 
 
 def head_at_end_of(day):
-    """(seq, hash) of the last event written before the day ended; (0, genesis) for an empty log.
+    """(seq, hash, alg) of the last event written before the day ended; (0, genesis, "") for an
+    empty log.
 
     `at` is taken while the chain head is locked (audits.services.record_event), so it grows with
     seq and the newest `at` before midnight is the head's event; ordering by the indexed `at`
     finds it with one index probe, where "max seq with at < midnight" would scan the whole past.
     """
     row = (AuditEvent.objects.filter(at__lt=day_start(day + dt.timedelta(days=1)))
-           .order_by("-at", "-seq").values("seq", "hash").first())
-    return (row["seq"], row["hash"]) if row else (0, GENESIS_HASH)
+           .order_by("-at", "-seq").values("seq", "hash", "alg").first())
+    return (row["seq"], row["hash"], row["alg"]) if row else (0, GENESIS_HASH, "")
 
 
 def day_summary(day):
@@ -334,13 +337,13 @@ def day_summary(day):
     events = _day_events(day)
     by_action = [(r["action"], r["n"]) for r in
                  events.values("action").annotate(n=Count("id")).order_by("-n", "action")]
-    head_seq, head_hash = head_at_end_of(day)
+    head_seq, head_hash, head_alg = head_at_end_of(day)
     return DaySummary(
         day=day, total=sum(n for _, n in by_action), by_action=by_action,
         denied=events.filter(result=AuditResult.DENIED).count(),
         failed_logins=events.filter(action=FAILED_LOGIN_ACTION).count(),
         admin_actions=events.filter(actor_id__in=_admin_actor_ids()).count(),
-        head_seq=head_seq, head_hash=head_hash,
+        head_seq=head_seq, head_hash=head_hash, head_alg=head_alg,
     )
 
 
