@@ -402,3 +402,44 @@ def test_only_the_auditor_prints_the_summary(client, unit):
         client.force_login(user)
         response = client.post(reverse("audits:summary_pdf"), {"date": "2031-03-10"})
         assert response.status_code == 404
+
+
+# ------------------------------------------------------------------------------- the migration
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_keeps_every_existing_row_unkeyed_and_the_next_write_marks_the_keying():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("audits", "0003_inspections_incidents")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old_apps = executor.loader.project_state(before).apps
+        Event, Head = old_apps.get_model("audits", "AuditEvent"), old_apps.get_model("audits", "AuditHead")
+        assert "alg" not in {f.name for f in Event._meta.get_fields()}
+        start, prev, events = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), GENESIS_HASH, []
+        for seq in range(1, 51):
+            event = Event(seq=seq, at=start + dt.timedelta(minutes=seq), actor_username="lisi", action="carrier.view",
+                          target_repr=f"2026-{seq:06d}", level=2, result="ok", detail={"n": seq}, prev_hash=prev)
+            event.hash = plain_sha256(prev, {f: getattr(event, f) for f in ROW_FIELDS if f != "alg"})
+            prev = event.hash
+            events.append(event)
+        Event.objects.bulk_create(events)
+        Head.objects.create(pk=1, last_seq=50, last_hash=prev)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert AuditEvent.objects.count() == 50
+    assert set(AuditEvent.objects.values_list("alg", flat=True)) == {"sha256"}
+    assert AuditHead.objects.get(pk=1).last_alg == "sha256"
+    report = verify_chain()
+    assert report.ok and report.count == 50 and report.keyed_from is None
+    record_event(actor=None, action="test.after_upgrade", target_repr="t")
+    assert AuditEvent.objects.get(seq=51).action == "audit.chain_keyed"
+    report = verify_chain()
+    assert report.ok and report.count == 52 and report.keyed_from == 51
+    # The append-only triggers are in place after the upgrade.
+    with pytest.raises(DatabaseError, match="只能追加"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE audits_auditevent SET action = 'x' WHERE seq = 1")
