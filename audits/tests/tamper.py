@@ -1,8 +1,9 @@
 """Tampering as an attacker with write access to the database would: the append-only triggers
 (PostgreSQL since audits 0002, SQLite since 0005) refuse UPDATE and DELETE, so the attacker first
-takes them out of the way — dropping them on SQLite, disabling them on PostgreSQL (as the table's
-owner). Both are DDL inside the test's transaction, which is rolled back afterwards, so the next
-test finds the triggers in place again."""
+takes them out of the way — dropping them on SQLite, switching ordinary triggers off for the
+transaction on PostgreSQL (`SET LOCAL session_replication_role = replica`, as a superuser can).
+Both happen inside the test's transaction, which is rolled back afterwards, so the next test
+finds the triggers in place again."""
 import importlib
 
 from django.db import connection
@@ -16,7 +17,7 @@ def disable_append_only_triggers():
             for statement in SQLITE_TRIGGERS.DROP:
                 cursor.execute(statement)
         elif connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audits_auditevent DISABLE TRIGGER audits_auditevent_append_only")
+            cursor.execute("SET LOCAL session_replication_role = replica")
 
 
 def tamper(*statements, params=None):
