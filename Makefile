@@ -28,7 +28,7 @@ DEBIAN_PACKAGES := python3 python3-venv python3-dev fonts-noto-cjk libpango-1.0-
 	libharfbuzz0b poppler-utils chromium
 REQ_STAMP := $(VENV)/.requirements.stamp
 
-.PHONY: help run test setup system-packages dirs migrate static seed test-postgres services clean-venv
+.PHONY: help run test setup system-packages dirs audit-key migrate static seed test-postgres services clean-venv
 
 help:
 	@echo "make run            install, migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/"
@@ -40,7 +40,7 @@ help:
 
 # ---------------------------------------------------------------------------------------------- setup
 
-setup: system-packages $(REQ_STAMP) dirs migrate static
+setup: system-packages $(REQ_STAMP) dirs audit-key migrate static
 
 system-packages:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
@@ -85,7 +85,12 @@ $(REQ_STAMP): requirements.txt | $(PY)
 dirs:
 	@mkdir -p "$(VAR_DIR)/celery/queue" "$(VAR_DIR)/celery/processed" "$(VAR_DIR)/celery/results"
 
-migrate: $(REQ_STAMP) dirs
+# The audit chain's HMAC key (issue 11 §4; SECRECY_AUDIT_KEY_FILE, default var/audit.key): created
+# with mode 0600 when missing, never replaced. Back it up separately from the database.
+audit-key: $(REQ_STAMP) dirs
+	$(PY) manage.py audit_key --create-if-missing
+
+migrate: $(REQ_STAMP) dirs audit-key
 	$(PY) manage.py migrate --noinput -v 1
 
 static: $(REQ_STAMP) dirs

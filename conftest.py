@@ -10,8 +10,53 @@ from personnel.models import Role
 PASSWORD = "Secrecy#2026"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _audit_key(tmp_path_factory):
+    """A test-only audit key (issue 11 §4) for the whole session, module-scoped fixtures included,
+    so no test depends on var/. Its path is also handed to each test by _test_settings."""
+    from django.test.utils import override_settings
+
+    from audits.chain import create_key_file
+
+    path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    create_key_file(path)
+    with override_settings(SECRECY_AUDIT_KEY_FILE=path,
+                           SECRECY_AUDIT_HEADS_FILE=tmp_path_factory.mktemp("audit-heads") / "audit-heads.log"):
+        yield path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sqlite_flush_passes_the_audit_triggers():
+    """On SQLite the audit log refuses DELETE (audits migration 0005), and Django's flush, which
+    ends every transactional test (live_server, transaction=True), is a DELETE there. PostgreSQL
+    flushes with TRUNCATE, which its trigger lets through; to flush SQLite alike, the flush drops
+    the two triggers, empties the tables and creates them again, all in the flush's transaction."""
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    # Through the backend's base module: importing sqlite3.operations first is a circular import.
+    from django.db.backends.sqlite3.base import DatabaseOperations
+
+    triggers = importlib.import_module("audits.migrations.0005_sqlite_append_only_trigger")
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if statements and "audits_auditevent" in tables:
+            statements = [*(f"{s};" for s in triggers.DROP), *statements, *(f"{s};" for s in triggers.CREATE)]
+        return statements
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, _audit_key):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     # PBKDF2 costs seconds per demo cast; the hasher is not what these tests are about.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,6 +64,9 @@ def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    # Each test appends its own daily heads (audits.jobs), so none sees another's.
+    settings.SECRECY_AUDIT_KEY_FILE = _audit_key
+    settings.SECRECY_AUDIT_HEADS_FILE = tmp_path / "audit-heads.log"
 
 
 def make_user(username, *, department, roles=(), person_class="", approval=0, classification=0,

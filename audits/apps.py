@@ -7,7 +7,7 @@ class AuditsConfig(AppConfig):
     verbose_name = "审计"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
         # notifications autodiscovers <app>/jobs.py only; the inspection and incident jobs live in
         # their own module and register themselves on import.
         from . import jobs_inspections  # noqa: F401

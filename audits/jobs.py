@@ -14,6 +14,10 @@ could have been rewritten in between, and would lend that rewrite a summary it n
 the job missed therefore stays visibly without a recorded summary (the page still computes it on
 demand, marked as not recorded). Idempotent: nothing happens when the day's event exists, and the
 notice carries the dedupe key "audit_summary:<date>".
+
+Issue 11 §4: the head also goes outside the database, one line a day appended to the heads file
+(audits.chain.append_head; `verify_audit --heads` checks them all), and the auditor prints the
+summary with the head on it to sign (audits.views.summary_pdf).
 """
 import datetime as dt
 
@@ -25,6 +29,7 @@ from notifications.jobs import job
 from notifications.services import notify
 from personnel.models import Role
 
+from .chain import append_head
 from .models import AuditHead
 from .selectors import DAILY_SUMMARY_ACTION, day_summary, recorded_summary
 from .services import record_event
@@ -50,6 +55,11 @@ def audit_daily_summary(*, today, batch_size):
         summary = day_summary(day)
         record_event(actor=None, action=DAILY_SUMMARY_ACTION, target_repr=f"审计日报 {day.isoformat()}",
                      detail=summary.as_detail())
+        # The day's head is an event committed before midnight, so the line is true whether or
+        # not this transaction commits; a rolled-back run that is retried appends the same line
+        # again, which verification accepts. An empty log has no head to anchor.
+        if summary.head_seq:
+            append_head(day, summary.head_seq, summary.head_hash, summary.head_alg)
         auditors = get_user_model().objects.filter(is_active=True, groups__name=Role.AUDITOR).values_list(
             "pk", flat=True)
         # Counts and the head only, nothing classified, so the inbox may show them (the e-mail

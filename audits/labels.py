@@ -85,6 +85,8 @@ ACTION_LABELS = {
     "audit.verify": "校验审计日志",
     "audit.export": "导出审计日志",
     "audit.daily_summary": "审计日报",
+    "audit.summary_print": "打印审计日报",
+    "audit.chain_keyed": "审计链启用密钥",
 }
 
 # The part before the first dot groups the actions in the filter's select.

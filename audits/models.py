@@ -22,6 +22,9 @@ class AuditHead(models.Model):
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # The algorithm of the last event (audits.chain): "sha256" until the first keyed event of an
+    # upgraded chain is written, which is preceded by the audit.chain_keyed marker.
+    last_alg = models.CharField(max_length=16, default="sha256")
 
     class Meta:
         verbose_name = "审计链头"
@@ -59,6 +62,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField("详情", default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # How `hash` was computed (audits.chain): "sha256" for the unkeyed rows written before issue 11
+    # (the default fills them in the migration), "hmac-sm3" / "hmac-sha256" for keyed ones.
+    alg = models.CharField("哈希算法", max_length=16, default="sha256")
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -75,7 +81,8 @@ class AuditEvent(models.Model):
         return f"#{self.seq} {self.action} {self.target_repr}"
 
     def save(self, *args, **kwargs):
-        # Guard against accidental rewrites; the PostgreSQL trigger (issue 6) is the real wall.
+        # Guard against accidental rewrites; the database triggers (PostgreSQL: issue 6, SQLite:
+        # issue 11) are the real wall.
         if self.pk is not None and not kwargs.get("force_insert"):
             raise RuntimeError("审计事件只能追加，不能修改")
         super().save(*args, **kwargs)

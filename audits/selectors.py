@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from personnel.models import Role
 from personnel.policy import has_role
@@ -21,6 +22,7 @@ from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.levels import level_label
 from secrecy.printing import Column, Register
 
+from .chain import ALG_LABELS
 from .filters import FILTER_KEYS, SHANGHAI, AuditEventFilter, day_start, describe_filters
 from .labels import action_label
 from .models import AuditEvent, AuditHead, AuditResult
@@ -298,12 +300,14 @@ class DaySummary:
     # The chain head when the day ended: the last event written before midnight (Beijing time).
     head_seq: int
     head_hash: str
+    # How the head event's hash was computed (audits.chain): what the heads file records with it.
+    head_alg: str = ""
 
     def as_detail(self):
         return {
             "date": self.day.isoformat(), "total": self.total, "by_action": dict(self.by_action),
             "denied": self.denied, "failed_logins": self.failed_logins, "admin_actions": self.admin_actions,
-            "head_seq": self.head_seq, "head_hash": self.head_hash,
+            "head_seq": self.head_seq, "head_hash": self.head_hash, "head_alg": self.head_alg,
         }
 
 
@@ -317,15 +321,16 @@ def _day_events(day):
 
 
 def head_at_end_of(day):
-    """(seq, hash) of the last event written before the day ended; (0, genesis) for an empty log.
+    """(seq, hash, alg) of the last event written before the day ended; (0, genesis, "") for an
+    empty log.
 
     `at` is taken while the chain head is locked (audits.services.record_event), so it grows with
     seq and the newest `at` before midnight is the head's event; ordering by the indexed `at`
     finds it with one index probe, where "max seq with at < midnight" would scan the whole past.
     """
     row = (AuditEvent.objects.filter(at__lt=day_start(day + dt.timedelta(days=1)))
-           .order_by("-at", "-seq").values("seq", "hash").first())
-    return (row["seq"], row["hash"]) if row else (0, GENESIS_HASH)
+           .order_by("-at", "-seq").values("seq", "hash", "alg").first())
+    return (row["seq"], row["hash"], row["alg"]) if row else (0, GENESIS_HASH, "")
 
 
 def day_summary(day):
@@ -334,13 +339,13 @@ def day_summary(day):
     events = _day_events(day)
     by_action = [(r["action"], r["n"]) for r in
                  events.values("action").annotate(n=Count("id")).order_by("-n", "action")]
-    head_seq, head_hash = head_at_end_of(day)
+    head_seq, head_hash, head_alg = head_at_end_of(day)
     return DaySummary(
         day=day, total=sum(n for _, n in by_action), by_action=by_action,
         denied=events.filter(result=AuditResult.DENIED).count(),
         failed_logins=events.filter(action=FAILED_LOGIN_ACTION).count(),
         admin_actions=events.filter(actor_id__in=_admin_actor_ids()).count(),
-        head_seq=head_seq, head_hash=head_hash,
+        head_seq=head_seq, head_hash=head_hash, head_alg=head_alg,
     )
 
 
@@ -391,4 +396,48 @@ def printed_by_label(user):
     name = getattr(_person_of(user), "full_name", "") or ""
     username = user.get_username()
     return f"{name}（{username}）" if name and name != username else username
+
+
+# ------------------------------------------------------------------------- printed daily summary
+
+SUMMARY_COLUMNS = [Column("动作", 120), Column("动作代码", 110), Column("次数", 40)]
+
+
+def summary_register(*, user, day):
+    """The daily summary as a register to print and sign (issue 11 §4): the counts by action, the
+    chain head at the day's end with its algorithm, and the auditor's signature line. The head
+    printed is the one the summary job recorded (and appended to the heads file) when there is
+    one; a day without a recorded summary prints the head computed now and says so.
+
+    Only days that are over: the head of a running day is not final. Counts and the head carry
+    nothing classified (the notice says the same), so the pages are 非密."""
+    _require(user)
+    if day >= timezone.localdate():
+        raise DomainError("该日尚未结束，日报须在次日生成后打印")
+    summary = day_summary(day)
+    recorded = recorded_summary(day)
+    if recorded is not None:
+        head_seq, head_hash = recorded.detail.get("head_seq"), recorded.detail.get("head_hash")
+        head_alg = recorded.detail.get("head_alg") or (
+            AuditEvent.objects.filter(seq=head_seq).values_list("alg", flat=True).first() or "")
+        origin = f"日报已于 {recorded.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 写入审计日志（第 {recorded.seq} 号事件）"
+    else:
+        head_seq, head_hash, head_alg = summary.head_seq, summary.head_hash, summary.head_alg
+        origin = "该日没有日报记录，以下为打印时按日志即时统计"
+    alg_label = ALG_LABELS.get(head_alg, head_alg or "—")
+    register = Register(
+        name="audit_summary", title="审计日报", columns=SUMMARY_COLUMNS,
+        rows=[[action_label(code), code, str(n)] for code, n in summary.by_action],
+        levels=[None] * len(summary.by_action),
+        header_lines=[f"日期：{day.year}年{day.month}月{day.day}日", origin,
+                      f"日终链头：第 {head_seq} 号事件（{alg_label}）", f"链头哈希：{head_hash}"],
+        summary_lines=[f"事件总数：{summary.total}", f"拒绝访问：{summary.denied}",
+                       f"登录失败：{summary.failed_logins}", f"管理员操作：{summary.admin_actions}",
+                       f"日终链头：第 {head_seq} 号事件，哈希 {head_hash}（{alg_label}）",
+                       "核对方法：manage.py verify_audit --heads <链头记录文件> 或 --expect-head <链头哈希>"],
+        signatures=[("审计员", "", "")], signature_time_label="日期",
+    )
+    detail = {"date": day.isoformat(), "head_seq": head_seq, "head_hash": head_hash, "head_alg": head_alg,
+              "recorded_seq": recorded.seq if recorded is not None else None}
+    return register, detail
 

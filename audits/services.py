@@ -1,39 +1,107 @@
-import hashlib
 import json
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from . import chain
 from .context import current_source_ip
 from .models import AuditEvent, AuditHead, AuditResult
 
 
-def _event_hash(prev_hash, payload):
+def _event_hash(prev_hash, payload, key=None):
+    """The chain's one hash rule. A payload with an "alg" (keyed events, audits.chain) is MACed
+    with the audit key, and the algorithm is part of what is MACed, so it cannot be relabelled;
+    a payload without one is a legacy row: plain SHA-256, exactly as before issue 11."""
     body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    return chain.digest(payload.get("alg", chain.LEGACY_ALG), prev_hash + body, key)
 
 
-# The fields the hash covers, in the names AuditEvent.objects.values() returns them.
+# The fields the hash covers, in the names AuditEvent.objects.values() returns them (plus "alg"
+# for keyed events, see payload_of).
 HASHED_FIELDS = ("seq", "at", "actor_id", "actor_username", "action", "target_type_id", "target_id", "target_repr",
                  "level", "result", "source_ip", "detail")
 
 
 def payload_of(row):
-    """The hashed payload of one event given as a mapping of HASHED_FIELDS (a values() row);
-    the writer and the verifier (audits.verify) build it with this one function."""
+    """The hashed payload of one event given as a mapping of HASHED_FIELDS and optionally "alg"
+    (a values() row); the writer and the verifier (audits.verify) build it with this one function.
+    Legacy rows hash exactly the fields they always did, so their stored hashes stay valid."""
     payload = {name: row[name] for name in HASHED_FIELDS}
     payload["at"] = row["at"].isoformat()
+    alg = row.get("alg") or chain.LEGACY_ALG
+    if alg != chain.LEGACY_ALG:
+        payload["alg"] = alg
     return payload
 
 
-def event_hash_of(prev_hash, row):
-    return _event_hash(prev_hash, payload_of(row))
+def event_hash_of(prev_hash, row, key=None):
+    return _event_hash(prev_hash, payload_of(row), key)
 
 
 def event_payload(event):
     """The fields the hash covers."""
-    return payload_of({name: getattr(event, name) for name in HASHED_FIELDS})
+    return payload_of({name: getattr(event, name) for name in HASHED_FIELDS + ("alg",)})
+
+
+def _locked_head():
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _seal(event, head, alg, key):
+    """Place the event after the head and compute its hash."""
+    event.seq = head.last_seq + 1
+    event.prev_hash = head.last_hash
+    event.alg = alg
+    event.hash = _event_hash(event.prev_hash, event_payload(event), key)
+    head.last_seq, head.last_hash, head.last_alg = event.seq, event.hash, alg
+
+
+def _keying_marker(head, alg, at):
+    """The documented event that marks where keying starts on a chain with unkeyed events
+    (issue 11 §4): verification accepts keyed events after unkeyed ones only behind it, and no
+    unkeyed event after it. A chain keyed from event 1 needs none."""
+    seq = head.last_seq + 1
+    return AuditEvent(
+        at=at, actor=None, actor_username="", action=chain.CHAIN_KEYED_ACTION, target_repr="审计日志哈希链",
+        result=AuditResult.OK, source_ip=None,
+        detail={"keyed_from_seq": seq, "alg": alg, "legacy_events": head.last_seq,
+                "note": f"自第 {seq} 号事件起审计链使用 {chain.ALG_LABELS[alg]} 加密钥计算；"
+                        f"第 1–{head.last_seq} 号为未加密钥的 SHA-256 旧事件"},
+    )
+
+
+def append_events(events):
+    """Append prepared, unsaved events (everything but at, seq, prev_hash, hash and alg) to the
+    chain in the caller's transaction: lock the head, stamp the time, seal each after the one
+    before, insert, move the head. The one writer of the chain — record_event and bulk writers
+    (documents' declassify job) both come here, so the chain rule exists once.
+
+    `at` is taken while the head is locked, so it grows with seq (selectors.head_at_end_of).
+    The key is read before the lock: a missing key fails before anything is locked."""
+    if not events:
+        return []
+    key, alg = chain.audit_key(), chain.keyed_alg()
+    head = _locked_head()
+    now = timezone.now()
+    for event in events:
+        event.at = event.at or now
+    rows = []
+    if head.last_seq > 0 and head.last_alg == chain.LEGACY_ALG:
+        rows.append(_keying_marker(head, alg, events[0].at))
+    rows.extend(events)
+    for event in rows:
+        _seal(event, head, alg, key)
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+    else:
+        AuditEvent.objects.bulk_create(rows)
+    head.save(update_fields=["last_seq", "last_hash", "last_alg"])
+    return events
 
 
 @transaction.atomic
@@ -44,14 +112,8 @@ def record_event(*, actor, action, target=None, level=None, result=AuditResult.O
     Locking the head row orders concurrent writers, so sequence numbers are gapless and each
     event hashes the one before it.
     """
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
-        head = AuditHead.objects.select_for_update().get(pk=1)
     user = actor if getattr(actor, "is_authenticated", False) else None
     event = AuditEvent(
-        seq=head.last_seq + 1,
-        at=timezone.now(),
         actor=user,
         actor_username=(user.get_username() if user else (getattr(actor, "username", "") or "")),
         action=action,
@@ -62,13 +124,8 @@ def record_event(*, actor, action, target=None, level=None, result=AuditResult.O
         result=result,
         source_ip=source_ip or current_source_ip(),
         detail=detail or {},
-        prev_hash=head.last_hash,
     )
-    event.hash = _event_hash(event.prev_hash, event_payload(event))
-    event.save(force_insert=True)
-    head.last_seq = event.seq
-    head.last_hash = event.hash
-    head.save(update_fields=["last_seq", "last_hash"])
+    append_events([event])
     return event
 
 

@@ -171,3 +171,37 @@ def summary(request):
         "page_level": highest_level(e.level for e in listed),
     })
     return render(request, "audits/summary.html", context)
+
+
+SUMMARY_PRINT_ACTION = "audit.summary_print"
+
+
+@auditor_only("GET", "HEAD", "POST")
+def summary_pdf(request):
+    """The day's summary as a PDF for the auditor to sign (issue 11 §4). A POST like the export:
+    printing is an audited act (SPEC §11), which a link must not trigger; a GET prints nothing
+    and goes back to the summary page."""
+    form = SummaryDayForm(request.POST if request.method == "POST" else request.GET)
+    day = form.cleaned_data["date"] if form.is_valid() else None
+    back = reverse("audits:summary") + (f"?date={day.isoformat()}" if day else "")
+    if request.method != "POST":
+        return redirect(back)
+    if day is None:
+        messages.error(request, "日期无效，未打印日报")
+        return redirect(back)
+    try:
+        register, detail = selectors.summary_register(user=request.user, day=day)
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+        return redirect(back)
+    now = timezone.now()
+    content = render_pdf(register, selectors.printed_by_label(request.user), now)
+    # The file is handed out only once its event is committed.
+    with transaction.atomic():
+        record_event(actor=request.user, action=SUMMARY_PRINT_ACTION, target_repr=f"审计日报 {day.isoformat()}",
+                     result=AuditResult.OK, detail=detail)
+    response = HttpResponse(content, content_type=CONTENT_TYPES["pdf"])
+    response["Content-Disposition"] = content_disposition(f"审计日报_{day:%Y%m%d}.pdf")
+    response["Cache-Control"] = "no-store"
+    return response
+

@@ -29,8 +29,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.models import AuditEvent, AuditHead, AuditResult
-from audits.services import event_payload
+from audits.models import AuditEvent, AuditResult
+from audits.services import append_events
 from notifications.services import Message, kick_delivery, notify_many
 from personnel.models import ADMIN_ROLES, Role
 
@@ -60,38 +60,24 @@ def _date(day):
 
 
 def _record_events_bulk(*, actor, action, targets, level_of, detail_of):
-    """One audit event per target, appended to the hash chain in three queries.
+    """One audit event per target, appended to the hash chain in a few queries.
 
-    Same chain rule as audits.services.record_event (lock the head, seq + 1, hash of the previous
-    event), done for a whole batch at once: record_event costs three queries per event, which a
-    job over thousands of carriers cannot pay per row.
+    audits.services.append_events is the chain's one writer (lock the head, seq + 1, keyed hash
+    of the previous event); record_event costs three queries per event, which a job over
+    thousands of carriers cannot pay per row, so the batch goes to it at once.
     """
-    from audits.services import _event_hash  # the chain's one hash rule; kept private there
-
     if not targets:
         return []
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
-        head = AuditHead.objects.select_for_update().get(pk=1)
     content_type = ContentType.objects.get_for_model(targets[0])
-    now = timezone.now()
-    seq, prev_hash, events = head.last_seq, head.last_hash, []
-    for target in targets:
-        seq += 1
-        event = AuditEvent(
-            seq=seq, at=now, actor=actor, actor_username=actor.get_username(), action=action,
+    events = [
+        AuditEvent(
+            actor=actor, actor_username=actor.get_username(), action=action,
             target_type=content_type, target_id=target.pk, target_repr=str(target)[:300],
             level=level_of(target), result=AuditResult.OK, source_ip=None, detail=detail_of(target),
-            prev_hash=prev_hash,
         )
-        event.hash = _event_hash(prev_hash, event_payload(event))
-        prev_hash = event.hash
-        events.append(event)
-    AuditEvent.objects.bulk_create(events)
-    head.last_seq, head.last_hash = seq, prev_hash
-    head.save(update_fields=["last_seq", "last_hash"])
-    return events
+        for target in targets
+    ]
+    return append_events(events)
 
 
 def _secrecy_office_ids():

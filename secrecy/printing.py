@@ -80,6 +80,8 @@ class Register:
     # Optional signature lines after the table: (role, name, time) each; empty name/time leave a
     # blank to be signed by hand.
     signatures: list = dataclasses.field(default_factory=list)
+    # The PDF's word before the second blank of each signature line (a time, or a 日期 to write).
+    signature_time_label: str = "时间"
 
     @property
     def headers(self):

@@ -295,6 +295,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Issue 11 §4: the audit chain's HMAC key and the append-only file of daily chain heads, both kept
+# outside the database (audits/chain.py). `make setup` creates the key (0600) when missing; in
+# production a missing key stops every audited write instead of falling back to unkeyed hashing.
+SECRECY_AUDIT_KEY_FILE = Path(env.str("SECRECY_AUDIT_KEY_FILE", default=str(VAR_DIR / "audit.key")))
+SECRECY_AUDIT_HEADS_FILE = Path(env.str("SECRECY_AUDIT_HEADS_FILE", default=str(VAR_DIR / "audit-heads.log")))
+
 # Business settings an administrator may change (SPEC "cfg" values).
 SECRECY = {
     # A registered carrier's serial is "<year>-<6 digits>" per registry and year.

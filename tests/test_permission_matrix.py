@@ -156,6 +156,7 @@ MATRIX = {
     "audits:event": ("GET", rule(ok={"auditor"})),
     "audits:export": ("POST", rule(ok={"auditor"})),
     "audits:summary": ("GET", rule(ok={"auditor"})),
+    "audits:summary_pdf": ("POST", rule(ok={"auditor"})),
     # --- 保密检查 and 泄密事件 (SPEC §10): 保密办; reporting an incident is for every business role
     "inspections:list": ("GET", rule(ok={"baomi"})),
     "inspections:create": ("GET", rule(ok={"baomi"})),
@@ -358,7 +359,7 @@ def test_only_the_auditor_reads_the_log_and_the_auditor_reads_nothing_else(demo,
     assert readers == {"auditor"}
     auditor_pages = {name for name, (_, allowed) in MATRIX.items() if allowed.get("auditor") == OK}
     assert auditor_pages - {"home", "logout", "notifications:inbox", "notifications:mark_all_read"} == {
-        "audits:events", "audits:event", "audits:export", "audits:summary"}
+        "audits:events", "audits:event", "audits:export", "audits:summary", "audits:summary_pdf"}
 
 
 def test_django_admin_is_for_the_sysadmin_only(demo, db):
