@@ -365,3 +365,18 @@ class PasswordState(models.Model):
         verbose_name = "密码状态"
         verbose_name_plural = "密码状态"
         indexes = [models.Index(fields=["changed_at"], name="passwordstate_changed_idx")]
+
+
+class LoginThrottle(models.Model):
+    """Failed logins from one client address across all accounts (issue 11 §3; personnel.throttle).
+    One row per address, reset in place when the address has been quiet for the window, never
+    deleted. Kept in the database rather than the cache so every web process sees the same count."""
+
+    ip_address = models.GenericIPAddressField("来源IP", unique=True)
+    failures = models.PositiveIntegerField("窗口内失败次数", default=0)
+    last_failure_at = models.DateTimeField("最近失败时间")
+    blocked_until = models.DateTimeField("暂停登录至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录限速"
+        verbose_name_plural = "登录限速"

@@ -92,19 +92,45 @@ def account_enable(*, actor, user, reason):
     return user
 
 
-@transaction.atomic
-def account_unlock(*, actor, user):
-    """Only the 安全保密管理员 unlocks an account locked by failed logins (SPEC §12)."""
+# The host operator has no account: the audit log names the role (actor_username) instead.
+HOST_OPERATOR = "主机操作员"
+
+
+class _HostOperator:
+    is_authenticated = False
+    username = HOST_OPERATOR
+
+
+def _unlock(user):
     from axes.utils import reset
 
     from .auth import is_locked
 
-    _check(actor, Role.SECURITY_ADMIN, "解锁账号")
     user = _lock(user)
     if not is_locked(user.get_username()):
         raise InvalidState("该账号未被锁定")
     # axes keeps only counters (the failed logins themselves are in the audit chain), so its
     # reset — which clears them — loses no record.
     reset(username=user.get_username())
+    return user
+
+
+@transaction.atomic
+def account_unlock(*, actor, user):
+    """The 安全保密管理员 unlocks an account locked by failed logins before its cool-off ends
+    (SPEC §12)."""
+    _check(actor, Role.SECURITY_ADMIN, "解锁账号")
+    user = _unlock(user)
     record_event(actor=actor, action="auth.unlock", target=user, detail={"username": user.get_username()})
+    return user
+
+
+@transaction.atomic
+def account_unlock_by_host_operator(*, user, command):
+    """`manage.py unlock_account` on the server: the way back when the locked account is the
+    安全保密管理员's own (or the only one), so nobody on screen can unlock it. Whoever has a shell on
+    the host can do this anyway by hand; doing it through here at least leaves an audit event."""
+    user = _unlock(user)
+    record_event(actor=_HostOperator(), action="auth.unlock", target=user,
+                 detail={"username": user.get_username(), "by": HOST_OPERATOR, "command": command})
     return user

@@ -40,22 +40,20 @@ def _require(request, role):
         raise Http404()
 
 
-def _locked_attempts():
-    from axes.models import AccessAttempt
-
-    return AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
-
-
 def locked_usernames(usernames):
     """Which of these usernames are locked by failed logins (personnel.auth.is_locked for a page
     of accounts at once: one query)."""
-    return set(_locked_attempts().filter(username__in=list(usernames)).values_list("username", flat=True))
+    from .auth import locked_usernames_query
+
+    return set(locked_usernames_query().filter(username__in=list(usernames)).values_list("username", flat=True))
 
 
 def locked_accounts():
-    """Accounts locked by failed logins. Axes also counts failures for usernames that do not exist
-    (someone guessing); those are no account and nothing to unlock."""
-    return get_user_model().objects.filter(username__in=_locked_attempts().values("username"))
+    """Accounts locked by failed logins (still inside the cool-off). Axes also counts failures for
+    usernames that do not exist (someone guessing); those are no account and nothing to unlock."""
+    from .auth import locked_usernames_query
+
+    return get_user_model().objects.filter(username__in=locked_usernames_query())
 
 
 def _accounts(request):
@@ -235,9 +233,19 @@ def role_revoke(request, pk):
 def locked_list(request):
     _require(request, Role.SECURITY_ADMIN)
     accounts = (locked_accounts().select_related("person", "person__department").order_by("username"))
+    from django.utils import timezone
+
+    from .auth import lock_remaining
+
+    accounts = list(accounts)
     for account in accounts:
         account.display_name = _name(account)
-    return render(request, "accounts/locked.html", {"accounts": accounts, "page_level": PAGE_LEVEL})
+        # A handful of rows at most: one small query each for when the cool-off ends.
+        remaining = lock_remaining(account.username)
+        account.unlocks_at = timezone.now() + remaining if remaining is not None else None
+    return render(request, "accounts/locked.html", {
+        "accounts": accounts, "page_level": PAGE_LEVEL,
+        "cooloff_minutes": settings.SECRECY_LOCKOUT_COOLOFF_MINUTES})
 
 
 @login_required

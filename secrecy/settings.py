@@ -4,10 +4,12 @@ The defaults run everything on one fresh machine: SQLite, Celery over a filesyst
 console e-mail (SPEC §13). Production sets SECRECY_DEBUG=0, SECRECY_SECRET_KEY,
 SECRECY_DATABASE_URL (PostgreSQL) and SECRECY_REDIS_URL.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("SECRECY_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -117,17 +119,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "personnel.validators.PasswordAgeRecorder"},
 ]
 
-# Lockout (SPEC §12, cfg): after this many failed logins in a row the account is locked — also
-# against the right password — until the 安全保密管理员 unlocks it (no cool-off).
+# Lockout (SPEC §12, cfg; issue 11 §3): after this many failed logins in a row the account is
+# locked — also against the right password — for a cool-off time, or until the 安全保密管理员
+# (or the host operator: manage.py unlock_account) unlocks it earlier. A lock for ever would let
+# anyone shut out the only 安全保密管理员 with five wrong passwords.
 AXES_FAILURE_LIMIT = env.int("SECRECY_LOCKOUT_FAILURES", default=5)
+SECRECY_LOCKOUT_COOLOFF_MINUTES = env.int("SECRECY_LOCKOUT_COOLOFF_MINUTES", default=30)
+if SECRECY_LOCKOUT_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("SECRECY_LOCKOUT_COOLOFF_MINUTES must be at least 1 (a lock without end is a "
+                               "denial-of-service lever)")
+AXES_COOLOFF_TIME = timedelta(minutes=SECRECY_LOCKOUT_COOLOFF_MINUTES)
+# A refused attempt during the lock does not start the cool-off again: otherwise the owner trying
+# the right password (or anyone, every 29 minutes) would keep the account locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_COOLOFF_TIME = None
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "personnel.auth.lockout_response"
+# The same client address as the audit log's source_ip (X-Forwarded-For only behind a trusted proxy).
+AXES_CLIENT_IP_CALLABLE = "secrecy.client_ip.client_ip"
+SECRECY_TRUSTED_PROXIES = env.list("SECRECY_TRUSTED_PROXIES", default=[])
 # Logins and failures are in the audit hash chain already; axes keeps only its counters.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+# Per client address, across accounts (personnel.throttle): past this many failed logins within
+# the window, each further attempt must wait — 1 s, then doubling up to the cap — and is refused
+# unchecked before then. Slowed, never locked: behind one proxy or NAT a whole unit shares the
+# address, so an address lock would be the very outage the per-account cool-off avoids.
+SECRECY_LOGIN_THROTTLE_FAILURES = env.int("SECRECY_LOGIN_THROTTLE_FAILURES", default=30)
+SECRECY_LOGIN_THROTTLE_WINDOW_MINUTES = env.int("SECRECY_LOGIN_THROTTLE_WINDOW_MINUTES", default=15)
+SECRECY_LOGIN_THROTTLE_MAX_DELAY_SECONDS = env.int("SECRECY_LOGIN_THROTTLE_MAX_DELAY_SECONDS", default=60)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
