@@ -360,6 +360,9 @@ class PasswordState(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="password_state")
     changed_at = models.DateTimeField("密码修改时间")
+    # Set when the 系统管理员 creates the account or resets its password (he knows that password):
+    # personnel.middleware.PasswordChangeRequiredMiddleware then allows only the change page.
+    must_change = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "密码状态"
@@ -380,3 +383,18 @@ class LoginThrottle(models.Model):
     class Meta:
         verbose_name = "登录限速"
         verbose_name_plural = "登录限速"
+
+
+class PasswordHistory(models.Model):
+    """The hash of every password an account has had (issue 11 §5), so a change can refuse the
+    last few (PASSWORD_HISTORY_COUNT). Written by personnel.validators.PasswordAgeRecorder whenever
+    a password is saved; only hashes, never the password. Rows are kept, not deleted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="password_history")
+    password = models.CharField("密码哈希", max_length=128)
+    set_at = models.DateTimeField("设置时间")
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        indexes = [models.Index(fields=["user", "-set_at"], name="passwordhistory_user_idx")]

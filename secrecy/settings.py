@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "audits.middleware.RequestContextMiddleware",
     "personnel.middleware.SessionLimitsMiddleware",
+    "personnel.middleware.PasswordChangeRequiredMiddleware",
     "secrecy.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a lockout into the login page with the reason.
     "axes.middleware.AxesMiddleware",
@@ -110,6 +111,14 @@ AUTHENTICATION_BACKENDS = [
 # Guardian's anonymous user is not needed: anonymous users see nothing.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
+
+# Argon2id for every new password (issue 11 §5); the PBKDF2 hashers stay so passwords set before
+# still verify, and Django re-hashes them with Argon2id at the next successful login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -362,6 +371,8 @@ SECRECY = {
     "SESSION_IDLE_SECONDS": SECRECY_SESSION_IDLE_SECONDS,
     "SESSION_MAX_SECONDS": SECRECY_SESSION_MAX_SECONDS,
     "PASSWORD_ROTATION_DAYS": env.int("SECRECY_PASSWORD_ROTATION_DAYS", default=30),
+    # Issue 11 §5: a new password may not be any of the account's last this many (current included).
+    "PASSWORD_HISTORY_COUNT": env.int("SECRECY_PASSWORD_HISTORY_COUNT", default=5),
 }
 
 LOGGING = {
