@@ -20,8 +20,14 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("SECRECY_DEBUG", default=True)
 # A missing secret key in production fails at start (SPEC §13); the development key is only
-# accepted while DEBUG is on.
-if DEBUG:
+# accepted while DEBUG is on. SECRECY_SECRET_KEY_FILE names a file holding the key instead (so it
+# is not in every process's environment): `make run` generates var/secret.key (mode 0600) once.
+_secret_key_file = env.str("SECRECY_SECRET_KEY_FILE", default="")
+if not env.str("SECRECY_SECRET_KEY", default="") and _secret_key_file:
+    SECRET_KEY = Path(_secret_key_file).read_text(encoding="utf-8").strip()
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(f"SECRECY_SECRET_KEY_FILE {_secret_key_file} is empty")
+elif DEBUG:
     SECRET_KEY = env.str("SECRECY_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
 else:
     SECRET_KEY = env.str("SECRECY_SECRET_KEY")
