@@ -28,10 +28,22 @@ DEBIAN_PACKAGES := python3 python3-venv python3-dev fonts-noto-cjk libpango-1.0-
 	libharfbuzz0b poppler-utils chromium
 REQ_STAMP := $(VENV)/.requirements.stamp
 
+# `make run` serves the way production does — DEBUG off, so real users get the Chinese error pages
+# and never Django's debug page, and WhiteNoise serves the collected static files — but over plain
+# http on 127.0.0.1: no secure-only cookies, no redirect to https, no HSTS. Developers who want the
+# debug pages run `SECRECY_DEBUG=1 make run`. The secret key is generated once into var/secret.key
+# (mode 0600) unless SECRECY_SECRET_KEY is set; any of these can be overridden from the environment.
+SECRET_KEY_FILE := $(VAR_DIR)/secret.key
+RUN_ENV := SECRECY_DEBUG="$${SECRECY_DEBUG:-0}" \
+	SECRECY_SECRET_KEY_FILE="$${SECRECY_SECRET_KEY_FILE:-$(SECRET_KEY_FILE)}" \
+	SECRECY_SSL_REDIRECT="$${SECRECY_SSL_REDIRECT:-0}" \
+	SECRECY_SECURE_COOKIES="$${SECRECY_SECURE_COOKIES:-0}" \
+	SECRECY_HSTS_SECONDS="$${SECRECY_HSTS_SECONDS:-0}"
+
 .PHONY: help run test setup system-packages dirs audit-key migrate static seed test-postgres services clean-venv
 
 help:
-	@echo "make run            install, migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/"
+	@echo "make run            install, migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/ (DEBUG off; SECRECY_DEBUG=1 for debug pages)"
 	@echo "make test           install, then run the whole test suite (pytest)"
 	@echo "make seed           migrate and (re)run the idempotent demo data command"
 	@echo "make migrate        apply database migrations"
@@ -93,8 +105,15 @@ audit-key: $(REQ_STAMP) dirs
 migrate: $(REQ_STAMP) dirs audit-key
 	$(PY) manage.py migrate --noinput -v 1
 
-static: $(REQ_STAMP) dirs
-	$(PY) manage.py collectstatic --noinput -v 0
+# Collected with the settings `make run` serves with: with DEBUG off that is WhiteNoise's
+# compressed manifest storage, whose manifest the pages need to name their static files.
+static: $(REQ_STAMP) dirs $(SECRET_KEY_FILE)
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v 0
+
+# Generated once, readable by its owner only; never in the repository (var/ is not tracked).
+$(SECRET_KEY_FILE): | dirs
+	@echo ">>> generating the secret key of this installation: $@"
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > "$@.tmp" && mv "$@.tmp" "$@"
 
 # ------------------------------------------------------------------------------------ run and seed
 
@@ -103,7 +122,7 @@ seed: setup
 
 run: seed
 	@echo ">>> starting web, worker and beat: open http://127.0.0.1:8000/ (demo password Secrecy#2026); Ctrl-C stops all"
-	$(VENV)/bin/honcho start -f Procfile
+	$(RUN_ENV) $(VENV)/bin/honcho start -f Procfile
 
 # ----------------------------------------------------------------------------------------------- test
 

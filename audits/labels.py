@@ -10,6 +10,13 @@ ACTION_LABELS = {
     "auth.login": "登录",
     "auth.logout": "退出登录",
     "auth.login_failed": "登录失败",
+    # Lockout, slow-down and passwords (personnel.auth, personnel.throttle, personnel.services_accounts)
+    "auth.locked_out": "账号因登录失败被锁定",
+    "auth.unlock": "解锁账号",
+    "auth.address_throttled": "来源地址登录限速",
+    "auth.login_throttled": "登录尝试过于频繁被拒",
+    "account.password_change": "修改密码",
+    "account.password_reset": "重置密码",
     # Carriers (documents.services*)
     "carrier.register_in": "收文登记",
     "carrier.register_out": "发文登记",

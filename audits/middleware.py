@@ -1,10 +1,8 @@
+from secrecy.client_ip import client_ip
+
 from .context import reset_source_ip, set_source_ip
 
-
-def client_ip(request):
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client and cannot be trusted unless a known
-    # proxy is configured in front.
-    return request.META.get("REMOTE_ADDR") or None
+__all__ = ["RequestContextMiddleware", "client_ip"]
 
 
 class RequestContextMiddleware:

@@ -8,7 +8,7 @@ class PersonnelConfig(AppConfig):
     verbose_name = "涉密人员"
 
     def ready(self):
-        from . import leave_blockers, sessions  # noqa: F401 — connects the login/logout receivers
+        from . import leave_blockers, sessions, throttle  # noqa: F401 — connects the login/logout receivers
         from .services_leave import travel_documents_blocker
 
         leave_blockers.register_leave_blocker(travel_documents_blocker)

@@ -49,3 +49,49 @@ class RoleForm(forms.Form):
 
 class AccountSearchForm(forms.Form):
     q = forms.CharField(label="用户名或姓名", required=False, max_length=150)
+
+
+class PasswordResetForm(SectionedForm):
+    """The 系统管理员 sets a temporary password; the owner must change it at the next login."""
+
+    sections = (("新密码", ("password", "password_confirm")),)
+
+    password = forms.CharField(label="新密码", required=False, strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="至少 8 位，须同时包含字母和数字；机密级以上涉密人员至少 10 位。")
+    password_confirm = forms.CharField(label="再次输入新密码", required=False, strip=False,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_confirm"):
+            self.add_error("password_confirm", "两次输入的密码不一致")
+        return data
+
+
+class PasswordChangeForm(SectionedForm):
+    """修改密码: the rules (validators, history) are checked by services_accounts.password_change."""
+
+    sections = (("修改密码", ("old_password", "new_password", "new_password_confirm")),)
+
+    old_password = forms.CharField(label="当前密码", required=False, strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label="新密码", required=False, strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                   help_text="至少 8 位，须同时包含字母和数字；机密级以上涉密人员至少 10 位；"
+                                             "不能与最近 5 次用过的密码相同。")
+    new_password_confirm = forms.CharField(label="再次输入新密码", required=False, strip=False,
+                                           widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, history_count=5, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password"].help_text = (
+            f"至少 8 位，须同时包含字母和数字；机密级以上涉密人员至少 10 位；不能与最近 {history_count} 次用过的密码相同。")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("old_password"):
+            self.add_error("old_password", "请输入当前密码")
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_confirm"):
+            self.add_error("new_password_confirm", "两次输入的密码不一致")
+        return data

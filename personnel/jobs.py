@@ -203,6 +203,7 @@ def password_rotation(*, today, batch_size):
     for batch in _keyset(users, "changed", batch_size, ()):
         messages = [Message(recipient_id=row["id"], kind=NOTICE_KIND_PASSWORD,
                             title=f"您的密码已超过 {days} 天未修改，请尽快修改",
+                            link=reverse("accounts:password_change"),
                             dedupe_key=f"password_rotation:{row['changed'].isoformat()}") for row in batch]
         with transaction.atomic():
             totals["notices"] += len(notify_many(messages))

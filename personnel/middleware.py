@@ -59,3 +59,25 @@ class SessionLimitsMiddleware:
         logout(request)
         messages.info(request, message)
         return redirect(f"{reverse('login')}?next={request.get_full_path()}")
+
+
+class PasswordChangeRequiredMiddleware:
+    """Until an account whose password the 系统管理员 set (new account, reset) has changed it
+    (issue 11 §5), every page but 修改密码, logging out and static files leads to 修改密码."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not self._exempt(request.path_info):
+            from .services_accounts import must_change_password
+
+            if must_change_password(user):
+                return redirect(reverse("accounts:password_change"))
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path):
+        return (path in (reverse("accounts:password_change"), reverse("logout"))
+                or (settings.STATIC_URL and path.startswith(settings.STATIC_URL)))

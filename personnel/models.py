@@ -365,8 +365,41 @@ class PasswordState(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="password_state")
     changed_at = models.DateTimeField("密码修改时间")
+    # Set when the 系统管理员 creates the account or resets its password (he knows that password):
+    # personnel.middleware.PasswordChangeRequiredMiddleware then allows only the change page.
+    must_change = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "密码状态"
         verbose_name_plural = "密码状态"
         indexes = [models.Index(fields=["changed_at"], name="passwordstate_changed_idx")]
+
+
+class LoginThrottle(models.Model):
+    """Failed logins from one client address across all accounts (issue 11 §3; personnel.throttle).
+    One row per address, reset in place when the address has been quiet for the window, never
+    deleted. Kept in the database rather than the cache so every web process sees the same count."""
+
+    ip_address = models.GenericIPAddressField("来源IP", unique=True)
+    failures = models.PositiveIntegerField("窗口内失败次数", default=0)
+    last_failure_at = models.DateTimeField("最近失败时间")
+    blocked_until = models.DateTimeField("暂停登录至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录限速"
+        verbose_name_plural = "登录限速"
+
+
+class PasswordHistory(models.Model):
+    """The hash of every password an account has had (issue 11 §5), so a change can refuse the
+    last few (PASSWORD_HISTORY_COUNT). Written by personnel.validators.PasswordAgeRecorder whenever
+    a password is saved; only hashes, never the password. Rows are kept, not deleted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="password_history")
+    password = models.CharField("密码哈希", max_length=128)
+    set_at = models.DateTimeField("设置时间")
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        indexes = [models.Index(fields=["user", "-set_at"], name="passwordhistory_user_idx")]

@@ -22,6 +22,102 @@ def _lock(user):
     return get_user_model().objects.select_for_update().get(pk=user.pk)
 
 
+def _require_change(user, required=True):
+    from django.utils import timezone
+
+    from .models import PasswordState
+
+    state, _ = PasswordState.objects.get_or_create(user=user, defaults={"changed_at": timezone.now()})
+    if state.must_change != required:
+        state.must_change = required
+        state.save(update_fields=["must_change"])
+
+
+def must_change_password(user):
+    from .models import PasswordState
+
+    return PasswordState.objects.filter(user_id=user.pk, must_change=True).exists()
+
+
+def _remember_current(user):
+    """Accounts made with create_user (seed_demo, older accounts) have their current hash in no
+    history row — Django saves it without telling the validators. Record it before it is replaced,
+    so the history refuses it like any other recent password."""
+    from .models import PasswordHistory, PasswordState
+
+    if user.has_usable_password() and not PasswordHistory.objects.filter(user=user, password=user.password).exists():
+        state = PasswordState.objects.filter(user=user).values_list("changed_at", flat=True).first()
+        PasswordHistory.objects.create(user=user, password=user.password, set_at=state or user.date_joined)
+
+
+def _validate_new_password(user, password, field):
+    if not password:
+        raise ValidationFailed({field: "请输入新密码"})
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationFailed({field: list(error.messages)}) from None
+
+
+@transaction.atomic
+def account_password_reset(*, actor, user, password):
+    """The 系统管理员 sets a new password for someone who forgot theirs. He then knows it, so the
+    owner must change it at the next login; the account's open sessions end (whoever holds one
+    may be the reason for the reset)."""
+    _check(actor, Role.SYSADMIN, "重置密码")
+    if user.pk == actor.pk:
+        raise PolicyDenied("本人的密码请在“修改密码”页面修改")
+    user = _lock(user)
+    if not user.has_usable_password():
+        raise InvalidState("该账号没有可用的密码（系统自动任务账号），不能重置")
+    _validate_new_password(user, password, "password")
+    _remember_current(user)
+    user.set_password(password)
+    user.save()
+    _require_change(user)
+    ended = end_sessions(user, reason="密码被重置")
+    record_event(actor=actor, action="account.password_reset", target=user,
+                 detail={"username": user.get_username(), "sessions_ended": ended})
+    return user
+
+
+def password_change(*, user, old_password, new_password):
+    """Every signed-in user changes their own password (issue 11 §5). The current password is
+    asked again (a session left open is not enough); the new one obeys the validators and is none
+    of the account's last PASSWORD_HISTORY_COUNT passwords. The event records no secret."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import check_password
+
+    from audits.models import AuditResult
+
+    from .models import PasswordHistory
+
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        raise PolicyDenied("请先登录")
+    if not user.check_password(old_password or ""):
+        # Recorded outside the refused change (its transaction would roll the event back):
+        # guessing the current password through an open session shows in the audit log.
+        record_event(actor=user, action="account.password_change", target=user, result=AuditResult.FAILED,
+                     detail={"reason": "当前密码不正确"})
+        raise ValidationFailed({"old_password": "当前密码不正确"})
+    with transaction.atomic():
+        user = _lock(user)
+        _validate_new_password(user, new_password, "new_password")
+        _remember_current(user)
+        count = settings.SECRECY["PASSWORD_HISTORY_COUNT"]
+        # The current password is the newest row: it and the count - 1 before it.
+        recent = PasswordHistory.objects.filter(user=user).order_by("-set_at", "-pk").values_list(
+            "password", flat=True)[:count]
+        if any(check_password(new_password, encoded) for encoded in recent):
+            raise ValidationFailed({"new_password": f"不能使用最近 {count} 次用过的密码"})
+        forced = must_change_password(user)
+        user.set_password(new_password)
+        user.save()
+        _require_change(user, required=False)
+        record_event(actor=user, action="account.password_change", target=user, detail={"forced": forced})
+    return user
+
+
 @transaction.atomic
 def account_create(*, actor, username, password, full_name=""):
     """A new login. The 涉密人员 record, roles and clearance come from 保密办 and the 安全保密管理员."""
@@ -48,6 +144,8 @@ def account_create(*, actor, username, password, full_name=""):
             user.save()
     except IntegrityError:
         raise ValidationFailed({"username": "该用户名已存在"}) from None
+    # The 系统管理员 knows this password: the owner must replace it at the first login.
+    _require_change(user)
     record_event(actor=actor, action="account.create", target=user, detail={"username": username})
     return user
 
@@ -92,19 +190,45 @@ def account_enable(*, actor, user, reason):
     return user
 
 
-@transaction.atomic
-def account_unlock(*, actor, user):
-    """Only the 安全保密管理员 unlocks an account locked by failed logins (SPEC §12)."""
+# The host operator has no account: the audit log names the role (actor_username) instead.
+HOST_OPERATOR = "主机操作员"
+
+
+class _HostOperator:
+    is_authenticated = False
+    username = HOST_OPERATOR
+
+
+def _unlock(user):
     from axes.utils import reset
 
     from .auth import is_locked
 
-    _check(actor, Role.SECURITY_ADMIN, "解锁账号")
     user = _lock(user)
     if not is_locked(user.get_username()):
         raise InvalidState("该账号未被锁定")
     # axes keeps only counters (the failed logins themselves are in the audit chain), so its
     # reset — which clears them — loses no record.
     reset(username=user.get_username())
+    return user
+
+
+@transaction.atomic
+def account_unlock(*, actor, user):
+    """The 安全保密管理员 unlocks an account locked by failed logins before its cool-off ends
+    (SPEC §12)."""
+    _check(actor, Role.SECURITY_ADMIN, "解锁账号")
+    user = _unlock(user)
     record_event(actor=actor, action="auth.unlock", target=user, detail={"username": user.get_username()})
+    return user
+
+
+@transaction.atomic
+def account_unlock_by_host_operator(*, user, command):
+    """`manage.py unlock_account` on the server: the way back when the locked account is the
+    安全保密管理员's own (or the only one), so nobody on screen can unlock it. Whoever has a shell on
+    the host can do this anyway by hand; doing it through here at least leaves an audit event."""
+    user = _unlock(user)
+    record_event(actor=_HostOperator(), action="auth.unlock", target=user,
+                 detail={"username": user.get_username(), "by": HOST_OPERATOR, "command": command})
     return user

@@ -10,7 +10,10 @@ urlpatterns = [
     path("new/", views.account_create, name="create"),
     path("<int:pk>/disable/", views.account_disable, name="disable"),
     path("<int:pk>/enable/", views.account_enable, name="enable"),
+    path("<int:pk>/password/", views.account_password_reset, name="password_reset"),
     path("settings/", views.settings_view, name="settings"),
+    # Every signed-in user
+    path("password/", views.password_change, name="password_change"),
     # 安全保密管理员
     path("roles/", views.role_list, name="roles"),
     path("roles/<int:pk>/", views.role_detail, name="role_detail"),

@@ -25,16 +25,19 @@ class ClearanceLengthValidator:
 
 class PasswordAgeRecorder:
     """Validates nothing; Django calls password_changed() after a new password is saved, which is
-    when the rotation clock restarts."""
+    when the rotation clock restarts and the new hash joins the password history."""
 
     def validate(self, password, user=None):
         return None
 
     def password_changed(self, password, user=None):
-        from .models import PasswordState
+        from .models import PasswordHistory, PasswordState
 
         if user is not None and user.pk:
-            PasswordState.objects.update_or_create(user=user, defaults={"changed_at": timezone.now()})
+            now = timezone.now()
+            PasswordState.objects.update_or_create(user=user, defaults={"changed_at": now})
+            # The hash just saved (user.password), so the next changes can refuse it.
+            PasswordHistory.objects.create(user=user, password=user.password, set_at=now)
 
     def get_help_text(self):
         return ""

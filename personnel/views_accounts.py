@@ -40,22 +40,20 @@ def _require(request, role):
         raise Http404()
 
 
-def _locked_attempts():
-    from axes.models import AccessAttempt
-
-    return AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
-
-
 def locked_usernames(usernames):
     """Which of these usernames are locked by failed logins (personnel.auth.is_locked for a page
     of accounts at once: one query)."""
-    return set(_locked_attempts().filter(username__in=list(usernames)).values_list("username", flat=True))
+    from .auth import locked_usernames_query
+
+    return set(locked_usernames_query().filter(username__in=list(usernames)).values_list("username", flat=True))
 
 
 def locked_accounts():
-    """Accounts locked by failed logins. Axes also counts failures for usernames that do not exist
-    (someone guessing); those are no account and nothing to unlock."""
-    return get_user_model().objects.filter(username__in=_locked_attempts().values("username"))
+    """Accounts locked by failed logins (still inside the cool-off). Axes also counts failures for
+    usernames that do not exist (someone guessing); those are no account and nothing to unlock."""
+    from .auth import locked_usernames_query
+
+    return get_user_model().objects.filter(username__in=locked_usernames_query())
 
 
 def _accounts(request):
@@ -157,6 +155,56 @@ def account_enable(request, pk):
 
 
 @login_required
+def account_password_reset(request, pk):
+    _require(request, Role.SYSADMIN)
+    account = _account_or_404(pk)
+    form = forms_accounts.PasswordResetForm(request.POST if request.method == "POST" else None)
+    return _form_page(
+        request, form=form, heading="重置密码", subject=f"{account.username} {_name(account)}", submit_label="重置",
+        call=lambda data: services_accounts.account_password_reset(
+            actor=request.user, user=account, password=data["password"]),
+        success=f"{_name(account) or account.username} 的密码已重置，其登录会话已全部结束",
+        back_url=reverse("accounts:list"),
+        notes=["用于本人忘记密码时。重置后该账号立即退出登录，下次登录须先修改密码。",
+               "请通过线下方式将新密码交给本人；重置记入审计日志（不含密码）。"])
+
+
+# ------------------------------------------------------------------------------ every user
+
+
+@login_required
+def password_change(request):
+    """修改密码, for every signed-in user; the only page open while a change is required
+    (personnel.middleware.PasswordChangeRequiredMiddleware)."""
+    from django.contrib.auth import update_session_auth_hash
+
+    count = settings.SECRECY["PASSWORD_HISTORY_COUNT"]
+    forced = services_accounts.must_change_password(request.user)
+    form = forms_accounts.PasswordChangeForm(request.POST if request.method == "POST" else None, history_count=count)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services_accounts.password_change(user=request.user, old_password=form.cleaned_data["old_password"],
+                                                     new_password=form.cleaned_data["new_password"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            # The session stays valid with the new password; other sessions of the account end
+            # (Django checks each session against the password hash).
+            update_session_auth_hash(request, user)
+            messages.success(request, "密码已修改")
+            return redirect("home")
+    elif request.method == "POST":
+        form.add_error(None, "输入有误，请检查标红的字段")
+    notes = [f"新密码不能与最近 {count} 次用过的密码相同。", "修改记入审计日志（不含密码）。"]
+    if forced:
+        notes.insert(0, "您的账号为新建账号或密码已被系统管理员重置，须先修改密码才能继续使用系统。")
+    return render(request, "accounts/form.html", {
+        "form": form, "heading": "修改密码", "subject": "", "notes": notes,
+        "back_url": reverse("home"), "submit_label": "修改", "page_level": None, "forced": forced,
+    })
+
+
+@login_required
 @require_GET
 def settings_view(request):
     """What the 系统管理员 may look after besides accounts. Read-only on purpose: settings come from
@@ -235,9 +283,19 @@ def role_revoke(request, pk):
 def locked_list(request):
     _require(request, Role.SECURITY_ADMIN)
     accounts = (locked_accounts().select_related("person", "person__department").order_by("username"))
+    from django.utils import timezone
+
+    from .auth import lock_remaining
+
+    accounts = list(accounts)
     for account in accounts:
         account.display_name = _name(account)
-    return render(request, "accounts/locked.html", {"accounts": accounts, "page_level": PAGE_LEVEL})
+        # A handful of rows at most: one small query each for when the cool-off ends.
+        remaining = lock_remaining(account.username)
+        account.unlocks_at = timezone.now() + remaining if remaining is not None else None
+    return render(request, "accounts/locked.html", {
+        "accounts": accounts, "page_level": PAGE_LEVEL,
+        "cooloff_minutes": settings.SECRECY_LOCKOUT_COOLOFF_MINUTES})
 
 
 @login_required

@@ -4,10 +4,12 @@ The defaults run everything on one fresh machine: SQLite, Celery over a filesyst
 console e-mail (SPEC §13). Production sets SECRECY_DEBUG=0, SECRECY_SECRET_KEY,
 SECRECY_DATABASE_URL (PostgreSQL) and SECRECY_REDIS_URL.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("SECRECY_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -18,8 +20,14 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("SECRECY_DEBUG", default=True)
 # A missing secret key in production fails at start (SPEC §13); the development key is only
-# accepted while DEBUG is on.
-if DEBUG:
+# accepted while DEBUG is on. SECRECY_SECRET_KEY_FILE names a file holding the key instead (so it
+# is not in every process's environment): `make run` generates var/secret.key (mode 0600) once.
+_secret_key_file = env.str("SECRECY_SECRET_KEY_FILE", default="")
+if not env.str("SECRECY_SECRET_KEY", default="") and _secret_key_file:
+    SECRET_KEY = Path(_secret_key_file).read_text(encoding="utf-8").strip()
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(f"SECRECY_SECRET_KEY_FILE {_secret_key_file} is empty")
+elif DEBUG:
     SECRET_KEY = env.str("SECRECY_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
 else:
     SECRET_KEY = env.str("SECRECY_SECRET_KEY")
@@ -57,6 +65,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "audits.middleware.RequestContextMiddleware",
     "personnel.middleware.SessionLimitsMiddleware",
+    "personnel.middleware.PasswordChangeRequiredMiddleware",
     "secrecy.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a lockout into the login page with the reason.
     "axes.middleware.AxesMiddleware",
@@ -109,6 +118,14 @@ AUTHENTICATION_BACKENDS = [
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
+# Argon2id for every new password (issue 11 §5); the PBKDF2 hashers stay so passwords set before
+# still verify, and Django re-hashes them with Argon2id at the next successful login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -117,17 +134,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "personnel.validators.PasswordAgeRecorder"},
 ]
 
-# Lockout (SPEC §12, cfg): after this many failed logins in a row the account is locked — also
-# against the right password — until the 安全保密管理员 unlocks it (no cool-off).
+# Lockout (SPEC §12, cfg; issue 11 §3): after this many failed logins in a row the account is
+# locked — also against the right password — for a cool-off time, or until the 安全保密管理员
+# (or the host operator: manage.py unlock_account) unlocks it earlier. A lock for ever would let
+# anyone shut out the only 安全保密管理员 with five wrong passwords.
 AXES_FAILURE_LIMIT = env.int("SECRECY_LOCKOUT_FAILURES", default=5)
+SECRECY_LOCKOUT_COOLOFF_MINUTES = env.int("SECRECY_LOCKOUT_COOLOFF_MINUTES", default=30)
+if SECRECY_LOCKOUT_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("SECRECY_LOCKOUT_COOLOFF_MINUTES must be at least 1 (a lock without end is a "
+                               "denial-of-service lever)")
+AXES_COOLOFF_TIME = timedelta(minutes=SECRECY_LOCKOUT_COOLOFF_MINUTES)
+# A refused attempt during the lock does not start the cool-off again: otherwise the owner trying
+# the right password (or anyone, every 29 minutes) would keep the account locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_COOLOFF_TIME = None
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "personnel.auth.lockout_response"
+# The same client address as the audit log's source_ip (X-Forwarded-For only behind a trusted proxy).
+AXES_CLIENT_IP_CALLABLE = "secrecy.client_ip.client_ip"
+SECRECY_TRUSTED_PROXIES = env.list("SECRECY_TRUSTED_PROXIES", default=[])
 # Logins and failures are in the audit hash chain already; axes keeps only its counters.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+# Per client address, across accounts (personnel.throttle): past this many failed logins within
+# the window, each further attempt must wait — 1 s, then doubling up to the cap — and is refused
+# unchecked before then. Slowed, never locked: behind one proxy or NAT a whole unit shares the
+# address, so an address lock would be the very outage the per-account cool-off avoids.
+SECRECY_LOGIN_THROTTLE_FAILURES = env.int("SECRECY_LOGIN_THROTTLE_FAILURES", default=30)
+SECRECY_LOGIN_THROTTLE_WINDOW_MINUTES = env.int("SECRECY_LOGIN_THROTTLE_WINDOW_MINUTES", default=15)
+SECRECY_LOGIN_THROTTLE_MAX_DELAY_SECONDS = env.int("SECRECY_LOGIN_THROTTLE_MAX_DELAY_SECONDS", default=60)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -347,6 +383,8 @@ SECRECY = {
     "SESSION_IDLE_SECONDS": SECRECY_SESSION_IDLE_SECONDS,
     "SESSION_MAX_SECONDS": SECRECY_SESSION_MAX_SECONDS,
     "PASSWORD_ROTATION_DAYS": env.int("SECRECY_PASSWORD_ROTATION_DAYS", default=30),
+    # Issue 11 §5: a new password may not be any of the account's last this many (current included).
+    "PASSWORD_HISTORY_COUNT": env.int("SECRECY_PASSWORD_HISTORY_COUNT", default=5),
 }
 
 LOGGING = {

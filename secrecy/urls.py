@@ -6,9 +6,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(
-        template_name="registration/login.html", authentication_form=views.LoginForm,
-        redirect_authenticated_user=True), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("documents.urls")),
     path("", include("documents.urls_disposal")),

@@ -144,7 +144,10 @@ MATRIX = {
     "accounts:create": ("GET", rule(ok={"sysadmin"})),
     "accounts:disable": ("POST", rule(ok={"sysadmin"})),
     "accounts:enable": ("POST", rule(ok={"sysadmin"})),
+    "accounts:password_reset": ("POST", rule(ok={"sysadmin"})),
     "accounts:settings": ("GET", rule(ok={"sysadmin"})),
+    # 修改密码: every account, its own password only.
+    "accounts:password_change": ("GET", rule(ok=EVERYONE)),
     "accounts:roles": ("GET", rule(ok={"secadmin"})),
     "accounts:role_detail": ("GET", rule(ok={"secadmin"})),
     "accounts:role_grant": ("POST", rule(ok={"secadmin"})),
@@ -278,7 +281,7 @@ def kwargs_for(name, username):
     if name == "notifications:mark_read":
         return {"pk": _first(Notification).pk}
     if name in ("accounts:disable", "accounts:enable", "accounts:role_detail", "accounts:role_grant",
-                "accounts:role_revoke", "accounts:unlock"):
+                "accounts:role_revoke", "accounts:unlock", "accounts:password_reset"):
         return {"pk": _user("zhangsan").pk}
     if name == "audits:event":
         return {"seq": AuditEvent.objects.order_by("seq").first().seq}
@@ -358,7 +361,8 @@ def test_only_the_auditor_reads_the_log_and_the_auditor_reads_nothing_else(demo,
     readers = {u for u in IDENTITIES[1:] if MATRIX["audits:events"][1].get(u)}
     assert readers == {"auditor"}
     auditor_pages = {name for name, (_, allowed) in MATRIX.items() if allowed.get("auditor") == OK}
-    assert auditor_pages - {"home", "logout", "notifications:inbox", "notifications:mark_all_read"} == {
+    assert auditor_pages - {"home", "logout", "notifications:inbox", "notifications:mark_all_read",
+                            "accounts:password_change"} == {
         "audits:events", "audits:event", "audits:export", "audits:summary", "audits:summary_pdf"}
 
 

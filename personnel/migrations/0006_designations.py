@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('personnel', '0003_password_state'),
+        ('personnel', '0005_password_history'),
     ]
 
     operations = [
