@@ -537,3 +537,14 @@ def test_when_the_audit_write_fails_the_action_is_undone(unit, register_carrier,
     assert get_user_model().objects.get(pk=unit.zhangsan.pk).person.person_class == zhangsan_class
     if ctx is not None:
         assert Carrier.objects.get(pk=ctx.pk).title == ctx.title
+
+
+def test_a_lowered_level_is_audited_at_the_higher_of_old_and_new(unit, register_carrier):
+    """Issue 11 §1: an auditor filtering by 绝密 must find the event that took a carrier below it."""
+    from documents.tests.factories import raise_level
+
+    carrier = register_carrier(level=4, copy_number=1, outgoing=True)
+    raise_level(registrar=unit.mishu, decider=unit.zhuren, carrier=carrier, level=2)
+    assert Carrier.objects.get(pk=carrier.pk).level == 2
+    decision = AuditEvent.objects.filter(action="request.approve").latest("seq")
+    assert decision.level == 4 and decision.detail["to_mark"].startswith("秘密")
