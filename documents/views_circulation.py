@@ -180,8 +180,11 @@ def mine(request):
 
 
 @login_required
+@require_POST
 def slip(request, pk, fmt):
-    """传阅单 (PDF or XLSX); 404 for anyone who may not open the circulation."""
+    """传阅单 (PDF or XLSX); 404 for anyone who may not open the circulation. Printing is an
+    audited action (register.print), so a POST behind the CSRF check: a link or image on another
+    site must not add print events in the user's name."""
     try:
         filename, content, content_type = registers.register_produce(
             user=request.user, name="circulation", fmt=fmt, filters={"circulation": str(pk)})

@@ -121,9 +121,10 @@ def execute(request, pk):
 
 
 @login_required
+@require_POST
 def destruction_list(request, pk, fmt):
     """涉密载体销毁清单 of one batch (PDF or XLSX): its rows the user may see; 404 for anyone who
-    may not print it."""
+    may not print it. A POST behind the CSRF check, as every audited print (register.print)."""
     try:
         filename, content, content_type = registers.register_produce(
             user=request.user, name="destruction", fmt=fmt, filters={"batch": str(pk)})

@@ -85,7 +85,7 @@ MATRIX = {
     "approvals:destroy_designate": ("POST", rule(obj=BUSINESS)),
     "approvals:destroy_witness_confirm": ("POST", rule(obj=BUSINESS)),
     "approvals:destroy_execute": ("POST", rule(obj=BUSINESS)),
-    "approvals:destroy_list_file": ("GET", rule(obj=BUSINESS)),
+    "approvals:destroy_list_file": ("POST", rule(obj=BUSINESS)),
     # --- circulation (SPEC §6), annual review (SPEC §7)
     "circulation:mine": ("GET", rule(ok=BUSINESS)),
     "circulation:start": ("GET", rule(obj={"mishu"})),
@@ -94,7 +94,7 @@ MATRIX = {
     "circulation:sign": ("POST", rule(obj=BUSINESS)),
     "circulation:take_back": ("POST", rule(obj=BUSINESS)),
     "circulation:cancel": ("POST", rule(obj=BUSINESS)),
-    "circulation:slip": ("GET", rule(obj=BUSINESS)),
+    "circulation:slip": ("POST", rule(obj=BUSINESS)),
     "review:list": ("GET", rule(ok=BUSINESS)),
     "review:keep": ("POST", rule(obj=BUSINESS)),
     # --- meetings (SPEC §9): their documents are carriers, so no administrator
