@@ -98,6 +98,9 @@ def download(request):
             return redirect("registers:job", pk=job.pk)
         filename, content, content_type = registers.register_produce(
             user=request.user, name=name, fmt=file_format, filters=params)
+    except NotVisible:
+        # A batch, circulation or meeting the user may not see does not exist for them.
+        raise Http404() from None
     except DomainError as error:
         return _index(request, params, errors=_error_messages(error), status=400)
     response = HttpResponse(content, content_type=content_type)

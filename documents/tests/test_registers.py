@@ -554,3 +554,20 @@ def test_building_a_register_runs_a_fixed_number_of_queries(unit, register_carri
 
     assert (rows_few, rows_many) == (1, 7)
     assert many == few
+
+
+def test_a_one_object_register_of_something_the_user_may_not_see_is_404(client, unit, register_carrier):
+    """A batch, circulation or meeting one may not see does not exist (404), not a bad request
+    (400) that would tell it apart from a missing one — and a huge id is no 500 either."""
+    from documents import services_circulation
+
+    carrier = register_carrier(level=2, scope_users=[unit.lisi])
+    circulation = services_circulation.circulation_start(actor=unit.mishu, carrier=carrier, readers=[unit.lisi])
+    assert download(client, unit.mishu, "circulation", "pdf", circulation=circulation.pk).status_code == 200
+    assert download(client, unit.zhangsan, "circulation", "pdf", circulation=circulation.pk).status_code == 404
+    for name, param in (("destruction", "batch"), ("meeting", "meeting"), ("circulation", "circulation")):
+        for value in ("999999", "99999999999999999999", "²"):
+            assert download(client, unit.mishu, name, "pdf", **{param: value}).status_code == 404, (name, value)
+        # A missing or non-numeric parameter is still a bad request, said at the form.
+        for value in ("", "-1", "x"):
+            assert download(client, unit.mishu, name, "pdf", **{param: value}).status_code == 400, (name, value)
