@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from personnel.middleware import AUTO_REFRESH_PARAM
 from secrecy.errors import DomainError, NotVisible
 
 from . import registers
@@ -116,8 +117,10 @@ def job(request, pk):
         job = registers.register_job_get_for_user(user=request.user, pk=pk)
     except NotVisible:
         raise Http404() from None
+    job = registers.register_job_fail_if_stale(job=job)
     spec = registers.REGISTERS.get(job.register)
     running = job.status in (RegisterJobStatus.QUEUED, RegisterJobStatus.RUNNING)
+    refresh_url = f"{reverse('registers:job', args=[job.pk])}?{AUTO_REFRESH_PARAM}=1"
     response = render(request, "registers/job.html", {
         "job": job,
         "register_title": spec.title if spec else job.register,
@@ -126,10 +129,13 @@ def job(request, pk):
         "done": job.status == RegisterJobStatus.DONE,
         "failed": job.status == RegisterJobStatus.FAILED,
         "page_level": None,  # the page shows the job, not carrier content
+        "refresh_url": refresh_url,
     })
     if running:
-        # The page refreshes itself without any script (the CSP forbids inline scripts).
-        response["Refresh"] = "2"
+        # The page refreshes itself without any script (the CSP forbids inline scripts). The
+        # refresh is marked so that it does not count as activity for the idle time-out: a
+        # user who walked away from a long job is still signed out after 10 minutes.
+        response["Refresh"] = f"2; url={refresh_url}"
     return response
 
 
