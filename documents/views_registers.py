@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from personnel.middleware import AUTO_REFRESH_PARAM
 from secrecy.errors import DomainError, NotVisible
+from secrecy.forms import SafeForm
 
 from . import registers
 from .filters import CarrierFilter
@@ -22,7 +23,7 @@ from .policy import may_print_registers
 from .models import RegisterFormat, RegisterJobStatus
 
 
-class RegisterChoiceForm(forms.Form):
+class RegisterChoiceForm(SafeForm):
     register = forms.ChoiceField(label="登记簿", choices=(), widget=forms.RadioSelect)
 
     def __init__(self, *args, **kwargs):
