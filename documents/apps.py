@@ -12,3 +12,12 @@ class DocumentsConfig(AppConfig):
         from .leave import carriers_held_blocker
 
         register_leave_blocker(carriers_held_blocker)
+
+        from notifications.targets import register_target
+
+        from .policy import carrier_notice_recipients, carriers_visible_among
+
+        # Notices naming a carrier: read in full only by who may see it when reading; never
+        # written for the three administrators (SPEC §1: no carrier content for them).
+        register_target("documents.carrier", visible_ids=carriers_visible_among,
+                        may_be_told=carrier_notice_recipients)

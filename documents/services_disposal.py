@@ -202,10 +202,17 @@ def _alert_loss(*, actor, carrier, previous):
             f"报告时状态为“{CustodyStatus(previous).label}”。请立即核查，并按规定在24小时内向保密行政管理部门和上级主管部门报告。")
     dedupe_key = f"{NOTICE_KIND_LOST}:{carrier.pk}"
     notices = []
-    for users, url in ((with_link, link), (without_link, "")):
-        if users:
-            notices += notify(users, kind=NOTICE_KIND_LOST, title=title, body=body, link=url,
-                              level=carrier.level, dedupe_key=dedupe_key)
+    if with_link:
+        notices += notify(with_link, kind=NOTICE_KIND_LOST, title=title, body=body, link=link,
+                          level=carrier.level, dedupe_key=dedupe_key, target=carrier)
+    if without_link:
+        # A notice names a carrier only to who may see it (issue 11 §7): outside its 知悉范围, the
+        # loss, its level and its reporter — enough to act within 24 hours — but not its 统一编号.
+        notices += notify(
+            without_link, kind=NOTICE_KIND_LOST, title=f"涉密载体丢失报告（{carrier.get_level_display()}）",
+            body=(f"{reporter}报告一件{carrier.get_level_display()}载体丢失，报告时状态为“{CustodyStatus(previous).label}”。"
+                  f"该载体不在您的知悉范围内，详情请向报告人或机要室了解。请立即核查，并按规定在24小时内向保密行政管理部门和上级主管部门报告。"),
+            level=carrier.level, dedupe_key=dedupe_key)
     return notices
 
 

@@ -203,7 +203,10 @@ def test_reporting_a_loss_marks_it_and_alerts_secrecy_office_once(unit, carrier)
     notices = Notification.objects.filter(kind="carrier_lost")
     assert sorted(n.recipient.username for n in notices) == ["baomi", "mishu"]  # not the 三员 of 保密办
     baomi_notice = notices.get(recipient=unit.baomi)
-    assert carrier.serial in baomi_notice.title and carrier.title not in baomi_notice.title + baomi_notice.body
+    # baomi is outside its 知悉范围: the loss, its level and the reporter, not the 统一编号 (issue 11 §7).
+    assert carrier.serial not in baomi_notice.title + baomi_notice.body
+    assert "丢失" in baomi_notice.title and carrier.title not in baomi_notice.title + baomi_notice.body
+    assert carrier.serial in notices.get(recipient=unit.mishu).title
     assert baomi_notice.level == carrier.level
     assert baomi_notice.dedupe_key == f"carrier_lost:{carrier.pk}"
     # baomi is outside its 知悉范围: a notice without a link rather than a link to a 404.

@@ -374,7 +374,9 @@ def test_reporting_a_copy_lost_marks_the_carrier_and_alerts_the_secrecy_office(u
     row = CustodyEvent.objects.filter(carrier=carrier).order_by("-id").first()
     assert row.action == CustodyAction.REPORTED_LOST and row.approval_ref == running_meeting.reference
     notice = Notification.objects.get(recipient=unit.baomi, kind=services_disposal.NOTICE_KIND_LOST)
-    assert carrier.serial in notice.title and carrier.title not in notice.title
+    # baomi is outside the carrier's 知悉范围: told of the loss, not of its 统一编号 (issue 11 §7).
+    assert "丢失" in notice.title and carrier.serial not in notice.title + notice.body
+    assert carrier.title not in notice.title
     handout.refresh_from_db()
     assert handout.lost_reported_by == unit.mishu and not handout.is_open
     assert_refused(lambda: services.handout_recover(actor=unit.mishu, meeting=running_meeting, handout=handout),
