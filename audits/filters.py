@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
 
+from secrecy.forms import SafeForm
 from secrecy.levels import Level
 
 from .labels import action_group, action_label, group_label
@@ -94,6 +95,7 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = []
+        form = SafeForm
 
     def __init__(self, data=None, *args, action_codes=None, **kwargs):
         super().__init__(data, *args, **kwargs)

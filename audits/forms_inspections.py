@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from personnel.models import Department
+from secrecy.forms import SafeForm
 from secrecy.levels import Level
 
 from .models import (
@@ -49,7 +50,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 # ---------------------------------------------------------------------------------- inspections
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(SafeForm):
     name = forms.CharField(label=_label(ChecklistTemplate, "name"), max_length=100)
     items = forms.CharField(
         label="检查内容", widget=forms.Textarea(attrs={"rows": 10}),
@@ -59,7 +60,7 @@ class TemplateForm(forms.Form):
         return [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(SafeForm):
     department = forms.ModelChoiceField(label=_label(Inspection, "department"),
                                         queryset=Department.objects.order_by("id"), empty_label="请选择")
     inspected_on = forms.DateField(label=_label(Inspection, "inspected_on"), widget=DateInput())
@@ -80,14 +81,14 @@ class InspectionForm(forms.Form):
         self.fields["lead_inspector"].queryset = rectification_candidates().filter(pk__in=office)
 
 
-class FindingForm(forms.Form):
+class FindingForm(SafeForm):
     result = forms.ChoiceField(label=_label(Finding, "result"),
                                choices=[("", "请选择")] + [c for c in FindingResult.choices if c[0]])
     note = forms.CharField(label=_label(Finding, "note"), required=False, max_length=2000,
                            widget=forms.TextInput(attrs={"placeholder": "不符合时写明问题"}))
 
 
-class RectificationForm(forms.Form):
+class RectificationForm(SafeForm):
     finding = forms.ModelChoiceField(label=_label(Rectification, "finding"), queryset=Finding.objects.none(),
                                      required=False, empty_label="（不对应具体检查项）")
     description = forms.CharField(label=_label(Rectification, "description"),
@@ -102,16 +103,16 @@ class RectificationForm(forms.Form):
         self.fields["owner"].queryset = rectification_candidates()
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(SafeForm):
     evidence = forms.CharField(label="整改情况", widget=forms.Textarea(attrs={"rows": 3}),
                                help_text="采取的措施、完成时间、佐证材料（如台账补登、培训记录）。请勿填写涉密内容。")
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(SafeForm):
     note = forms.CharField(label="退回意见（退回时必填）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class InspectionCloseForm(forms.Form):
+class InspectionCloseForm(SafeForm):
     closing_note = forms.CharField(label=_label(Inspection, "closing_note"), widget=forms.Textarea(attrs={"rows": 3}),
                                    help_text="检查结论和总体评价。")
 
@@ -119,7 +120,7 @@ class InspectionCloseForm(forms.Form):
 # ------------------------------------------------------------------------------------ incidents
 
 
-class IncidentForm(forms.Form):
+class IncidentForm(SafeForm):
     kind = forms.ChoiceField(label=_label(Incident, "kind"), choices=[("", "请选择")] + IncidentKind.choices)
     level = forms.TypedChoiceField(label=_label(Incident, "level"), coerce=int,
                                    choices=[("", "请选择")] + [(int(v), l) for v, l in reversed(Level.choices)],
@@ -142,12 +143,12 @@ class IncidentForm(forms.Form):
         return parse_serials(self.cleaned_data["serials"])
 
 
-class UpwardReportForm(forms.Form):
+class UpwardReportForm(SafeForm):
     reported_at = _datetime_field("报告时间")
     note = forms.CharField(label="报告对象、方式和文号", widget=forms.Textarea(attrs={"rows": 2}),
                            help_text="如：市国家保密局、上级主管部门办公厅，书面报告，某保〔2026〕3号。")
 
 
-class IncidentCloseForm(forms.Form):
+class IncidentCloseForm(SafeForm):
     closing_note = forms.CharField(label=_label(Incident, "closing_note"), widget=forms.Textarea(attrs={"rows": 3}),
                                    help_text="查处结果、责任追究和整改措施。")

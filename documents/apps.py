@@ -13,9 +13,17 @@ class DocumentsConfig(AppConfig):
 
         register_leave_blocker(carriers_held_blocker)
 
+        from notifications.targets import register_target
+
+        from .policy import carrier_notice_recipients, carriers_visible_among
+
+        # Notices naming a carrier: read in full only by who may see it when reading; never
+        # written for the three administrators (SPEC §1: no carrier content for them).
+        register_target("documents.carrier", visible_ids=carriers_visible_among,
+                        may_be_told=carrier_notice_recipients)
+
+        # Incidents (audits) ask the same question through the lowest layer (audits may not import
+        # notifications): one answer, registered for both.
         from secrecy.visibility import register_carrier_visibility
 
-        from .policy import visible_carriers
-
-        register_carrier_visibility(
-            lambda user, ids: visible_carriers(user).filter(pk__in=ids).values_list("pk", flat=True))
+        register_carrier_visibility(carriers_visible_among)

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from personnel.models import Department
+from secrecy.forms import SafeForm
 from secrecy.levels import Level
 
 from .models import Carrier, CarrierKind, CustodyStatus, Direction, SecrecyStatus
@@ -27,6 +28,7 @@ class CarrierFilter(django_filters.FilterSet):
     class Meta:
         model = Carrier
         fields = []
+        form = SafeForm
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -10,7 +10,9 @@ from django.contrib.auth import get_user_model
 from personnel.models import ADMIN_ROLES, Department
 from personnel.policy import cleared_for_level_q
 from secrecy.errors import ValidationFailed
+from secrecy.forms import INT_MAX, SafeForm
 from secrecy.levels import CAP_YEARS, Level, PeriodKind, PeriodUnit, Urgency
+from secrecy.validators import not_before_1949_10_01
 
 from .models import (
     Carrier, CarrierKind, CopyMode, DestructionMethod, Direction, ReclassifyType, RepairMode, ReturnCondition,
@@ -57,7 +59,7 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
         return f"{person.full_name}（{person.department.name}）"
 
 
-class CarrierFieldsForm(forms.Form):
+class CarrierFieldsForm(SafeForm):
     """Every column of the 收文/发文登记簿; subclasses drop the ones a direction does not use."""
 
     # Basic data
@@ -83,7 +85,7 @@ class CarrierFieldsForm(forms.Form):
     period_unit = forms.ChoiceField(label=_label("period_unit"), required=False, initial=PeriodUnit.YEAR,
                                     choices=PeriodUnit.choices)
     declassify_date = forms.DateField(label=_label("declassify_date"), required=False,
-                                      widget=forms.DateInput(**DATE_WIDGET))
+                                      widget=forms.DateInput(**DATE_WIDGET), validators=[not_before_1949_10_01])
     declassify_condition = forms.CharField(label=_label("declassify_condition"), max_length=200, required=False,
                                            help_text="例如：会议结束后、项目验收后")
     long_term_basis = forms.CharField(label=_label("long_term_basis"), max_length=300, required=False,
@@ -91,6 +93,7 @@ class CarrierFieldsForm(forms.Form):
     period_special = forms.BooleanField(label="另有规定（保密期限超过法定最长期限）", required=False)
     period_special_reason = forms.CharField(label=_label("period_special_reason"), max_length=300, required=False)
     start_date = forms.DateField(label=_label("start_date"), required=False, widget=forms.DateInput(**DATE_WIDGET),
+                                 validators=[not_before_1949_10_01],
                                  help_text="保密期限的起算日；不填则按收文/发文日期")
     scope_note = forms.CharField(label="知悉范围（文字说明）", max_length=300, required=False,
                                  help_text="如：本单位处级以上领导")
@@ -105,11 +108,12 @@ class CarrierFieldsForm(forms.Form):
     # Copies and handling
     copy_number = forms.IntegerField(label=_label("copy_number"), required=False, min_value=1, max_value=999999,
                                      help_text="6 位数字，如 000007；绝密、机密载体必须标注")
-    copies = forms.IntegerField(label=_label("copies"), min_value=1, initial=1)
+    copies = forms.IntegerField(label=_label("copies"), min_value=1, max_value=INT_MAX, initial=1)
     pages = forms.CharField(label=_label("pages"), max_length=50, required=False,
                             help_text="纸质文件填页数；介质填容量")
     urgency = forms.ChoiceField(label=_label("urgency"), required=False, choices=Urgency.choices)
-    doc_date = forms.DateField(label=_label("doc_date"), widget=forms.DateInput(**DATE_WIDGET))
+    doc_date = forms.DateField(label=_label("doc_date"), widget=forms.DateInput(**DATE_WIDGET),
+                               validators=[not_before_1949_10_01])
     signed_by = forms.CharField(label=_label("signed_by"), max_length=50, required=False)
     transmission = forms.ChoiceField(label=_label("transmission"), required=False, choices=TransmissionMethod.choices)
     department = forms.ModelChoiceField(label=_label("department"), queryset=Department.objects.none(),
@@ -170,7 +174,7 @@ class CarrierFieldsForm(forms.Form):
         return groups
 
 
-class ScopeChoicesMixin(forms.Form):
+class ScopeChoicesMixin(SafeForm):
     scope_users = PeopleChoiceField(label="知悉范围（人员）", queryset=get_user_model().objects.none(), required=False,
                                     widget=forms.SelectMultiple(attrs={"size": 6}),
                                     help_text="按住 Ctrl 可多选")
@@ -252,7 +256,7 @@ class CarrierCorrectionForm(CarrierFieldsForm):
         return changed
 
 
-class ScopeChangeForm(forms.Form):
+class ScopeChangeForm(SafeForm):
     """Add a person or department to the 知悉范围, or take one out, with a reason."""
 
     action = forms.ChoiceField(label="操作", choices=[("grant", "列入知悉范围"), ("revoke", "移出知悉范围")],
@@ -298,7 +302,7 @@ def apply_domain_error(form, error):
 # ------------------------------------------------------------------------------------ approvals
 
 
-class LoanRequestForm(forms.Form):
+class LoanRequestForm(SafeForm):
     """申请借阅: due date and reason. The service decides the rules (绝密 → 阅文室, same day)."""
 
     due_date = forms.DateField(label="应还日期", required=False, widget=forms.DateInput(**DATE_WIDGET))
@@ -306,7 +310,7 @@ class LoanRequestForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(SafeForm):
     decision = forms.ChoiceField(label="审批", choices=[("approve", "同意"), ("reject", "驳回")])
     comment = forms.CharField(label="意见", max_length=500, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}), help_text="驳回时必填")
@@ -314,11 +318,11 @@ class DecisionForm(forms.Form):
     approve_abroad = forms.BooleanField(label="同意携带出境", required=False)
 
 
-class CancelForm(forms.Form):
+class CancelForm(SafeForm):
     reason = forms.CharField(label="撤销原因", max_length=300, required=False)
 
 
-class LoanReturnForm(forms.Form):
+class LoanReturnForm(SafeForm):
     condition = forms.ChoiceField(label="归还检查", choices=[("", "请选择")] + ReturnCondition.choices, required=False)
     note = forms.CharField(label="检查说明", max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}), help_text="缺页或损坏时必填")
@@ -339,7 +343,7 @@ class WitnessChoiceField(forms.ModelMultipleChoiceField):
         return _person_label(obj)
 
 
-class WitnessesForm(forms.Form):
+class WitnessesForm(SafeForm):
     """指定监销人: at least two, one from 保密办 (the service decides)."""
 
     witnesses = WitnessChoiceField(label="监销人", queryset=people_queryset(), required=False,
@@ -370,7 +374,7 @@ class DestructionBatchForm(WitnessesForm):
     field_order = ["reason", "method", "place", "destruction_body", "planned_date", "witnesses"]
 
 
-class DestructionExecuteForm(forms.Form):
+class DestructionExecuteForm(SafeForm):
     executed_on = forms.DateField(label="销毁日期", required=False, widget=forms.DateInput(**DATE_WIDGET))
     destroyed_by_name = forms.CharField(label="销毁人", max_length=100, required=False,
                                         help_text="实际操作销毁的人员姓名；不填则记为本人")
@@ -398,7 +402,7 @@ def cleared_people_queryset(level, exclude=None):
     return queryset
 
 
-class SectionedForm(forms.Form):
+class SectionedForm(SafeForm):
     """A form laid out in titled groups by includes/form_sections.html."""
 
     sections = ()
@@ -413,16 +417,16 @@ class SectionedForm(forms.Form):
         return groups
 
 
-class ConsentFields(forms.Form):
+class ConsentFields(SafeForm):
     # REG24 art. 29(4); LAW24 art. 26: a 绝密 copy needs the original classifying authority's consent.
     consent_authority = forms.CharField(label="原定密机关", max_length=200, required=False,
                                         help_text="原定密机关、单位或其上级机关")
     consent_letter = forms.CharField(label="同意文件文号", max_length=100, required=False)
     consent_date = forms.DateField(label="同意日期", required=False, widget=forms.DateInput(**DATE_WIDGET),
-                                   error_messages=DATE_INVALID)
+                                   error_messages=DATE_INVALID, validators=[not_before_1949_10_01])
 
 
-class CopyCommonFields(forms.Form):
+class CopyCommonFields(SafeForm):
     copy_count = forms.IntegerField(label="份数", required=False, initial=1, error_messages=INTEGER_INVALID,
                                     widget=forms.NumberInput(attrs={"min": 1, "max": MAX_COPIES}),
                                     help_text=f"1 至 {MAX_COPIES} 份")
@@ -551,13 +555,13 @@ class RepairRequestForm(SectionedForm):
         }
 
 
-class MakeCopiesForm(forms.Form):
+class MakeCopiesForm(SafeForm):
     # REG24 art. 27(5): every copy bears the copying unit's stamp (复制戳记).
     copy_stamp = forms.CharField(label="复制戳记", max_length=200, required=False,
                                  help_text="加盖在每份复制件上的复制机关、单位戳记")
 
 
-class RepairStartForm(forms.Form):
+class RepairStartForm(SafeForm):
     # QA 57: off-site repair only after the storage part is removed; the removal is recorded.
     storage_removed_note = forms.CharField(label="存储部件拆除情况", max_length=1000, required=False,
                                            widget=forms.Textarea(attrs={"rows": 2}),
@@ -584,7 +588,7 @@ class ReclassifyRequestForm(SectionedForm):
     new_period_unit = forms.ChoiceField(label="期限单位", required=False, initial=PeriodUnit.YEAR,
                                         choices=PeriodUnit.choices)
     new_declassify_date = forms.DateField(label="解密时间", required=False, widget=forms.DateInput(**DATE_WIDGET),
-                                          error_messages=DATE_INVALID)
+                                          error_messages=DATE_INVALID, validators=[not_before_1949_10_01])
     new_declassify_condition = forms.CharField(label="解密条件", max_length=200, required=False)
     new_long_term_basis = forms.CharField(label="长期依据（保密事项范围条目）", max_length=300, required=False)
     new_period_special = forms.BooleanField(label="另有规定（超过法定最长期限）", required=False)

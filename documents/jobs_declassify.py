@@ -102,6 +102,7 @@ def expiry_reminders(*, today, batch_size):
                 messages.append(Message(
                     recipient_id=recipient, kind="expiry_reminder", level=c["level"], link=link,
                     title=f"保密期限即将届满：{c['serial']}", body=body, dedupe_key=key,
+                    target=("documents.carrier", c["id"]),
                 ))
         with transaction.atomic():
             totals["notices"] += len(notify_many(messages, kick=False))

@@ -55,6 +55,22 @@ def visible_carriers(user, queryset=None, *, temporary=True):
     return queryset.filter(Q(level__lte=clearance) & need_to_know_q(user, temporary=temporary))
 
 
+def carriers_visible_among(user, ids):
+    """The ids among `ids` of carriers this user may see (a notice's target, asked when read)."""
+    return set(visible_carriers(user, Carrier.objects.filter(pk__in=list(ids))).values_list("pk", flat=True))
+
+
+def carrier_notice_recipients(user_ids):
+    """Who may be notified about a carrier at all: anyone but the three administrators."""
+    from django.contrib.auth import get_user_model
+
+    from personnel.models import ADMIN_ROLES
+
+    admins = set(get_user_model().objects.filter(pk__in=list(user_ids), groups__name__in=ADMIN_ROLES)
+                 .values_list("pk", flat=True))
+    return set(user_ids) - admins
+
+
 def in_standing_scope(user, carrier):
     """SPEC §5 "a reader in scope" asks for a loan, copy or carry-out: the 知悉范围, custody or the
     registrar's department — not the temporary sight of an approver, witness or borrower, which

@@ -921,6 +921,31 @@ def register_job_get_for_user(*, user, pk):
     return job
 
 
+def register_job_fail_if_stale(*, job, now=None):
+    """A job still queued or running REGISTER_JOB_TIMEOUT_MINUTES after it was asked for is marked
+    failed, with the reason on its page and an audit event (result failed), as a job that failed
+    in the worker. Run when its page is polled: a worker that died mid-job or a task lost by the
+    broker would otherwise leave the page refreshing forever. If the worker finishes after all,
+    register_job_run finds the job finished and discards its file."""
+    minutes = settings.SECRECY["REGISTER_JOB_TIMEOUT_MINUTES"]
+    now = now or timezone.now()
+    if job.is_finished or job.created_at > now - dt.timedelta(minutes=minutes):
+        return job
+    with transaction.atomic():
+        job = RegisterJob.objects.select_for_update().select_related("requested_by").get(pk=job.pk)
+        if job.is_finished:
+            return job
+        job.status = RegisterJobStatus.FAILED
+        job.error = f"生成超时：超过 {minutes} 分钟仍未完成，已停止等待。请重新生成；如多次超时，请联系系统管理员。"
+        job.finished_at = now
+        job.save(update_fields=["status", "error", "finished_at"])
+        record_event(actor=job.requested_by, action=AUDIT_ACTIONS[RegisterFormat(job.file_format)],
+                     target=job, result=AuditResult.FAILED,
+                     detail={"register": job.register, "format": job.file_format, "filters": job.filters,
+                             "job": job.pk, "error": "timeout"})
+    return job
+
+
 def register_jobs_of(*, user, limit=10):
     if not may_print_registers(user):
         return RegisterJob.objects.none()

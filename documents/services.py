@@ -13,10 +13,11 @@ from audits.models import AuditResult
 from audits.services import record_event
 from personnel.models import Department, Role
 from personnel.policy import clearance_of, display_name, handling_clearance, has_role
-from secrecy.errors import DomainError, PolicyDenied, ValidationFailed
+from secrecy.errors import DomainError, PolicyDenied, ValidationFailed, full_clean_or_refuse
 from secrecy.levels import (
     Level, PeriodKind, compute_declassify_on, default_period, is_state_secret, validate_period,
 )
+from secrecy.validators import EARLIEST_DOCUMENT_DATE
 
 from . import policy
 from .models import (
@@ -84,6 +85,9 @@ def _clean_registration(values, *, direction, today):
         errors["doc_date"] = "请填写收文/发文日期"
     elif doc_date > today:
         errors["doc_date"] = "收文/发文日期不能晚于今天"
+    for name in ("doc_date", "start_date", "declassify_date"):
+        if name not in errors and values.get(name) and values[name] < EARLIEST_DOCUMENT_DATE:
+            errors[name] = "日期不能早于1949年10月1日"
     if direction == Direction.INCOMING:
         if not (values.get("issuer") or "").strip():
             errors["issuer"] = "请填写来文单位"
@@ -203,7 +207,7 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
         declassify_on=_declassify_on(values), **values,
     )
     carrier._history_user = actor
-    carrier.full_clean(validate_unique=False)
+    full_clean_or_refuse(carrier, validate_unique=False)
     carrier.save()
     for user in scope_users:
         _grant(carrier, user=user)
@@ -287,7 +291,7 @@ def carrier_correct(*, actor, carrier, changes, reason):
         raise ValidationFailed({"__all__": "没有需要更正的内容"})
     carrier._history_user = actor
     carrier._change_reason = reason.strip()
-    carrier.full_clean(validate_unique=False)
+    full_clean_or_refuse(carrier, validate_unique=False)
     carrier.save()
     labels = ", ".join(str(Carrier._meta.get_field(f).verbose_name) for f in changed)
     _record_custody(carrier=carrier, action=CustodyAction.CORRECTED, actor=actor,

@@ -32,6 +32,7 @@ from django.utils import timezone
 from audits.models import AuditEvent, AuditResult
 from audits.services import append_events
 from notifications.services import Message, kick_delivery, notify_many
+from notifications.targets import target_of
 from personnel.models import ADMIN_ROLES, Role
 
 from .models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
@@ -141,7 +142,7 @@ def carriers_declassify_batch(*, today, batch_size, after=None, actor=None, secr
         for recipient in {c.custodian_id, c.classifier_id} - {None}:
             messages.append(Message(
                 recipient_id=recipient, kind="declassified", level=c.level, link=c.get_absolute_url(),
-                title=f"载体已自行解密：{c.serial}", body=body, dedupe_key=key,
+                title=f"载体已自行解密：{c.serial}", body=body, dedupe_key=key, target=target_of(c),
             ))
     if secrecy_office:
         # 保密办 gets one digest per batch, not one notice per carrier: a day on which a thousand

@@ -207,7 +207,7 @@ def _alert_loss(*, actor, carrier, previous, incident):
             with_link, kind=NOTICE_KIND_LOST, title=f"涉密载体丢失报告：{carrier.serial}", link=link,
             body=(f"{reporter}报告载体 {carrier.serial}（{carrier.get_level_display()}）丢失，"
                   f"报告时状态为“{CustodyStatus(previous).label}”。{deadline}"),
-            level=carrier.level, dedupe_key=dedupe_key)
+            level=carrier.level, dedupe_key=dedupe_key, target=carrier)
     if without_link:
         notices += notify(
             without_link, kind=NOTICE_KIND_LOST, title=f"涉密载体丢失报告：{incident.reference}",

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.services import Message, notify_many
+from notifications.targets import target_of
 from personnel.policy import clearance_of
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import (
@@ -258,7 +259,8 @@ def reclassify_apply(*, actor, request, carrier):
         body += "解密不等于公开：对外提供或公开前仍须经保密审查。"
     notify_many([
         Message(recipient_id=pk, kind="reclassified", level=request.level, link=carrier.get_absolute_url(),
-                title=f"载体{change.label}：{carrier.serial}", body=body, dedupe_key=f"reclassified:{request.pk}")
+                title=f"载体{change.label}：{carrier.serial}", body=body, dedupe_key=f"reclassified:{request.pk}",
+                target=target_of(carrier))
         for pk in _scope_recipients(carrier, request)
     ])
     return {"from_mark": old_mark, "to_mark": new_mark, "change_type": change.value}

@@ -109,5 +109,6 @@ def scope_apply(*, actor, request, carrier):
     recipients = {request.requester_id} | ({user.pk} if user is not None else set())
     notify(sorted(recipients), kind=NOTICE_KIND_SCOPE, title=f"知悉范围扩大已批准：{carrier.serial}",
            body=f"{request.reference}已批准，{who}已列入统一编号 {carrier.serial} 的载体的知悉范围。",
-           link=carrier.get_absolute_url(), level=carrier.level, dedupe_key=f"{NOTICE_KIND_SCOPE}:{request.pk}")
+           link=carrier.get_absolute_url(), level=carrier.level, dedupe_key=f"{NOTICE_KIND_SCOPE}:{request.pk}",
+           target=carrier)
     return {"scope_user": user.pk if user else None, "scope_group": group.pk if group else None}

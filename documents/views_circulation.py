@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from secrecy.errors import DomainError, NotVisible
+from secrecy.forms import SafeForm
 from secrecy.levels import highest_level
 
 from . import policy, registers, selectors, selectors_circulation, services_circulation
@@ -25,7 +26,7 @@ from .decorators import carrier_content
 READER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
-class CirculationStartForm(forms.Form):
+class CirculationStartForm(SafeForm):
     readers = forms.CharField(
         label="阅读人（按传阅顺序）", widget=forms.Textarea(attrs={"rows": 5}),
         help_text="每行填写一个用户名，按传阅顺序排列；每位阅读人须在该载体的知悉范围内。",
@@ -43,12 +44,12 @@ class CirculationStartForm(forms.Form):
         return [users[n] for n in names]
 
 
-class SignForm(forms.Form):
+class SignForm(SafeForm):
     comment = forms.CharField(label="阅签意见（可不填）", required=False, max_length=1000,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CancelForm(forms.Form):
+class CancelForm(SafeForm):
     reason = forms.CharField(label="撤销原因", widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -180,8 +181,11 @@ def mine(request):
 
 
 @login_required
+@require_POST
 def slip(request, pk, fmt):
-    """传阅单 (PDF or XLSX); 404 for anyone who may not open the circulation."""
+    """传阅单 (PDF or XLSX); 404 for anyone who may not open the circulation. Printing is an
+    audited action (register.print), so a POST behind the CSRF check: a link or image on another
+    site must not add print events in the user's name."""
     try:
         filename, content, content_type = registers.register_produce(
             user=request.user, name="circulation", fmt=fmt, filters={"circulation": str(pk)})

@@ -5,13 +5,15 @@ input, call one selector or service (refusals become messages in views_approvals
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from personnel.policy import is_admin_role
-from secrecy.errors import DomainError, NotVisible
+from secrecy.errors import DomainError, NotVisible, ValidationFailed
+from secrecy.forms import INVALID_CHOICE, row_ids
 from secrecy.levels import highest_level
 
 from . import policy, registers, selectors, services_destroy
@@ -55,12 +57,15 @@ def batch_new(request):
     selected = set()
     if request.method == "POST":
         try:
-            selected = {int(v) for v in request.POST.getlist("carriers")}
-        except ValueError:
-            selected = set()
+            selected = set(row_ids(request.POST.getlist("carriers")))
+            bad_ids = False
+        except ValidationError:
+            bad_ids = True
         form.is_valid()  # Syntax only; the service decides the rules.
         data = form.cleaned_data
         try:
+            if bad_ids:
+                raise ValidationFailed({"carriers": f"待选载体：{INVALID_CHOICE}"})
             batch = services_destroy.destruction_batch_create(
                 actor=request.user, carriers=sorted(selected), reason=data.get("reason", ""),
                 method=data.get("method", ""), place=data.get("place", ""),
@@ -121,9 +126,10 @@ def execute(request, pk):
 
 
 @login_required
+@require_POST
 def destruction_list(request, pk, fmt):
     """涉密载体销毁清单 of one batch (PDF or XLSX): its rows the user may see; 404 for anyone who
-    may not print it."""
+    may not print it. A POST behind the CSRF check, as every audited print (register.print)."""
     try:
         filename, content, content_type = registers.register_produce(
             user=request.user, name="destruction", fmt=fmt, filters={"batch": str(pk)})

@@ -13,7 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from personnel.middleware import AUTO_REFRESH_PARAM
 from secrecy.errors import DomainError, NotVisible
+from secrecy.forms import SafeForm
 
 from . import registers
 from .filters import CarrierFilter
@@ -21,7 +23,7 @@ from .policy import may_print_registers
 from .models import RegisterFormat, RegisterJobStatus
 
 
-class RegisterChoiceForm(forms.Form):
+class RegisterChoiceForm(SafeForm):
     register = forms.ChoiceField(label="登记簿", choices=(), widget=forms.RadioSelect)
 
     def __init__(self, *args, **kwargs):
@@ -98,6 +100,9 @@ def download(request):
             return redirect("registers:job", pk=job.pk)
         filename, content, content_type = registers.register_produce(
             user=request.user, name=name, fmt=file_format, filters=params)
+    except NotVisible:
+        # A batch, circulation or meeting the user may not see does not exist for them.
+        raise Http404() from None
     except DomainError as error:
         return _index(request, params, errors=_error_messages(error), status=400)
     response = HttpResponse(content, content_type=content_type)
@@ -113,8 +118,10 @@ def job(request, pk):
         job = registers.register_job_get_for_user(user=request.user, pk=pk)
     except NotVisible:
         raise Http404() from None
+    job = registers.register_job_fail_if_stale(job=job)
     spec = registers.REGISTERS.get(job.register)
     running = job.status in (RegisterJobStatus.QUEUED, RegisterJobStatus.RUNNING)
+    refresh_url = f"{reverse('registers:job', args=[job.pk])}?{AUTO_REFRESH_PARAM}=1"
     response = render(request, "registers/job.html", {
         "job": job,
         "register_title": spec.title if spec else job.register,
@@ -123,10 +130,13 @@ def job(request, pk):
         "done": job.status == RegisterJobStatus.DONE,
         "failed": job.status == RegisterJobStatus.FAILED,
         "page_level": None,  # the page shows the job, not carrier content
+        "refresh_url": refresh_url,
     })
     if running:
-        # The page refreshes itself without any script (the CSP forbids inline scripts).
-        response["Refresh"] = "2"
+        # The page refreshes itself without any script (the CSP forbids inline scripts). The
+        # refresh is marked so that it does not count as activity for the idle time-out: a
+        # user who walked away from a long job is still signed out after 10 minutes.
+        response["Refresh"] = f"2; url={refresh_url}"
     return response
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from personnel.models import ADMIN_ROLES, Department, PersonClass
+from secrecy.forms import SafeForm
 from secrecy.levels import Level
 
 from . import policy
@@ -29,7 +30,7 @@ def _label(field):
     return str(Meeting._meta.get_field(field).verbose_name)
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(SafeForm):
     name = forms.CharField(label=_label("name"), max_length=200)
     level = forms.TypedChoiceField(label=_label("level"), coerce=int, choices=())
     starts_at = _datetime_field(_label("starts_at"))
@@ -87,7 +88,7 @@ def _person_label(user):
     return " · ".join(parts)
 
 
-class AttendeeForm(forms.Form):
+class AttendeeForm(SafeForm):
     user = forms.ModelChoiceField(label="人员", queryset=get_user_model().objects.none(), empty_label="请选择")
     role = forms.ChoiceField(label="身份", choices=AttendeeRole.choices, initial=AttendeeRole.PARTICIPANT)
 
@@ -102,7 +103,7 @@ class AttendeeForm(forms.Form):
         field.widget.choices = [("", "请选择")] + [(u.pk, _person_label(u)) for u in attendee_candidates(meeting)]
 
 
-class HandoutForm(forms.Form):
+class HandoutForm(SafeForm):
     serial = forms.CharField(label="载体统一编号", max_length=20,
                              widget=forms.TextInput(attrs={"placeholder": "如 2026-000123", "autocomplete": "off"}))
     attendee = forms.ModelChoiceField(label="领取人", queryset=Attendee.objects.none(), empty_label="请选择")
@@ -119,14 +120,14 @@ class HandoutForm(forms.Form):
                 (a.pk, field.label_from_instance(a)) for a in attendees if a.signed_in_at]
 
 
-class LostForm(forms.Form):
+class LostForm(SafeForm):
     note = forms.CharField(label="丢失情况", widget=forms.Textarea(attrs={"rows": 2}),
                            help_text="发现时间、地点、经过和已采取的措施。")
 
 
-class RecoverForm(forms.Form):
+class RecoverForm(SafeForm):
     note = forms.CharField(label="收回说明（可不填）", required=False, max_length=300)
 
 
-class CancelForm(forms.Form):
+class CancelForm(SafeForm):
     reason = forms.CharField(label="取消原因", widget=forms.Textarea(attrs={"rows": 2}))

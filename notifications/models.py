@@ -18,6 +18,8 @@ class Notification(models.Model):
     The text says what happened and where to look (a request's number, a due date), never a
     carrier's title or content: the page it links to does its own access check, and `level`
     carries the level of what it is about so the inbox page's level banner stays right.
+    A notice that names a carrier (its 统一编号) records it as its target and is shown in full only
+    to a reader who may see that carrier when reading; anyone else reads "涉及载体的通知（无权查看详情）".
     """
 
     recipient = models.ForeignKey(
@@ -30,6 +32,11 @@ class Notification(models.Model):
     body = models.TextField("内容", blank=True)
     # A path inside the system (e.g. /approvals/12/), never an outside URL.
     link = models.CharField("链接", max_length=300, blank=True)
+    # The one object the notice names (a carrier by its 统一编号), if any: the inbox shows the
+    # notice's text only to a reader who may see that object when reading (notifications.targets).
+    target_type = models.ForeignKey("contenttypes.ContentType", verbose_name="对象类型", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    target_id = models.PositiveBigIntegerField("对象编号", null=True, blank=True)
     level = models.PositiveSmallIntegerField("密级", choices=Level.choices, null=True, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now)
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)

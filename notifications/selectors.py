@@ -3,6 +3,7 @@ from django.conf import settings
 
 from secrecy.errors import NotVisible
 
+from . import targets
 from .models import Notification
 
 # The badge shows "99+" past this: counting further is wasted work on every page.
@@ -48,5 +49,8 @@ def notification_page(*, user, after=None, before=None, size=None):
         has_older = len(rows) > size
         rows = rows[:size]
         has_newer = after is not None
+    # Counted as they are (a redacted notice is still a notice, listed and in the badge), but a
+    # notice naming a carrier the reader may not see now shows neither its text nor its link.
+    targets.mark_redacted(user, rows)
     return {"rows": rows, "has_older": has_older, "has_newer": has_newer,
             "older_cursor": rows[-1].id if rows else None, "newer_cursor": rows[0].id if rows else None}

@@ -20,6 +20,7 @@ from audits.services import record_event
 from secrecy.context_processors import SYSTEM_NAME
 from secrecy.errors import NotVisible
 
+from . import targets
 from .models import Notification, OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,10 @@ class Message:
     link: str = ""
     level: int | None = None
     dedupe_key: str = ""
+    # (model label, pk) of the one object the notice names, e.g. ("documents.carrier", 12); see
+    # notifications.targets: only who may be told about it gets the notice, and only who may see
+    # it when reading reads its text.
+    target: tuple | None = None
 
 
 def _check_link(link):
@@ -75,6 +80,19 @@ def kick_delivery():
         logger.warning("outbox delivery could not be queued; the periodic run will send it", exc_info=True)
 
 
+def _only_who_may_be_told(messages):
+    """Drop the messages naming a target their recipient may not be told about (one question
+    per target type, e.g. no carrier notice for the three administrators)."""
+    by_label = {}
+    for message in messages:
+        if message.target:
+            by_label.setdefault(message.target[0], set()).add(message.recipient_id)
+    if not by_label:
+        return messages
+    allowed = {label: targets.recipients_allowed(label, ids) for label, ids in by_label.items()}
+    return [m for m in messages if not m.target or m.recipient_id in allowed[m.target[0]]]
+
+
 def notify_many(messages, *, email=True, kick=True):
     """Create the notices (and their e-mails) in the caller's transaction; returns the new ones.
 
@@ -85,7 +103,7 @@ def notify_many(messages, *, email=True, kick=True):
     Inactive accounts get nothing (they cannot log in); accounts without an address get the
     in-app notice only.
     """
-    messages = list(messages)
+    messages = _only_who_may_be_told(list(messages))
     if not messages:
         return []
     keys = {m.dedupe_key for m in messages if m.dedupe_key}
@@ -96,6 +114,7 @@ def notify_many(messages, *, email=True, kick=True):
             pk__in={m.recipient_id for m in messages}, is_active=True).values_list("pk", "email")
     }
     now = timezone.now()
+    content_types = {label: targets.content_type_for(label).pk for label in {m.target[0] for m in messages if m.target}}
     notices, mails = [], []
     for message in messages:
         if message.recipient_id not in accounts:
@@ -107,6 +126,8 @@ def notify_many(messages, *, email=True, kick=True):
         notices.append(Notification(
             recipient_id=message.recipient_id, kind=message.kind, title=message.title[:200], body=message.body,
             link=_check_link(message.link), level=message.level, created_at=now, dedupe_key=message.dedupe_key,
+            target_type_id=content_types[message.target[0]] if message.target else None,
+            target_id=message.target[1] if message.target else None,
         ))
         address = accounts[message.recipient_id]
         if email and address:
@@ -123,13 +144,16 @@ def notify_many(messages, *, email=True, kick=True):
     return notices
 
 
-def notify(recipients, *, kind, title, body="", link="", level=None, dedupe_key=None, email=True):
+def notify(recipients, *, kind, title, body="", link="", level=None, dedupe_key=None, email=True, target=None):
     """Notify users (or user ids) in the caller's transaction and queue their e-mail.
 
     Not an audit event of its own: the business action that notifies records its event.
     `title` and `body` show in the inbox, so they must not carry classified content either
     (a request's number and a date, not a carrier's title); the e-mail carries none of it.
+    A notice naming a carrier passes it as `target` (the object or its (label, pk)).
     """
+    if target is not None and not isinstance(target, tuple):
+        target = targets.target_of(target)
     ids = []
     for recipient in recipients:
         pk = getattr(recipient, "pk", recipient)
@@ -137,7 +161,8 @@ def notify(recipients, *, kind, title, body="", link="", level=None, dedupe_key=
             ids.append(pk)
     return notify_many(
         [Message(recipient_id=pk, kind=kind, title=title, body=body, link=link,
-                 level=int(level) if level is not None else None, dedupe_key=dedupe_key or "") for pk in ids],
+                 level=int(level) if level is not None else None, dedupe_key=dedupe_key or "", target=target)
+         for pk in ids],
         email=email,
     )
 

@@ -14,6 +14,7 @@ from secrecy.errors import NotVisible
 from secrecy.levels import highest_level
 
 from . import selectors, services
+from .targets import REDACTED_TITLE
 
 
 def _cursor(value):
@@ -38,8 +39,10 @@ def inbox(request):
     rows = page["rows"]
     return render(request, "notifications/inbox.html", {
         "page": page, "rows": rows, "after": _cursor(request.GET.get("after")),
-        # The banner shows the highest level of what the notices on this page are about.
-        "page_level": highest_level(r.level for r in rows),
+        # The banner shows the highest level of what the notices on this page are about (a
+        # redacted notice shows nothing of its carrier, its level included).
+        "page_level": highest_level(r.level for r in rows if not r.redacted),
+        "redacted_title": REDACTED_TITLE,
     })
 
 

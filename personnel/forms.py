@@ -4,6 +4,7 @@ the field they concern — so a rule lives in one place and the form cannot drif
 the service checks itself are therefore optional here."""
 from django import forms
 
+from secrecy.forms import SafeForm
 from secrecy.forms import put_domain_error as apply_domain_error  # noqa: F401 — the views' name
 
 from .models import (
@@ -26,7 +27,7 @@ def _text(label, max_length, rows=None, **kwargs):
 
 
 
-class SectionedForm(forms.Form):
+class SectionedForm(SafeForm):
     """A form laid out in titled groups by includes/form_sections.html."""
 
     sections = ()
@@ -44,7 +45,7 @@ class SectionedForm(forms.Form):
 # ------------------------------------------------------------------------------------ the list
 
 
-class PersonFilterForm(forms.Form):
+class PersonFilterForm(SafeForm):
     # "" means "all", so 非涉密人员 (stored as "") needs its own value in the filter.
     NO_CLASS = "none"
 

@@ -4,6 +4,8 @@ what a username, a password or a reason must be is decided by the services
 next to the field they concern."""
 from django import forms
 
+from secrecy.forms import SafeForm
+
 from .forms import SectionedForm
 from .models import Role
 
@@ -43,11 +45,11 @@ class ReasonForm(SectionedForm):
         self.sections = ((label, ("reason",)),)
 
 
-class RoleForm(forms.Form):
+class RoleForm(SafeForm):
     role = forms.ChoiceField(label="角色", choices=Role.choices)
 
 
-class AccountSearchForm(forms.Form):
+class AccountSearchForm(SafeForm):
     q = forms.CharField(label="用户名或姓名", required=False, max_length=150)
 
 

@@ -15,12 +15,20 @@ from audits.services import record_event
 
 STARTED = "_secrecy_started"
 SEEN = "_secrecy_seen"
+# A page that reloads itself (a register job's progress) adds ?autorefresh=1 to its reload: such
+# a request is checked against the limits but is not activity, so it does not reset the idle
+# clock. Anyone may add the parameter; it can only make their own session end sooner.
+AUTO_REFRESH_PARAM = "autorefresh"
 
 
 def start_clock(session, now=None):
     now = (now or timezone.now()).timestamp()
     session[STARTED] = now
     session[SEEN] = now
+
+
+def _is_auto_refresh(request):
+    return request.method in ("GET", "HEAD") and request.GET.get(AUTO_REFRESH_PARAM) == "1"
 
 
 class SessionLimitsMiddleware:
@@ -43,7 +51,8 @@ class SessionLimitsMiddleware:
                     ended = ("auth.session_idle_timeout", "长时间未操作，已自动退出，请重新登录。")
                 if ended:
                     return self._end(request, user, *ended, started=started, seen=seen, now=now)
-                request.session[SEEN] = now
+                if not _is_auto_refresh(request):
+                    request.session[SEEN] = now
         return self.get_response(request)
 
     def _end(self, request, user, action, message, *, started, seen, now):

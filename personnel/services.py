@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from audits.services import record_event
-from secrecy.errors import DomainError, PolicyDenied
+from secrecy.errors import DomainError, PolicyDenied, full_clean_or_refuse
 from secrecy.levels import Level
 
 from .models import ADMIN_ROLES, Department, Person, PersonStatus, Role
@@ -98,7 +98,7 @@ def person_save(*, actor, user, served_departments=None, **fields):
     else:
         for key, value in fields.items():
             setattr(person, key, value)
-    person.full_clean(exclude=["user"])
+    full_clean_or_refuse(person, exclude=["user"])
     person.save()
     if old_department and old_department != person.department:
         user.groups.remove(old_department.group)

@@ -31,3 +31,16 @@ class NotVisible(DomainError):
 
     def __init__(self, message="未找到"):
         super().__init__(message)
+
+
+def full_clean_or_refuse(instance, **kwargs):
+    """Model validation (field ranges, lengths, choices) as a refusal at the fields. A service
+    that calls full_clean() must not let Django's ValidationError escape: it is no DomainError,
+    so the views would answer it with a 500."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as error:
+        problems = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+        raise ValidationFailed(problems) from None

@@ -1,6 +1,126 @@
-"""How a service's refusal (secrecy.errors.DomainError) reaches the user — one rule for every app's
-views, so the same refusal reads the same everywhere."""
+"""How input reaches a service and a service's refusal (secrecy.errors.DomainError) reaches the
+user — one rule for every app's forms and views, so the same input is read, and the same refusal
+reads, the same everywhere.
+
+SafeForm is the base of every form of the project (issue 11 §6): whatever is posted, a field
+answers with a field error, never a 500 —
+- free text: the invisible format characters (zero-width U+200B–U+200F, bidirectional embeddings
+  and overrides U+202A–U+202E, isolates U+2066–U+2069) are removed — a title with U+202E would print
+  reversed on a register; NUL (U+0000) is refused in every field (PostgreSQL cannot store it);
+- numbers: an IntegerField without its own bounds is held to the 32-bit range of the columns
+  behind it (a bigger number used to escape as a model ValidationError, or overflow SQLite);
+- choices of rows (ModelChoiceField, ModelMultipleChoiceField): a value that cannot be a row id
+  (not decimal, or beyond 18 digits) is "选择的值无效" before any query — SQLite raises
+  OverflowError on `pk IN (huge)`;
+- dates: between 1900 and 2999, so date arithmetic (periods, deadlines, reminders) cannot leave
+  the calendar; document dates have their own lower bound (secrecy.validators).
+"""
+import datetime as dt
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+
 from .errors import ValidationFailed
+
+# Zero-width and bidirectional-control characters: invisible, and able to reorder what is printed.
+FORMAT_CHARACTERS = dict.fromkeys([*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+NUL_REFUSED = "不能包含空字符（U+0000）"
+INVALID_CHOICE = "选择的值无效"
+# The columns are integer (32-bit on PostgreSQL); PositiveIntegerField fields say min_value=0/1 themselves.
+INT_MIN, INT_MAX = -(2 ** 31), 2 ** 31 - 1
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+DATE_OUT_OF_RANGE = "日期应在1900年1月1日至2999年12月31日之间"
+# 2**63 - 1 has 19 digits: 18 always fit a row id column.
+_ROW_ID = re.compile(r"[0-9]{1,18}")
+_INTEGER_COLUMNS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+                    "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
+                    "PositiveSmallIntegerField"}
+
+
+def clean_text(value):
+    """Free text as stored: format characters removed; NUL refused (ValidationError)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationError(NUL_REFUSED, code="null_characters_not_allowed")
+        return value.translate(FORMAT_CHARACTERS)
+    if isinstance(value, (list, tuple)):
+        return [clean_text(item) for item in value]
+    return value
+
+
+def _is_row_id(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** 18 or (
+        isinstance(value, str) and bool(_ROW_ID.fullmatch(value.strip())))
+
+
+def row_ids(values):
+    """Ids posted outside a form field (e.g. checked rows of a table) as ints; ValidationError
+    "选择的值无效" when one cannot name a row."""
+    ids = []
+    for item in values:
+        if not _is_row_id(item):
+            raise ValidationError(INVALID_CHOICE, code="invalid_choice")
+        ids.append(int(item))
+    return ids
+
+
+def _takes_row_ids(field):
+    meta = field.queryset.model._meta
+    column = meta.get_field(field.to_field_name) if field.to_field_name else meta.pk
+    while column.is_relation:  # a primary key that is a one-to-one link (e.g. a person's account)
+        column = column.target_field
+    return column.get_internal_type() in _INTEGER_COLUMNS
+
+
+def _in_date_range(value):
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if isinstance(day, dt.date) and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(DATE_OUT_OF_RANGE, code="date_out_of_range")
+
+
+def harden_field(field):
+    """Put the rules above on one (per-form) field instance; once."""
+    if getattr(field, "_secrecy_hardened", False):
+        return
+    field._secrecy_hardened = True
+    # Passwords are compared byte for byte, never displayed: left as typed (Django refuses NUL).
+    keep_text = isinstance(field.widget, forms.PasswordInput)
+    checks_ids = isinstance(field, forms.ModelChoiceField) and _takes_row_ids(field)
+    if isinstance(field, forms.IntegerField) and not isinstance(field, (forms.FloatField, forms.DecimalField)):
+        if field.max_value is None:
+            field.validators.append(MaxValueValidator(INT_MAX))
+        if field.min_value is None:
+            field.validators.append(MinValueValidator(INT_MIN))
+    if isinstance(field, (forms.DateField, forms.DateTimeField)):
+        field.validators.append(_in_date_range)
+    original = field.clean
+
+    def clean(value, *args):
+        if not keep_text:
+            value = clean_text(value)
+        if checks_ids:
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if item not in field.empty_values and not _is_row_id(item):
+                    raise ValidationError(INVALID_CHOICE, code="invalid_choice")
+        return original(value, *args)
+
+    field.clean = clean
+
+
+class SafeFormMixin:
+    """Hardens every field at validation time, so fields added or replaced in a form's __init__
+    are covered too."""
+
+    def full_clean(self):
+        for field in self.fields.values():
+            harden_field(field)
+        super().full_clean()
+
+
+class SafeForm(SafeFormMixin, forms.Form):
+    """The base of every form of the project."""
 
 
 def _problems(error):

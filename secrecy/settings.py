@@ -343,6 +343,9 @@ SECRECY = {
     "REGISTRY_CODE": env.str("SECRECY_REGISTRY_CODE", default="main"),
     # Above this many rows a register renders in the Celery worker instead of the request.
     "REGISTER_INLINE_MAX_ROWS": env.int("SECRECY_REGISTER_INLINE_MAX_ROWS", default=500),
+    # A register job still queued or running this long after it was asked for is marked failed
+    # (a worker that died or a lost broker message must not leave its page spinning forever).
+    "REGISTER_JOB_TIMEOUT_MINUTES": env.int("SECRECY_REGISTER_JOB_TIMEOUT_MINUTES", default=15),
     # Lists stop counting exactly past this many rows (COUNT(*) crawls on big tables).
     "LIST_COUNT_CAP": env.int("SECRECY_LIST_COUNT_CAP", default=10000),
     "LIST_PAGE_SIZE": env.int("SECRECY_LIST_PAGE_SIZE", default=50),

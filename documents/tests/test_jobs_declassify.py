@@ -390,5 +390,8 @@ def test_reminders_cost_a_fixed_number_of_queries_per_batch(unit, count_tasks, d
             result = run_job("expiry_reminders", today=days(day), batch_size=batch_size)
         assert result == {"expiring": total, "notices": n}
         measured[n] = (len(ctx.captured_queries), per_batch_queries(ctx.captured_queries))
-    assert_bounded(measured, batch_size, limit=8)
+    # 10: the carriers, the savepoint pair, who may be told about a carrier (notifications.targets:
+    # not the three administrators), the dedupe keys, the accounts, and the inserts (SQLite's
+    # parameter limit splits a batch's notices in two).
+    assert_bounded(measured, batch_size, limit=10)
     assert count_tasks.call_count == 2, "one delivery kick per run, never a task per carrier"

@@ -424,7 +424,9 @@ def test_a_queued_job_page_refreshes_itself_without_scripts(client, unit, carrie
 
     html = page.content.decode()
     assert job.status == RegisterJobStatus.QUEUED
-    assert '<meta http-equiv="refresh" content="2">' in html
+    refresh = f"{reverse('registers:job', args=[job.pk])}?autorefresh=1"
+    assert f'<meta http-equiv="refresh" content="2; url={refresh}">' in html
+    assert page["Refresh"] == f"2; url={refresh}"
     assert "<progress" in html and "<script>" not in html
     assert client.get(reverse("registers:job_file", args=[job.pk])).status_code == 404
     assert not print_events().exists()
@@ -554,3 +556,66 @@ def test_building_a_register_runs_a_fixed_number_of_queries(unit, register_carri
 
     assert (rows_few, rows_many) == (1, 7)
     assert many == few
+
+
+def test_a_one_object_register_of_something_the_user_may_not_see_is_404(client, unit, register_carrier):
+    """A batch, circulation or meeting one may not see does not exist (404), not a bad request
+    (400) that would tell it apart from a missing one — and a huge id is no 500 either."""
+    from documents import services_circulation
+
+    carrier = register_carrier(level=2, scope_users=[unit.lisi])
+    circulation = services_circulation.circulation_start(actor=unit.mishu, carrier=carrier, readers=[unit.lisi])
+    assert download(client, unit.mishu, "circulation", "pdf", circulation=circulation.pk).status_code == 200
+    assert download(client, unit.zhangsan, "circulation", "pdf", circulation=circulation.pk).status_code == 404
+    for name, param in (("destruction", "batch"), ("meeting", "meeting"), ("circulation", "circulation")):
+        for value in ("999999", "99999999999999999999", "²"):
+            assert download(client, unit.mishu, name, "pdf", **{param: value}).status_code == 404, (name, value)
+        # A missing or non-numeric parameter is still a bad request, said at the form.
+        for value in ("", "-1", "x"):
+            assert download(client, unit.mishu, name, "pdf", **{param: value}).status_code == 400, (name, value)
+
+
+def test_a_job_stuck_past_the_time_out_fails_with_its_reason_on_its_page(client, unit, carriers, small_inline_limit,
+                                                                          settings):
+    from django.utils import timezone
+
+    settings.SECRECY = {**settings.SECRECY, "REGISTER_JOB_TIMEOUT_MINUTES": 15}
+    response = download(client, unit.mishu, "ledger", "pdf")  # on_commit never fires: stays queued
+    job = RegisterJob.objects.get()
+    RegisterJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=14))
+    assert 'http-equiv="refresh"' in client.get(response["Location"]).content.decode()
+    job.refresh_from_db()
+    assert job.status == RegisterJobStatus.QUEUED
+
+    RegisterJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=16))
+    html = client.get(response["Location"]).content.decode()
+    job.refresh_from_db()
+    assert job.status == RegisterJobStatus.FAILED and job.finished_at
+    assert "生成失败：生成超时：超过 15 分钟仍未完成" in html and 'http-equiv="refresh"' not in html
+    [event] = print_events().filter(result="failed")
+    assert event.actor == unit.mishu and event.detail["error"] == "timeout"
+    # A worker finishing late finds the job finished: no file, no second event.
+    registers.register_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == RegisterJobStatus.FAILED and not job.file_path
+    assert print_events().count() == 1
+
+
+def test_a_running_job_s_auto_refresh_does_not_keep_an_idle_session_alive(client, unit, carriers,
+                                                                        small_inline_limit, monkeypatch):
+    from django.utils import timezone
+
+    from conftest import PASSWORD
+
+    real_now, offset = timezone.now, {"minutes": 0}
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + dt.timedelta(minutes=offset["minutes"]))
+    assert client.login(username="mishu", password=PASSWORD)
+    response = client.post(reverse("registers:download"), {"register": "ledger", "format": "pdf"})
+    refresh = client.get(response["Location"])["Refresh"].split("url=", 1)[1]
+    offset["minutes"] = 6
+    assert client.get(refresh).status_code == 200  # still signed in: 6 minutes idle
+    offset["minutes"] = 11
+    # 11 minutes since the last click (5 since the last auto-refresh): signed out.
+    response = client.get(refresh)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert AuditEvent.objects.filter(action="auth.session_idle_timeout", actor=unit.mishu).exists()

@@ -70,7 +70,7 @@ def test_the_whole_round_through_the_screens(client, unit, carrier):
     circulation.refresh_from_db()
     assert circulation.state == CirculationState.COMPLETED
 
-    response = client.get(reverse("circulation:slip", args=[circulation.pk, "pdf"]))
+    response = client.post(reverse("circulation:slip", args=[circulation.pk, "pdf"]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).replace("\n", "")
     assert "lisi" in text and "lingdao" in text and "已阅" in text and "同意" in text
@@ -91,8 +91,8 @@ def test_outsiders_get_404_on_every_circulation_page(client, unit, carrier):
     circ.circulation_hand_to_next(actor=unit.mishu, circulation=circulation)
     pages = [
         ("get", reverse("circulation:detail", args=[circulation.pk])),
-        ("get", reverse("circulation:slip", args=[circulation.pk, "pdf"])),
-        ("get", reverse("circulation:slip", args=[circulation.pk, "xlsx"])),
+        ("post", reverse("circulation:slip", args=[circulation.pk, "pdf"])),
+        ("post", reverse("circulation:slip", args=[circulation.pk, "xlsx"])),
         ("post", reverse("circulation:sign", args=[circulation.pk])),
         ("post", reverse("circulation:hand", args=[circulation.pk])),
         ("post", reverse("circulation:take_back", args=[circulation.pk])),
@@ -140,3 +140,19 @@ def test_the_reader_sees_the_carrier_waiting_for_their_signature_in_the_nav(clie
     assert re.search(r'id="nav-circulation"[^>]*>待阅签<span class="nav-count"[^>]*>1</span>', html)
     services_circulation.circulation_sign(actor=unit.lisi, circulation=circulation)
     assert 'id="nav-circulation"' not in client.get("/").content.decode()
+
+
+def test_printing_the_slip_is_a_post_and_a_get_prints_nothing(client, unit, carrier):
+    """register.print is an audited action: a link or image elsewhere must not add print events
+    in the reader's name, so a GET is refused (405) and records nothing."""
+    from audits.models import AuditEvent
+
+    circulation = circ.circulation_start(actor=unit.mishu, carrier=carrier, readers=[unit.lisi])
+    login(client, unit.mishu)
+    url = reverse("circulation:slip", args=[circulation.pk, "pdf"])
+    assert f'action="{url}"' in client.get(circulation.get_absolute_url()).content.decode()
+    assert client.get(url).status_code == 405
+    assert not AuditEvent.objects.filter(action="register.print").exists()
+    response = client.post(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert AuditEvent.objects.filter(action="register.print", actor=unit.mishu).count() == 1

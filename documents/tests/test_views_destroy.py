@@ -125,7 +125,7 @@ def test_the_whole_destruction_through_the_screens(client, unit, carriers):
     html = client.get(batch.get_absolute_url()).content.decode()
     pdf_url = reverse("approvals:destroy_list_file", args=[batch.pk, "pdf"])
     assert pdf_url in html
-    response = client.get(pdf_url)
+    response = client.post(pdf_url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     compact = re.sub(r"\s+", "", text)
@@ -138,7 +138,7 @@ def test_the_whole_destruction_through_the_screens(client, unit, carriers):
         assert label in compact
     assert AuditEvent.objects.filter(action="register.print", actor=unit.baomi).count() == 1
 
-    response = client.get(reverse("approvals:destroy_list_file", args=[batch.pk, "xlsx"]))
+    response = client.post(reverse("approvals:destroy_list_file", args=[batch.pk, "xlsx"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     cells = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
     assert all(c.serial in cells for c in carriers) and "纸质文件资料 5 份" in cells and "lingdao" in cells
@@ -151,7 +151,7 @@ def test_the_list_is_404_for_those_who_may_not_print_it(client, unit, carriers):
     url = reverse("approvals:destroy_list_file", args=[batch.pk, "pdf"])
     for outsider in (unit.lisi, unit.zhangsan, unit.secadmin):
         client.force_login(outsider)
-        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
         assert client.get(batch.get_absolute_url()).status_code == 404
 
 
@@ -165,16 +165,16 @@ def test_the_list_holds_only_rows_the_printer_may_see(client, unit, register_car
                           person_class="important")
     assign_perm("documents.view_carrier", colleague, carriers[0])
     client.force_login(colleague)
-    compact = re.sub(r"\s+", "", pdf_text(client.get(
+    compact = re.sub(r"\s+", "", pdf_text(client.post(
         reverse("approvals:destroy_list_file", args=[batch.pk, "pdf"])).content))
     assert hidden.serial not in compact and carriers[1].serial not in compact and carriers[0].serial in compact
     # The witness checked every carrier against the list she signs: hers is complete.
     client.force_login(unit.baomi)
-    compact = re.sub(r"\s+", "", pdf_text(client.get(
+    compact = re.sub(r"\s+", "", pdf_text(client.post(
         reverse("approvals:destroy_list_file", args=[batch.pk, "pdf"])).content))
     assert hidden.serial in compact
     client.force_login(unit.mishu)
-    compact = re.sub(r"\s+", "", pdf_text(client.get(
+    compact = re.sub(r"\s+", "", pdf_text(client.post(
         reverse("approvals:destroy_list_file", args=[batch.pk, "pdf"])).content))
     assert hidden.serial in compact and "纸质文件资料6份" in compact
 
@@ -198,3 +198,14 @@ def test_only_registrars_build_batches(client, unit):
         assert client.get(NEW).status_code == 404
     client.force_login(unit.baomi)
     assert client.get(LIST).status_code == 200
+
+
+def test_printing_the_list_is_a_post_and_a_get_prints_nothing(client, unit, carriers):
+    client.force_login(unit.mishu)
+    client.post(NEW, batch_payload(unit, carriers))
+    batch = ApprovalRequest.objects.get(kind=RequestKind.DESTROY)
+    url = reverse("approvals:destroy_list_file", args=[batch.pk, "pdf"])
+    assert client.get(url).status_code == 405
+    assert not AuditEvent.objects.filter(action="register.print").exists()
+    assert client.post(url).status_code == 200
+    assert AuditEvent.objects.filter(action="register.print", actor=unit.mishu).count() == 1

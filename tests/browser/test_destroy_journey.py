@@ -78,9 +78,9 @@ def test_mishu_builds_zhuren_approves_two_witness_mishu_destroys(
     _watch_errors(office, errors)
     _login(office, base, "baomi")
     office.goto(batch_url)
-    assert office.locator(".print-links a", has_text="PDF").count() == 1
+    assert office.locator(".print-links button", has_text="PDF").count() == 1
     with office.expect_download() as download:
-        office.locator(".print-links a", has_text="PDF").click()
+        office.locator(".print-links button", has_text="PDF").click()
     assert download.value.suggested_filename.endswith(".pdf")
     screenshot(office, "destroy_done", full_page=True)
     assert errors == []
