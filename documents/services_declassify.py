@@ -35,6 +35,7 @@ from notifications.services import Message, kick_delivery, notify_many
 from notifications.targets import target_of
 from personnel.models import ADMIN_ROLES, Role
 
+from . import policy
 from .models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
 
 SYSTEM_USERNAME = "system"
@@ -147,14 +148,22 @@ def carriers_declassify_batch(*, today, batch_size, after=None, actor=None, secr
     if secrecy_office:
         # 保密办 gets one digest per batch, not one notice per carrier: a day on which a thousand
         # carriers expire gives it a handful of notices. The key names the batch's first carrier,
-        # which is declassified exactly once, so a rerun cannot repeat the digest.
-        lines = [f"{c.serial}（{c.mark}，{_date(c.declassify_on)}届满）" for c in carriers[:DIGEST_LINES]]
-        more = len(carriers) - len(lines)
-        body = "\n".join(lines) + (f"\n……另有 {more} 件，见载体列表（涉密状态：已解密）。" if more > 0 else "")
+        # which is declassified exactly once, so a rerun cannot repeat the digest. Each reader's
+        # digest names only the carriers that reader may see (SPEC §4; issue 11 §7) and counts the
+        # others: one visibility query per 保密办 member and batch.
         link = f"{reverse('documents:carrier_list')}?secrecy_status={SecrecyStatus.DECLASSIFIED}"
-        for recipient in secrecy_office:
+        users = get_user_model().objects.filter(pk__in=secrecy_office, is_active=True)
+        ids = [c.pk for c in carriers]
+        for user in users:
+            seen = set(policy.visible_carriers(user).filter(pk__in=ids).values_list("pk", flat=True))
+            shown = [c for c in carriers if c.pk in seen]
+            lines = [f"{c.serial}（{c.mark}，{_date(c.declassify_on)}届满）" for c in shown[:DIGEST_LINES]]
+            more, hidden = len(shown) - len(lines), len(carriers) - len(shown)
+            body = "\n".join(lines + ([f"……另有 {more} 件，见载体列表（涉密状态：已解密）。"] if more > 0 else [])
+                              + ([f"另有 {hidden} 件不在您的知悉范围（无权查看详情）。"] if hidden else []))
             messages.append(Message(
-                recipient_id=recipient, kind="declassified_digest", level=max(c.level for c in carriers),
+                recipient_id=user.pk, kind="declassified_digest",
+                level=max((c.level for c in shown), default=None),
                 link=link, title=f"保密期限届满自行解密：{len(carriers)} 件载体", body=body,
                 dedupe_key=f"declassified_digest:{carriers[0].pk}",
             ))
