@@ -9,21 +9,17 @@ approval (services.carrier_scope_revoke), and a 内部 carrier's scope stays the
 """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from notifications.services import notify
 from personnel.policy import clearance_of, display_name as person_name
-from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
+from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
 from . import policy
-from .models import (
-    ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, RequestItem,
-    RequestKind,
-)
+from .models import CarrierGroupScope, CarrierUserScope, CustodyAction, RequestKind
 from .services import _grant, _record_custody
 from .services_approvals import _audit
-from .workflows import Action, move_for
+from .services_carry import _create, _visible_locked
 
 NOTICE_KIND_SCOPE = "scope_widened"
 
@@ -59,9 +55,7 @@ def _who(user, group):
 def scope_request_create(*, actor, carrier, reason, user_id=None, group_id=None, submit=True):
     """申请扩大知悉范围 of one carrier to one person or department; with submit (the usual click)
     it goes to the 主要负责人 (or their delegate) at once."""
-    carrier = Carrier.objects.select_for_update().filter(pk=carrier.pk).first()
-    if carrier is None or not policy.visible_carriers(actor).filter(pk=carrier.pk).exists():
-        raise NotVisible()
+    carrier = _visible_locked(actor, carrier)
     refusal = policy.scope_request_refusal(actor, carrier)
     if refusal:
         raise PolicyDenied(refusal)
@@ -73,21 +67,8 @@ def scope_request_create(*, actor, carrier, reason, user_id=None, group_id=None,
         errors.update(refused.field_errors)
     if errors:
         raise ValidationFailed(errors)
-    request = ApprovalRequest.objects.create(
-        kind=RequestKind.SCOPE, requester=actor, reason=reason, level=carrier.level, scope_user=user,
-        scope_group=group)
-    try:
-        with transaction.atomic():
-            RequestItem.objects.create(request=request, carrier=carrier, kind=RequestKind.SCOPE)
-    except IntegrityError:
-        raise InvalidState("该载体已有未办结的知悉范围扩大申请，办结或撤销后才能再次申请") from None
-    ApprovalStep.objects.bulk_create([
-        ApprovalStep(request=request, **step) for step in policy.required_steps(RequestKind.SCOPE, carrier.level)
-    ])
-    if submit:
-        request.state = move_for(request.kind, request.state, Action.SUBMIT).to
-        request.submitted_at = timezone.now()
-        request.save(update_fields=["state", "submitted_at"])
+    request = _create(actor=actor, carrier=carrier, kind=RequestKind.SCOPE, submit=submit, reason=reason,
+                      scope_user=user, scope_group=group)
     _audit(actor=actor, action="create", request=request, carriers=[carrier], submitted=bool(submit),
            scope_user=user.pk if user else None, scope_group=group.pk if group else None)
     return request
