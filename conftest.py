@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from personnel import services as personnel_services
 from personnel.models import Role
@@ -163,3 +164,22 @@ def admin_open_to_staff(monkeypatch, client):
         return client
 
     return _open
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A simulated clock: clock.advance(minutes=…) moves timezone.now() for the whole project."""
+    real_now = timezone.now
+
+    class Clock:
+        offset = dt.timedelta()
+
+        def now(self):
+            return real_now() + self.offset
+
+        def advance(self, **delta):
+            self.offset += dt.timedelta(**delta)
+
+    clock = Clock()
+    monkeypatch.setattr(timezone, "now", clock.now)
+    return clock

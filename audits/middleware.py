@@ -2,8 +2,6 @@ from secrecy.client_ip import client_ip
 
 from .context import reset_source_ip, set_source_ip
 
-__all__ = ["RequestContextMiddleware", "client_ip"]
-
 
 class RequestContextMiddleware:
     def __init__(self, get_response):

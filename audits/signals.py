@@ -1,7 +1,7 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from .middleware import client_ip
+from secrecy.client_ip import client_ip
 from .models import AuditResult
 from .services import record_event
 

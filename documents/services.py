@@ -1,7 +1,5 @@
 """Every write on carriers: one function per business action, each in one transaction with its
 audit event (ARCHITECTURE.md)."""
-import datetime as dt
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group

@@ -54,7 +54,8 @@ class AccountSearchForm(SafeForm):
 
 
 class PasswordResetForm(SectionedForm):
-    """The 系统管理员 sets a temporary password; the owner must change it at the next login."""
+    """The 系统管理员 sets a temporary password; the owner must change it at the next login. The
+    rules and the confirmation are checked by services_accounts.account_password_reset, all at once."""
 
     sections = (("新密码", ("password", "password_confirm")),)
 
@@ -64,15 +65,10 @@ class PasswordResetForm(SectionedForm):
     password_confirm = forms.CharField(label="再次输入新密码", required=False, strip=False,
                                        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password") != data.get("password_confirm"):
-            self.add_error("password_confirm", "两次输入的密码不一致")
-        return data
-
 
 class PasswordChangeForm(SectionedForm):
-    """修改密码: the rules (validators, history) are checked by services_accounts.password_change."""
+    """修改密码: everything (current password, validators, history, confirmation) is checked by
+    services_accounts.password_change in one pass."""
 
     sections = (("修改密码", ("old_password", "new_password", "new_password_confirm")),)
 
@@ -90,10 +86,3 @@ class PasswordChangeForm(SectionedForm):
         self.fields["new_password"].help_text = (
             f"至少 8 位，须同时包含字母和数字；机密级以上涉密人员至少 10 位；不能与最近 {history_count} 次用过的密码相同。")
 
-    def clean(self):
-        data = super().clean()
-        if not data.get("old_password"):
-            self.add_error("old_password", "请输入当前密码")
-        if data.get("new_password") and data.get("new_password") != data.get("new_password_confirm"):
-            self.add_error("new_password_confirm", "两次输入的密码不一致")
-        return data

@@ -50,17 +50,27 @@ def _remember_current(user):
         PasswordHistory.objects.create(user=user, password=user.password, set_at=state or user.date_joined)
 
 
-def _validate_new_password(user, password, field):
+MISMATCH = "两次输入的密码不一致"
+
+
+def _new_password_errors(user, password, field, *, confirm=None, confirm_field=None):
+    """Every problem with a new password, as field errors (empty: none): the validators, and the
+    confirmation when one is given — checked here with the rest, so a form shows them in one round."""
+    errors = {}
     if not password:
-        raise ValidationFailed({field: "请输入新密码"})
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as error:
-        raise ValidationFailed({field: list(error.messages)}) from None
+        errors[field] = "请输入新密码"
+    else:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            errors[field] = list(error.messages)
+        if confirm is not None and confirm != password:
+            errors[confirm_field] = MISMATCH
+    return errors
 
 
 @transaction.atomic
-def account_password_reset(*, actor, user, password):
+def account_password_reset(*, actor, user, password, confirm=None):
     """The 系统管理员 sets a new password for someone who forgot theirs. He then knows it, so the
     owner must change it at the next login; the account's open sessions end (whoever holds one
     may be the reason for the reset)."""
@@ -70,7 +80,9 @@ def account_password_reset(*, actor, user, password):
     user = _lock(user)
     if not user.has_usable_password():
         raise InvalidState("该账号没有可用的密码（系统自动任务账号），不能重置")
-    _validate_new_password(user, password, "password")
+    errors = _new_password_errors(user, password, "password", confirm=confirm, confirm_field="password_confirm")
+    if errors:
+        raise ValidationFailed(errors)
     _remember_current(user)
     user.set_password(password)
     user.save()
@@ -81,10 +93,11 @@ def account_password_reset(*, actor, user, password):
     return user
 
 
-def password_change(*, user, old_password, new_password):
+def password_change(*, user, old_password, new_password, confirm=None):
     """Every signed-in user changes their own password (issue 11 §5). The current password is
     asked again (a session left open is not enough); the new one obeys the validators and is none
-    of the account's last PASSWORD_HISTORY_COUNT passwords. The event records no secret."""
+    of the account's last PASSWORD_HISTORY_COUNT passwords. All problems are reported at once, at
+    their fields. The event records no secret."""
     from django.conf import settings
     from django.contrib.auth.hashers import check_password
 
@@ -94,22 +107,29 @@ def password_change(*, user, old_password, new_password):
 
     if not (getattr(user, "is_authenticated", False) and user.is_active):
         raise PolicyDenied("请先登录")
-    if not user.check_password(old_password or ""):
+    errors = {}
+    if not old_password:
+        errors["old_password"] = "请输入当前密码"
+    elif not user.check_password(old_password):
         # Recorded outside the refused change (its transaction would roll the event back):
         # guessing the current password through an open session shows in the audit log.
         record_event(actor=user, action="account.password_change", target=user, result=AuditResult.FAILED,
                      detail={"reason": "当前密码不正确"})
-        raise ValidationFailed({"old_password": "当前密码不正确"})
+        errors["old_password"] = "当前密码不正确"
     with transaction.atomic():
         user = _lock(user)
-        _validate_new_password(user, new_password, "new_password")
-        _remember_current(user)
+        errors.update(_new_password_errors(user, new_password, "new_password", confirm=confirm,
+                                           confirm_field="new_password_confirm"))
         count = settings.SECRECY["PASSWORD_HISTORY_COUNT"]
-        # The current password is the newest row: it and the count - 1 before it.
-        recent = PasswordHistory.objects.filter(user=user).order_by("-set_at", "-pk").values_list(
-            "password", flat=True)[:count]
-        if any(check_password(new_password, encoded) for encoded in recent):
-            raise ValidationFailed({"new_password": f"不能使用最近 {count} 次用过的密码"})
+        if "new_password" not in errors:
+            _remember_current(user)
+            # The current password is the newest row: it and the count - 1 before it.
+            recent = PasswordHistory.objects.filter(user=user).order_by("-set_at", "-pk").values_list(
+                "password", flat=True)[:count]
+            if any(check_password(new_password, encoded) for encoded in recent):
+                errors["new_password"] = f"不能使用最近 {count} 次用过的密码"
+        if errors:
+            raise ValidationFailed(errors)
         forced = must_change_password(user)
         user.set_password(new_password)
         user.save()

@@ -162,7 +162,7 @@ def account_password_reset(request, pk):
     return _form_page(
         request, form=form, heading="重置密码", subject=f"{account.username} {_name(account)}", submit_label="重置",
         call=lambda data: services_accounts.account_password_reset(
-            actor=request.user, user=account, password=data["password"]),
+            actor=request.user, user=account, password=data["password"], confirm=data["password_confirm"]),
         success=f"{_name(account) or account.username} 的密码已重置，其登录会话已全部结束",
         back_url=reverse("accounts:list"),
         notes=["用于本人忘记密码时。重置后该账号立即退出登录，下次登录须先修改密码。",
@@ -184,7 +184,8 @@ def password_change(request):
     if request.method == "POST" and form.is_valid():
         try:
             user = services_accounts.password_change(user=request.user, old_password=form.cleaned_data["old_password"],
-                                                     new_password=form.cleaned_data["new_password"])
+                                                     new_password=form.cleaned_data["new_password"],
+                                                     confirm=form.cleaned_data["new_password_confirm"])
         except DomainError as error:
             apply_domain_error(form, error)
         else:

@@ -18,7 +18,7 @@ from documents.policy import visible_carriers
 from notifications.models import Notification
 from personnel import services as personnel_services
 from personnel.models import Role
-from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
+from secrecy.errors import NotVisible, PolicyDenied, ValidationFailed
 
 
 def sees(user, carrier):

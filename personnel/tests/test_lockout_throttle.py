@@ -33,22 +33,6 @@ def age_lock(username, minutes):
         attempt_time=F("attempt_time") - dt.timedelta(minutes=minutes))
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    real_now = timezone.now
-
-    class Clock:
-        offset = dt.timedelta()
-
-        def now(self):
-            return real_now() + self.offset
-
-        def advance(self, **delta):
-            self.offset += dt.timedelta(**delta)
-
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", clock.now)
-    return clock
 
 
 # ------------------------------------------------------------------------ per-account cool-off

@@ -26,23 +26,6 @@ def events(action):
     return list(AuditEvent.objects.filter(action=action).order_by("seq"))
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """A simulated clock: clock.advance(minutes=…) moves timezone.now() for the whole project."""
-    real_now = timezone.now
-
-    class Clock:
-        offset = dt.timedelta()
-
-        def now(self):
-            return real_now() + self.offset
-
-        def advance(self, **delta):
-            self.offset += dt.timedelta(**delta)
-
-    clock = Clock()
-    monkeypatch.setattr(timezone, "now", clock.now)
-    return clock
 
 
 # ------------------------------------------------------------------------------- lockout

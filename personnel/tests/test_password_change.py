@@ -59,6 +59,9 @@ def test_every_user_changes_their_password_on_the_page_linked_from_the_menu(unit
     assert "字母和数字" in change(client, PASSWORD, "abcdefghij").content.decode()
     assert "至少" in change(client, PASSWORD, "Ab1").content.decode()
     assert "请输入当前密码" in change(client, "", "Newpass2026x").content.decode()
+    # Everything wrong at once, each at its field, in one round.
+    body = change(client, "", "abcdefghij", "abcdefghik").content.decode()
+    assert "请输入当前密码" in body and "字母和数字" in body and "两次输入的密码不一致" in body
     assert fresh(unit.zhangsan).check_password(PASSWORD)
 
     response = change(client, PASSWORD, "Newpass2026x")
