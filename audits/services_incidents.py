@@ -72,8 +72,9 @@ def _audit(*, actor, action, incident, **detail):
 
 
 def _tell_office(incident, *, title, body, dedupe_key):
-    """保密办 is told at once: the reference, the level and the deadline — never the description
-    (notices travel by e-mail too; the page does its own access check)."""
+    """保密办 is told at once: the reference, the level and the deadline — never the description,
+    nor a carrier's serial (保密办 is often outside its 知悉范围; the incident page shows it to
+    whoever may see it; notices travel by e-mail too)."""
     return notify(secrecy_office_users(), kind=NOTICE_KIND_INCIDENT, title=title, body=body,
                   link=incident.get_absolute_url(), level=incident.level, dedupe_key=dedupe_key)
 
@@ -204,7 +205,7 @@ def incident_for_lost_carrier(*, actor, carrier_id, serial, level, note, notify_
         if notify_office:
             notified = _tell_office(
                 incident, title=f"丢失事件报告：{incident.reference}",
-                body=f"{user_name(actor)}报告载体 {serial}（{Level(level).label}）丢失，已生成{incident.reference}。"
+                body=f"{user_name(actor)}报告一件载体丢失，已生成{incident.reference}（涉及的载体见事件页）。"
                      f"须在{_when(incident.report_deadline)}前向保密行政管理部门和上级主管部门报告"
                      "（《保守国家秘密法实施条例》第六十一条）。",
                 dedupe_key=f"incident_reported:{incident.pk}")
@@ -229,7 +230,7 @@ def incident_for_lost_carrier(*, actor, carrier_id, serial, level, note, notify_
     if notify_office:
         _tell_office(
             incident, title=f"丢失事件新增载体：{incident.reference}",
-            body=f"{user_name(actor)}报告载体 {serial}（{Level(level).label}）丢失，已并入{incident.reference}。"
+            body=f"{user_name(actor)}报告一件载体丢失，已并入{incident.reference}（涉及的载体见事件页）。"
                  f"上报期限仍为{_when(incident.report_deadline)}。",
             dedupe_key=f"incident_carrier:{incident.pk}:{carrier_id}")
     _audit(actor=actor, action="link_lost_carrier", incident=incident, carrier=carrier_id, serial=serial,
