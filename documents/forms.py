@@ -85,7 +85,7 @@ class CarrierFieldsForm(SafeForm):
     period_unit = forms.ChoiceField(label=_label("period_unit"), required=False, initial=PeriodUnit.YEAR,
                                     choices=PeriodUnit.choices)
     declassify_date = forms.DateField(label=_label("declassify_date"), required=False,
-                                      widget=forms.DateInput(**DATE_WIDGET), validators=[not_before_1949_10_01])
+                                      widget=forms.DateInput(**DATE_WIDGET))
     declassify_condition = forms.CharField(label=_label("declassify_condition"), max_length=200, required=False,
                                            help_text="例如：会议结束后、项目验收后")
     long_term_basis = forms.CharField(label=_label("long_term_basis"), max_length=300, required=False,
@@ -93,7 +93,6 @@ class CarrierFieldsForm(SafeForm):
     period_special = forms.BooleanField(label="另有规定（保密期限超过法定最长期限）", required=False)
     period_special_reason = forms.CharField(label=_label("period_special_reason"), max_length=300, required=False)
     start_date = forms.DateField(label=_label("start_date"), required=False, widget=forms.DateInput(**DATE_WIDGET),
-                                 validators=[not_before_1949_10_01],
                                  help_text="保密期限的起算日；不填则按收文/发文日期")
     scope_note = forms.CharField(label="知悉范围（文字说明）", max_length=300, required=False,
                                  help_text="如：本单位处级以上领导")
@@ -112,8 +111,9 @@ class CarrierFieldsForm(SafeForm):
     pages = forms.CharField(label=_label("pages"), max_length=50, required=False,
                             help_text="纸质文件填页数；介质填容量")
     urgency = forms.ChoiceField(label=_label("urgency"), required=False, choices=Urgency.choices)
-    doc_date = forms.DateField(label=_label("doc_date"), widget=forms.DateInput(**DATE_WIDGET),
-                               validators=[not_before_1949_10_01])
+    # The 1949-10-01 floor of the three registration dates is the service's (_clean_registration),
+    # so it is reported together with every other registration error, in one round.
+    doc_date = forms.DateField(label=_label("doc_date"), widget=forms.DateInput(**DATE_WIDGET))
     signed_by = forms.CharField(label=_label("signed_by"), max_length=50, required=False)
     transmission = forms.ChoiceField(label=_label("transmission"), required=False, choices=TransmissionMethod.choices)
     department = forms.ModelChoiceField(label=_label("department"), queryset=Department.objects.none(),

@@ -303,7 +303,7 @@ def required_steps(kind, level, *, classifier_id=None):
     min_authority = max(int(level), int(Level.CONFIDENTIAL))
     if kind == RequestKind.SCOPE:
         # SPEC §5: 知悉范围扩大 is decided by the 主要负责人 or their delegate.
-        return [{"order": 1, "min_authority": min_authority, "requires_principal": True,
+        return [{"order": 1, "min_authority": min_authority, "requires_principal": False,
                  "requires_scope_authority": True}]
     if kind == RequestKind.RECLASSIFY:
         return [{"order": 1, "min_authority": min_authority, "requires_principal": False,
