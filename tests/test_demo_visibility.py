@@ -94,7 +94,8 @@ def oracle_pending_decision_ids(user, person, roles, clearance):
 
     An ordinary step: an approver whose 审批权限 reaches the step (and the 主要负责人 where required).
     A 密级变更 step (requires_classification_authority): the step's named 定密责任人 or an approver,
-    either way with 定密权限 reaching the step — 审批权限 plays no part there."""
+    either way with 定密权限 reaching the step — 审批权限 plays no part there.
+    A 知悉范围扩大 step (requires_scope_authority): the 主要负责人 or their delegate."""
     if person is None:
         return set()
     approver = "approver" in roles
@@ -107,7 +108,11 @@ def oracle_pending_decision_ids(user, person, roles, clearance):
         if not pending:
             continue
         step = pending[0]
-        if step.requires_classification_authority:
+        if step.requires_scope_authority:
+            # 知悉范围扩大 (SPEC §5): the 主要负责人 or the delegate they named, 审批权限 aside.
+            if not (person.is_principal or person.scope_delegate):
+                continue
+        elif step.requires_classification_authority:
             if not (approver or step.classifier_id == user.pk):
                 continue
             if step.min_authority > person.classification_authority:
