@@ -40,7 +40,7 @@ RUN_ENV := SECRECY_DEBUG="$${SECRECY_DEBUG:-0}" \
 	SECRECY_SECURE_COOKIES="$${SECRECY_SECURE_COOKIES:-0}" \
 	SECRECY_HSTS_SECONDS="$${SECRECY_HSTS_SECONDS:-0}"
 
-.PHONY: help run test setup system-packages dirs audit-key migrate static seed test-postgres services clean-venv
+.PHONY: help run test setup system-packages dirs audit-key migrate static seed test-postgres services clean-venv deploy-check
 
 help:
 	@echo "make run            install, migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/ (DEBUG off; SECRECY_DEBUG=1 for debug pages)"
@@ -49,6 +49,7 @@ help:
 	@echo "make migrate        apply database migrations"
 	@echo "make test-postgres  run the suite against the local PostgreSQL ($(PG_URL))"
 	@echo "make setup          only install and prepare (packages, .venv, migrate, collectstatic)"
+	@echo "make deploy-check   check deploy/: gunicorn config, nginx site (nginx -t; needs nginx), shell scripts"
 
 # ---------------------------------------------------------------------------------------------- setup
 
@@ -145,3 +146,16 @@ test-postgres: setup
 
 clean-venv:
 	rm -rf $(VENV)
+
+# --------------------------------------------------------------------------------------------- deploy
+
+# The production files in deploy/ (RUNBOOK.md): gunicorn reads its config, nginx -t checks the site
+# rendered with throw-away certificates in a temporary prefix. Only this target needs nginx; it
+# says so rather than installing it.
+deploy-check: $(REQ_STAMP)
+	$(VENV)/bin/gunicorn --check-config -c deploy/gunicorn.conf.py secrecy.wsgi
+	sh -n deploy/secrecy-manage
+	bash -n deploy/secrecy-backup
+	@command -v nginx >/dev/null || { echo "!!! nginx is not installed: apt-get install -y nginx" >&2; exit 1; }
+	@dir="$$(mktemp -d)"; trap 'rm -rf "$$dir"' EXIT; \
+		bash deploy/nginx/render-local.sh "$$dir" --static "$$dir/static"
