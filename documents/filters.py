@@ -7,6 +7,7 @@ from secrecy.forms import SafeForm
 from secrecy.levels import Level
 
 from .models import Carrier, CarrierKind, CustodyStatus, Direction, SecrecyStatus
+from .search import apply_search
 
 
 class CarrierFilter(django_filters.FilterSet):
@@ -31,7 +32,4 @@ class CarrierFilter(django_filters.FilterSet):
         form = SafeForm
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(serial=value) | Q(title__icontains=value) | Q(doc_number__icontains=value))
+        return apply_search(queryset, value)

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from personnel.models import Role
 from personnel.policy import (
-    clearance_of, decides_scope_expansion, handling_clearance, has_role, is_admin_role, person_of, roles_of, served_department_ids,
+    clearance_of, decides_scope_expansion, group_ids_of, handling_clearance, has_role, is_admin_role, person_of, roles_of,
+    served_department_ids,
 )
 from secrecy.levels import Level, is_state_secret
 
@@ -22,8 +23,65 @@ from .models import (
 VIEW_CODENAME = "view_carrier"
 
 # Later workflows (open loans, circulation) add their own "holds it right now" grants here as
-# functions user -> Q over Carrier; they are OR-ed into need-to-know below.
+# functions user -> Source (or None when it cannot apply to this user); see visibility_sources.
 EXTRA_NEED_TO_KNOW = []
+
+
+class Source:
+    """One way of being in a carrier's need to know, as a condition over Carrier.
+
+    `q` selects the carriers of this source and `not_q` the rest. The list of sources IS the
+    visibility rule: need_to_know_q ORs them for single lookups and whole-set reads, and the list
+    and count (documents.selectors) read them one at a time, so every source is answered by its
+    own index (issue 12: one OR over all of them made PostgreSQL scan every grant of every user).
+    Grants are matched by the user's own id and group ids, resolved in Python, never by a join
+    through auth_user_groups or auth_permission, which the planner misestimated by 300×."""
+
+    def __init__(self, name, q, not_q=None):
+        self.name, self.q = name, q
+        self.not_q = ~q if not_q is None else not_q
+
+    def __repr__(self):
+        return f"<Source {self.name}>"
+
+
+def _view_permission():
+    # A scalar subquery (one index lookup per statement) rather than a cached id: permission rows
+    # are recreated when a test database is flushed, and a stale id would hide every grant.
+    from django.contrib.auth.models import Permission
+    from django.db.models import Subquery
+
+    return Subquery(Permission.objects.filter(
+        codename=VIEW_CODENAME, content_type__app_label="documents", content_type__model="carrier",
+    ).order_by().values("pk")[:1])
+
+
+def _grant_source(name, model, **owner):
+    """知悉范围 grants of one owner (user_id=… or group_id__in=…): positive as a semi-join the
+    planner may drive from either side, negative as an anti-join (NOT EXISTS, never NOT IN)."""
+    grants = model.objects.filter(permission_id=_view_permission(), **owner)
+    correlated = grants.filter(content_object_id=OuterRef("pk"))
+    return Source(name, Q(pk__in=grants.values("content_object_id")), ~Exists(correlated))
+
+
+def visibility_sources(user, *, temporary=True):
+    """The ways this user may be in a carrier's need to know (SPEC §4): a personal grant, a grant
+    to one of their groups (their department), custody, the departments a registrar serves, and
+    with `temporary` the extras (an open loan, a pending decision, a destruction to witness).
+    Clearance is not part of it: visible_carriers and the selectors add level ≤ clearance."""
+    sources = [_grant_source("user_grant", CarrierUserScope, user_id=user.pk)]
+    groups = group_ids_of(user)
+    if groups:
+        sources.append(_grant_source("group_grant", CarrierGroupScope, group_id__in=groups))
+    sources.append(Source("custody", Q(custodian_id=user.pk)))
+    departments = served_department_ids(user)
+    if departments:
+        sources.append(Source("department", Q(department_id__in=departments)))
+    for extra in EXTRA_NEED_TO_KNOW if temporary else ():
+        source = extra(user)
+        if source is not None:
+            sources.append(source)
+    return sources
 
 
 def need_to_know_q(user, *, temporary=True):
@@ -31,19 +89,18 @@ def need_to_know_q(user, *, temporary=True):
 
     temporary=False leaves out the extras (an approver's sight of what they decide, a witness's,
     a borrower's): that is the standing scope SPEC §5 means by "a reader in scope may ask"."""
-    user_grant = CarrierUserScope.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename=VIEW_CODENAME,
-    )
-    group_grant = CarrierGroupScope.objects.filter(
-        content_object=OuterRef("pk"), group__user=user, permission__codename=VIEW_CODENAME,
-    )
-    q = Q(Exists(user_grant)) | Q(Exists(group_grant)) | Q(custodian=user)
-    departments = served_department_ids(user)
-    if departments:
-        q |= Q(department_id__in=departments)
-    for extra in EXTRA_NEED_TO_KNOW if temporary else ():
-        q |= extra(user)
+    q = Q(pk__in=[])
+    for source in visibility_sources(user, temporary=temporary):
+        q |= source.q
     return q
+
+
+def visibility_plan(user, *, temporary=True):
+    """(clearance, sources) for the selectors, or None when this user sees no carrier at all."""
+    clearance = clearance_of(user)
+    if clearance <= 0 or is_admin_role(user):
+        return None
+    return clearance, visibility_sources(user, temporary=temporary)
 
 
 def visible_carriers(user, queryset=None, *, temporary=True):
@@ -566,25 +623,27 @@ def destruction_list_printable_q(user):
         Q(requester=user) | Q(Exists(decided)) | destruction_overseer_q(user) | executable_requests_q(user))
 
 
+def _carrier_items(name, items):
+    """A source of carriers named in request items (items: a RequestItem queryset)."""
+    return Source(name, Q(pk__in=items.values("carrier_id")),
+                  ~Exists(items.filter(carrier_id=OuterRef("pk"))))
+
+
 def _open_loan_need_to_know(user):
     """SPEC §4: the borrower of a loan that is out (已借出) sees the carrier; not before, not after."""
-    open_loan = RequestItem.objects.filter(
-        carrier=OuterRef("pk"), kind=RequestKind.LEND, is_open=True,
-        request__state=RequestState.IN_PROGRESS, request__requester=user,
-    )
-    return Q(Exists(open_loan))
+    return _carrier_items("open_loan", RequestItem.objects.filter(
+        kind=RequestKind.LEND, is_open=True, request__state=RequestState.IN_PROGRESS, request__requester=user,
+    ))
 
 
 def _pending_decision_need_to_know(user):
     """An approver must read what they decide: the carriers of requests waiting for their
     decision are visible to them while the decision is pending (clearance still applies)."""
     if not _may_approve_at_all(user):
-        return Q(pk__in=[])
-    pending = RequestItem.objects.filter(
-        carrier=OuterRef("pk"), is_open=True,
-        request__in=ApprovalRequest.objects.filter(decidable_requests_q(user)).values("pk"),
-    )
-    return Q(Exists(pending))
+        return None
+    return _carrier_items("pending_decision", RequestItem.objects.filter(
+        is_open=True, request__in=ApprovalRequest.objects.filter(decidable_requests_q(user)).values("pk"),
+    ))
 
 
 def _witness_need_to_know(user):
@@ -594,11 +653,10 @@ def _witness_need_to_know(user):
     already required to be cleared for the batch's highest level."""
     # Through the default manager, so a withdrawn designation grants nothing.
     designated = DestructionWitness.objects.filter(user=user).values("request_id")
-    witnessed = RequestItem.objects.filter(
-        carrier=OuterRef("pk"), kind=RequestKind.DESTROY, request_id__in=designated,
+    return _carrier_items("witness", RequestItem.objects.filter(
+        kind=RequestKind.DESTROY, request_id__in=designated,
         request__state__in=[RequestState.SUBMITTED, RequestState.APPROVED, RequestState.COMPLETED],
-    )
-    return Q(Exists(witnessed))
+    ))
 
 
 EXTRA_NEED_TO_KNOW.extend([_open_loan_need_to_know, _pending_decision_need_to_know, _witness_need_to_know])

@@ -1,8 +1,12 @@
 """Every read of carriers that depends on who is asking goes through here."""
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Prefetch
+from django.db.models.expressions import RawSQL
 
 from secrecy.errors import NotVisible
+from secrecy.levels import Level
 
 from .filters import CarrierFilter
 from .models import (
@@ -10,42 +14,130 @@ from .models import (
 )
 from .policy import (
     decidable_requests_q, destruction_candidates_q, destruction_list_printable_q, executable_requests_q,
-    request_visible_q, visible_carriers,
+    request_visible_q, visibility_plan, visible_carriers,
 )
 
 
-def carrier_list_visible_to(*, user, filters=None):
-    """The visible carriers, filtered like the list; newest first. One SQL query when evaluated."""
-    queryset = visible_carriers(user, Carrier.objects.select_related("department", "custodian"))
+def _filtered(queryset, filters):
     if filters:
         filterset = CarrierFilter(filters, queryset=queryset)
         # Invalid filter values are ignored rather than widening anything: an invalid form
         # filters nothing away, but the base queryset is already restricted to what is visible.
         queryset = filterset.qs if filterset.is_valid() else queryset
-    return queryset.order_by("-id")
+    return queryset
+
+
+def carrier_list_visible_to(*, user, filters=None):
+    """The visible carriers, filtered like the list; newest first. One SQL query when evaluated."""
+    queryset = visible_carriers(user, Carrier.objects.select_related("department", "custodian"))
+    return _filtered(queryset, filters).order_by("-id")
+
+
+def _compiled(queryset):
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    return compiler.as_sql()
+
+
+def _union_all(querysets, *, limit=None):
+    """One SQL text: the id column of each queryset, UNION ALL, optionally LIMITed as a whole.
+    Each member keeps its own ORDER BY/LIMIT (wrapped as a derived table, which SQLite needs)."""
+    parts, params = [], []
+    for n, queryset in enumerate(querysets):
+        try:
+            sql, member_params = _compiled(queryset)
+        except EmptyResultSet:  # a member that can hold no row (e.g. id > the largest id there can be)
+            continue
+        parts.append(f"SELECT s{n}.id FROM ({sql}) AS s{n}")
+        params.extend(member_params)
+    # No member at all: a query of no rows, so the callers' SQL stays the same shape.
+    sql = " UNION ALL ".join(parts) or "SELECT NULL AS id WHERE 1 = 0"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params
+
+
+def _source_querysets(user, filters):
+    """(clearance-and-filter base, visibility sources) or None when nothing is visible."""
+    plan = visibility_plan(user)
+    if plan is None:
+        return None
+    clearance, sources = plan
+    base = _filtered(_within_clearance(clearance), filters).order_by()
+    return base, sources
+
+
+def _within_clearance(clearance):
+    # Every level is within the highest clearance: no condition, so no plan is drawn to the level
+    # index for a comparison every row passes (both databases did, scanning all of it).
+    if clearance >= max(Level.values):
+        return Carrier.objects.all()
+    return Carrier.objects.filter(level__lte=clearance)
+
+
+def _count_sql(base, sources, cap):
+    members = []
+    for n, source in enumerate(sources):
+        member = base.filter(source.q)
+        for earlier in sources[:n]:
+            member = member.filter(earlier.not_q)
+        members.append(member.values("id"))
+    sql, params = _union_all(members, limit=cap + 1)
+    return f"SELECT COUNT(*) FROM ({sql}) AS counted", params
+
+
+def carrier_counts_visible_to(*, user, filter_sets, cap=None):
+    """[(count, exact)] for each filters dict of filter_sets, in one query (the home page's row of
+    counts): each count as in carrier_count_visible_to, side by side as scalar subqueries."""
+    cap = cap or settings.SECRECY["LIST_COUNT_CAP"]
+    plan = visibility_plan(user)
+    if plan is None or not filter_sets:
+        return [(0, True) for _ in filter_sets]
+    clearance, sources = plan
+    parts, params = [], []
+    for filters in filter_sets:
+        base = _filtered(_within_clearance(clearance), filters).order_by()
+        sql, member_params = _count_sql(base, sources, cap)
+        parts.append(f"({sql})")
+        params.extend(member_params)
+    with connections[Carrier.objects.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        counts = cursor.fetchone()
+    return [(min(count, cap), count <= cap) for count in counts]
 
 
 def carrier_count_visible_to(*, user, filters=None, cap=None):
-    """(count, exact): past the cap the count stops, because COUNT(*) crawls on big tables."""
-    cap = cap or settings.SECRECY["LIST_COUNT_CAP"]
-    ids = carrier_list_visible_to(user=user, filters=filters).values("id")[: cap + 1]
-    count = Carrier.objects.filter(id__in=ids).count() if cap else 0
-    return (min(count, cap), count <= cap)
+    """(count, exact): past the cap the count stops, because counting a million rows crawls.
+
+    One query: the sources of visibility_sources one after another (UNION ALL), each without the
+    carriers an earlier source already gave (NOT EXISTS, an anti-join on its own index), the whole
+    stopped at cap + 1 rows. Each part streams from its own index, so the cost follows the rows
+    counted (at most cap + 1), not the user's grants or the table."""
+    return carrier_counts_visible_to(user=user, filter_sets=[filters], cap=cap)[0]
 
 
 def carrier_page_visible_to(*, user, filters=None, after=None, before=None, size=None):
-    """Keyset (seek) pagination on id: constant cost whatever the page (no OFFSET)."""
+    """Keyset (seek) pagination on id: constant cost whatever the page (no OFFSET).
+
+    The page is the first `size` ids of the union of the visibility sources; that equals the union
+    of each source's own first `size` ids, so each source reads at most size + 1 rows from its own
+    index in id order, and one query joins the (at most sources × (size + 1)) ids to their rows."""
     size = size or settings.SECRECY["LIST_PAGE_SIZE"]
-    queryset = carrier_list_visible_to(user=user, filters=filters)
+    plan = _source_querysets(user, filters)
+    if plan is None:
+        return {"rows": [], "has_older": False, "has_newer": False, "older_cursor": None, "newer_cursor": None}
+    base, sources = plan
     if before is not None:
-        rows = list(queryset.filter(id__gt=before).order_by("id")[: size + 1])
+        base, order = base.filter(id__gt=before), "id"
+    else:
+        base, order = (base.filter(id__lt=after) if after is not None else base), "-id"
+    sql, params = _union_all([base.filter(s.q).order_by(order).values("id")[: size + 1] for s in sources])
+    rows = list(Carrier.objects.select_related("department", "custodian")
+                .filter(pk__in=RawSQL(sql, params)).order_by(order)[: size + 1])
+    if before is not None:
         has_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
         has_older = True
     else:
-        if after is not None:
-            queryset = queryset.filter(id__lt=after)
-        rows = list(queryset[: size + 1])
         has_older = len(rows) > size
         rows = rows[:size]
         has_newer = after is not None

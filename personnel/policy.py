@@ -11,9 +11,27 @@ def roles_of(user):
         return frozenset()
     cached = getattr(user, "_secrecy_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        groups = _groups_of(user)
+        cached = frozenset(name for name in groups.values() if name in Role.values)
         user._secrecy_roles = cached
     return cached
+
+
+def _groups_of(user):
+    """{group id: name} of the user's groups — roles and department — in one query per user object."""
+    cached = getattr(user, "_secrecy_groups", None)
+    if cached is None:
+        cached = dict(user.groups.values_list("id", "name"))
+        user._secrecy_groups = cached
+    return cached
+
+
+def group_ids_of(user):
+    """The ids of the user's groups (roles and department): 知悉范围 granted to a group is matched
+    on these ids directly (documents.policy.visibility_sources)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    return sorted(_groups_of(user))
 
 
 def has_role(user, role):

@@ -105,7 +105,8 @@ def person_save(*, actor, user, served_departments=None, **fields):
     user.groups.add(person.department.group)
     if served_departments is not None:
         person.served_departments.set(served_departments)
-    user.__dict__.pop("_secrecy_served", None)
+    for cached in ("_secrecy_served", "_secrecy_groups", "_secrecy_roles"):
+        user.__dict__.pop(cached, None)
     after = {f: getattr(person, f if f != "department" else "department_id") for f in PERSON_FIELDS}
     changed = {k: [str(before.get(k)), str(v)] for k, v in after.items() if before.get(k) != v}
     record_event(actor=actor, action="personnel.person_save", target=person, detail={"changed": changed})

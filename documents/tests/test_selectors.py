@@ -385,6 +385,17 @@ def test_selector_and_detail_agree_with_the_rule_for_random_units(world, scenari
                 listed = set(carrier_list_visible_to(user=user).values_list("pk", flat=True))
                 assert listed == expected, (ui, scenario["users"][ui])
                 assert carrier_count_visible_to(user=user) == (len(expected), True)
+                # The count stops at its cap however the sources overlap; the pages (built from
+                # each source's own first rows) walk every visible carrier once, newest first.
+                assert carrier_count_visible_to(user=user, cap=2) == (min(len(expected), 2), len(expected) <= 2)
+                walked, cursor = [], None
+                while True:
+                    page = carrier_page_visible_to(user=user, after=cursor, size=2)
+                    walked += [c.pk for c in page["rows"]]
+                    if not page["has_older"]:
+                        break
+                    cursor = page["older_cursor"]
+                assert walked == sorted(expected, reverse=True), (ui, scenario["users"][ui])
                 for carrier in carriers:
                     try:
                         carrier_get_for_user(user=user, pk=carrier.pk)
