@@ -17,6 +17,8 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.dispatch import receiver
@@ -73,6 +75,17 @@ def lock_remaining(username):
 
 def is_locked(username):
     return lock_remaining(username) is not None
+
+
+class PersonBackend(ModelBackend):
+    """Django's ModelBackend, loading the signed-in user with what every page asks of them — the
+    涉密人员 record and its department (clearance, name, navigation) and the password state (the
+    forced change) — in the one query that loads the user (issue 12: constant, fewer queries)."""
+
+    def get_user(self, user_id):
+        user = (get_user_model()._default_manager.select_related("person__department", "password_state")
+                .filter(pk=user_id).first())
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 class LockoutBackend(AxesStandaloneBackend):

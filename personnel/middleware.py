@@ -19,6 +19,10 @@ SEEN = "_secrecy_seen"
 # a request is checked against the limits but is not activity, so it does not reset the idle
 # clock. Anyone may add the parameter; it can only make their own session end sooner.
 AUTO_REFRESH_PARAM = "autorefresh"
+# The "last seen" mark moves only when it is older than this: one session write per half minute
+# of activity instead of one per page. The idle limit is counted from the mark, so a session can
+# end up to this much before the configured idle time, never after it.
+SEEN_RESOLUTION_SECONDS = 30
 
 
 def start_clock(session, now=None):
@@ -51,7 +55,7 @@ class SessionLimitsMiddleware:
                     ended = ("auth.session_idle_timeout", "长时间未操作，已自动退出，请重新登录。")
                 if ended:
                     return self._end(request, user, *ended, started=started, seen=seen, now=now)
-                if not _is_auto_refresh(request):
+                if not _is_auto_refresh(request) and now - seen >= SEEN_RESOLUTION_SECONDS:
                     request.session[SEEN] = now
         return self.get_response(request)
 

@@ -36,6 +36,10 @@ def _require_change(user, required=True):
 def must_change_password(user):
     from .models import PasswordState
 
+    # The signed-in user comes with the state already (personnel.auth.PersonBackend): no query.
+    if "password_state" in user._state.fields_cache:
+        state = user._state.fields_cache["password_state"]
+        return bool(state and state.must_change)
     return PasswordState.objects.filter(user_id=user.pk, must_change=True).exists()
 
 

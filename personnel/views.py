@@ -50,7 +50,7 @@ def hr_opinion_candidate(user):
     if cached is None:
         # Asked by the navigation on every page: one query, once per request.
         me = person_of(user)
-        cached = bool(me) and Department.objects.filter(pk=me.department_id, is_personnel_office=True).exists()
+        cached = bool(me) and me.department.is_personnel_office
         user._secrecy_hr_candidate = cached
     return cached
 

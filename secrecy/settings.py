@@ -105,13 +105,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("SECRECY_DB_CONN_MAX_AGE", default=60)
+    if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+        # Set on this application's own connections, never server-wide (issue 12): the list's
+        # queries are short index walks whose cost estimates can still cross the JIT threshold, and
+        # compiling them cost seconds for a page that runs in milliseconds.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c jit=off").strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked account before any password is checked (SPEC §12).
     "personnel.auth.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the person and password state with the user (one query per request).
+    "personnel.auth.PersonBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Guardian's anonymous user is not needed: anonymous users see nothing.
@@ -192,7 +199,11 @@ STORAGES = {
 SECRECY_SESSION_IDLE_SECONDS = env.int("SECRECY_SESSION_IDLE_SECONDS", default=10 * 60)
 SECRECY_SESSION_MAX_SECONDS = env.int("SECRECY_SESSION_MAX_SECONDS", default=8 * 3600)
 SESSION_COOKIE_AGE = SECRECY_SESSION_MAX_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
+# The session is written when something in it changes; the idle clock (personnel.middleware)
+# moves its "last seen" mark at most every SESSION_SEEN_RESOLUTION_SECONDS, so a busy user's
+# pages do not each write the session row (issue 12), and the idle timeout can only end early,
+# never late, by that much.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
