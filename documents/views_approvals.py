@@ -7,6 +7,7 @@ A service's refusal (DomainError) becomes a message in one place: `_perform`.
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,8 @@ from .forms import (
 )
 from .models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
 from .workflows import Action, CopyAction, DestroyAction, Party, action_label, actions_from, move_for
+
+INBOX_PAGE_SIZE = 50
 
 # Where a form goes back to after its action; a fixed list, so no open redirect.
 RETURN_PAGES = {"inbox": "approvals:inbox", "mine": "approvals:mine", "queue": "approvals:queue"}
@@ -94,9 +97,12 @@ def inbox(request):
     decides = policy.may_decide_anything(request.user)
     if not decides and not to_witness:
         raise Http404()
-    rows = list(selectors.requests_inbox(user=request.user)) if decides else []
+    # Paginated (issue 12): a leader with 2,000 requests waiting gets them 50 at a time, oldest first.
+    page = Paginator(selectors.requests_inbox(user=request.user) if decides else ApprovalRequest.objects.none(),
+                     INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     return _page(request, "approvals/inbox.html", rows, decision_form=DecisionForm(), to_witness=to_witness,
-                 page_level=highest_level([r.level for r in rows] + [r.level for r in to_witness]))
+                 inbox_page=page, page_level=highest_level([r.level for r in rows] + [r.level for r in to_witness]))
 
 
 @login_required

@@ -256,3 +256,24 @@ def test_loan_register_downloads_and_counts_loans_not_carriers(client, unit, loa
     assert AuditEvent.objects.filter(action="register.export", detail__register="loans").count() == 1
     client.force_login(unit.secadmin)
     assert client.post(reverse("registers:download"), {"register": "loans", "format": "pdf"}).status_code == 404
+
+
+def test_the_inbox_shows_fifty_requests_a_page_oldest_first(client, unit, register_carrier, monkeypatch):
+    from documents import views_approvals
+    from documents.services_approvals import loan_request_create
+
+    monkeypatch.setattr(views_approvals, "INBOX_PAGE_SIZE", 3)
+    asked = []
+    for _ in range(4):
+        carrier = register_carrier(level=2, scope_users=[unit.lisi])
+        asked.append(loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today() + dt.timedelta(days=3),
+                                         reason="查阅"))
+    client.force_login(unit.lingdao)
+    first = client.get(INBOX).content.decode()
+    assert "共 4 件待审批" in first and "第 1 / 2 页" in first
+    assert [f'id="request-{r.pk}"' in first for r in asked] == [True, True, True, False]
+    second = client.get(INBOX + "?page=2").content.decode()
+    assert f'id="request-{asked[3].pk}"' in second and f'id="request-{asked[0].pk}"' not in second
+    # A page number that is not one shows the last or first page, never an error.
+    assert client.get(INBOX + "?page=99").status_code == 200
+    assert client.get(INBOX + "?page=abc").status_code == 200
