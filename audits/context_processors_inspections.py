@@ -1,7 +1,9 @@
 """Navigation entries of 保密检查 and 泄密/丢失事件 (templates/base.html), registered in
-settings.TEMPLATES. One count query per page for business users (我的整改), one more for 保密办
-(incidents not yet reported upward); nothing for the administrators."""
+settings.TEMPLATES. The counts (我的整改, and for 保密办 the incidents not yet reported upward) are
+badges counted with every other one (secrecy.badges); nothing for the administrators."""
 from django.urls import NoReverseMatch, reverse
+
+from secrecy.badges import badge_counts
 
 from .models import Incident, IncidentState, Rectification, RectificationState
 from .services_inspections import is_business_user, is_secrecy_office
@@ -24,7 +26,20 @@ def navigation(request):
     return {
         "inspections_nav_url": inspections_url,
         "incidents_nav_url": incidents_url,
-        "my_rectifications_count": Rectification.objects.filter(owner=user, state=RectificationState.OPEN).count(),
-        # REG24 art. 61: what 保密办 still has to report upward.
-        "incidents_open_count": Incident.objects.filter(state=IncidentState.OPEN).count() if office else 0,
+        "my_rectifications_count": badge_counts(request).get("my_rectifications", 0),
+        "incidents_open_count": badge_counts(request).get("incidents_open", 0),
     }
+
+
+def my_rectifications(user):
+    """我的整改 badge (secrecy.badges): open rectifications this business user owns."""
+    if not is_business_user(user):
+        return None
+    return Rectification.objects.filter(owner=user, state=RectificationState.OPEN).values("pk")
+
+
+def incidents_open(user):
+    """泄密事件 badge for 保密办: incidents not yet reported upward (REG24 art. 61)."""
+    if not is_secrecy_office(user):
+        return None
+    return Incident.objects.filter(state=IncidentState.OPEN).values("pk")

@@ -22,6 +22,15 @@ class DocumentsConfig(AppConfig):
         register_target("documents.carrier", visible_ids=carriers_visible_among,
                         may_be_told=carrier_notice_recipients)
 
+        from secrecy.badges import register_badge
+
+        from .badges import requests_to_decide, requests_to_witness, steps_to_sign
+
+        # The menu's 待办 (to decide + to witness) and 待阅签, counted with every other badge.
+        register_badge("approvals_to_decide", requests_to_decide)
+        register_badge("approvals_to_witness", requests_to_witness)
+        register_badge("circulation_to_sign", steps_to_sign)
+
         # Incidents (audits) ask the same question through the lowest layer (audits may not import
         # notifications): one answer, registered for both.
         from secrecy.visibility import register_carrier_visibility

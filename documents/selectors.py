@@ -131,7 +131,7 @@ def carrier_page_visible_to(*, user, filters=None, after=None, before=None, size
     else:
         base, order = (base.filter(id__lt=after) if after is not None else base), "-id"
     sql, params = _union_all([base.filter(s.q).order_by(order).values("id")[: size + 1] for s in sources])
-    rows = list(Carrier.objects.select_related("department", "custodian")
+    rows = list(Carrier.objects.select_related("department", "custodian__person")
                 .filter(pk__in=RawSQL(sql, params)).order_by(order)[: size + 1])
     if before is not None:
         has_newer = len(rows) > size
@@ -261,10 +261,14 @@ def requests_to_witness(*, user):
     ).select_related("destruction")).order_by("submitted_at", "id")
 
 
-def requests_to_witness_count(*, user):
+def requests_to_witness_queryset(*, user):
     return DestructionWitness.objects.filter(
         user=user, confirmed_at__isnull=True, request__state=RequestState.APPROVED,
-        request__kind=RequestKind.DESTROY).count()
+        request__kind=RequestKind.DESTROY)
+
+
+def requests_to_witness_count(*, user):
+    return requests_to_witness_queryset(user=user).count()
 
 
 def request_witnesses(*, request):

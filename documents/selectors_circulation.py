@@ -67,9 +67,13 @@ def steps_done_by(*, user, limit=50):
                 .select_related("circulation__carrier").order_by("-signed_at")[:limit])
 
 
-def steps_to_sign_count(*, user):
-    """For the navigation badge: carriers with this reader now, waiting for their 阅签 (one COUNT)."""
+def steps_to_sign_queryset(*, user):
+    """For the navigation badge (documents.badges): carriers with this reader now, waiting for their 阅签."""
     return CirculationStep.objects.filter(
         reader=user, handed_at__isnull=False, signed_at__isnull=True, returned_at__isnull=True,
         circulation__state=CirculationState.OPEN,
-    ).count()
+    )
+
+
+def steps_to_sign_count(*, user):
+    return steps_to_sign_queryset(user=user).count()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from personnel.models import Role
 from personnel.policy import has_role, is_admin_role
+from secrecy.badges import badge_counts
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.levels import highest_level
 
@@ -98,8 +99,12 @@ def inbox(request):
     if not decides and not to_witness:
         raise Http404()
     # Paginated (issue 12): a leader with 2,000 requests waiting gets them 50 at a time, oldest first.
-    page = Paginator(selectors.requests_inbox(user=request.user) if decides else ApprovalRequest.objects.none(),
-                     INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(selectors.requests_inbox(user=request.user) if decides else ApprovalRequest.objects.none(),
+                          INBOX_PAGE_SIZE)
+    if decides:
+        # The menu's 待办 badge has counted these very requests already (secrecy.badges).
+        paginator.count = badge_counts(request)["approvals_to_decide"]
+    page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     return _page(request, "approvals/inbox.html", rows, decision_form=DecisionForm(), to_witness=to_witness,
                  inbox_page=page, page_level=highest_level([r.level for r in rows] + [r.level for r in to_witness]))

@@ -12,3 +12,10 @@ class NotificationsConfig(AppConfig):
         # so later work (declassification, pre-expiry reminders, circulation deadlines) adds a job
         # by writing one decorated function in <app>/jobs.py — no edit here, no new beat machinery.
         autodiscover_modules("jobs")
+
+        from secrecy.badges import register_badge
+
+        from .selectors import unread_queryset
+
+        # The 通知 badge of the menu, counted with every other badge (secrecy.badges).
+        register_badge("notifications_unread", lambda user: unread_queryset(user=user))

@@ -28,9 +28,13 @@ def notification_get_for_user(*, user, pk):
     return row
 
 
+def unread_queryset(*, user, cap=UNREAD_BADGE_CAP):
+    """Unread notices, up to cap + 1 of them (the partial index holds only unread rows)."""
+    return notifications_of(user=user).filter(read_at__isnull=True).order_by().values("pk")[: cap + 1]
+
+
 def unread_count(*, user, cap=UNREAD_BADGE_CAP):
-    """Unread notices, counted up to cap + 1 (the partial index holds only unread rows)."""
-    return notifications_of(user=user).filter(read_at__isnull=True)[: cap + 1].count()
+    return unread_queryset(user=user, cap=cap).count()
 
 
 def notification_page(*, user, after=None, before=None, size=None):

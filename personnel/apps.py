@@ -13,6 +13,14 @@ class PersonnelConfig(AppConfig):
 
         leave_blockers.register_leave_blocker(travel_documents_blocker)
 
+        from secrecy.badges import register_badge
+
+        from .context_processors import travel_waiting
+        from .context_processors_accounts import locked_accounts_badge
+
+        register_badge("travel_waiting", travel_waiting)
+        register_badge("locked_accounts", locked_accounts_badge)
+
 
 class SecrecyAdminConfig(admin_apps.AdminConfig):
     """Replaces "django.contrib.admin" in INSTALLED_APPS so that the default admin site — the one

@@ -1,4 +1,6 @@
 """Navigation entries of the 涉密人员 screens (templates/base.html)."""
+from secrecy.badges import badge_counts
+
 from .policy import is_principal, may_view_personnel
 from .views import sees_travel_queue, travels_waiting_for
 
@@ -12,6 +14,11 @@ def navigation(request):
         "sees_personnel": may_view_personnel(user),
         "sees_travel_queue": queue,
         "designates": is_principal(user),
-        # One count query, and only for the people who give an opinion on travel.
-        "travel_waiting_count": travels_waiting_for(user).count() if queue else 0,
+        # Counted with every other badge (secrecy.badges), only for who gives an opinion on travel.
+        "travel_waiting_count": badge_counts(request).get("travel_waiting", 0) if queue else 0,
     }
+
+
+def travel_waiting(user):
+    """出境审批 badge: trips waiting for an opinion this user may give."""
+    return travels_waiting_for(user).order_by().values("pk") if sees_travel_queue(user) else None

@@ -4,6 +4,8 @@ from django.urls import NoReverseMatch, reverse
 from personnel.models import Role
 from personnel.policy import is_admin_role, roles_of
 
+from .badges import badge_counts
+
 SYSTEM_NAME = "涉密载体管理系统"
 
 
@@ -16,33 +18,6 @@ def _optional_url(name):
         return None
 
 
-def _inbox_count(user, *, approver):
-    """待办: requests this approver may decide plus destruction batches waiting for this user's own
-    监销 confirmation (a witness need not be an approver). Imported here because secrecy/
-    imports no app at module level (the context processor is the project's glue)."""
-    from documents.policy import may_decide_anything
-    from documents.selectors import requests_inbox_count, requests_to_witness_count
-
-    # A 定密责任人 decides 密级变更 requests without being an approver.
-    approver = approver or may_decide_anything(user)
-
-    return (requests_inbox_count(user=user) if approver else 0) + requests_to_witness_count(user=user)
-
-
-def _to_sign_count(user):
-    """传阅 steps waiting for this reader's 阅签 (the carrier is with them)."""
-    from documents.selectors_circulation import steps_to_sign_count
-
-    return steps_to_sign_count(user=user)
-
-
-def _notifications_unread(user):
-    """Unread notices for the 通知 badge (capped: the badge shows "99+" beyond)."""
-    from notifications.selectors import unread_count
-
-    return unread_count(user=user)
-
-
 def navigation(request):
     """Roles of the signed-in user and the navigation entries they lead to."""
     user = getattr(request, "user", None)
@@ -53,11 +28,15 @@ def navigation(request):
     if sees_carriers and roles & {Role.REGISTRAR, Role.SECRECY_OFFICE}:
         registers_url = _optional_url("registers:index")
     is_approver = sees_carriers and Role.APPROVER in roles
+    # Every app's menu numbers in one query (secrecy.badges); documents and notifications register theirs.
+    badges = badge_counts(request)
     return {
-        "approvals_inbox_count": _inbox_count(user, approver=is_approver) if sees_carriers else 0,
+        # 待办: requests to decide plus destruction batches waiting for this user's 监销 confirmation
+        # (a witness need not be an approver).
+        "approvals_inbox_count": badges.get("approvals_to_decide", 0) + badges.get("approvals_to_witness", 0),
+        "circulation_to_sign_count": badges.get("circulation_to_sign", 0),
         # Every signed-in user has an inbox, the admin roles included.
-        "circulation_to_sign_count": _to_sign_count(user) if sees_carriers else 0,
-        "notifications_unread_count": _notifications_unread(user) if signed_in else 0,
+        "notifications_unread_count": badges.get("notifications_unread", 0),
         "is_approver": is_approver,
         "system_name": SYSTEM_NAME,
         "unit_name": settings.SECRECY.get("UNIT_NAME", ""),
