@@ -29,7 +29,7 @@ from documents import selectors  # noqa: E402
 
 ROLES = ["bench_reader", "bench_registrar", "bench_office", "bench_approver"]
 PAGES = ["/carriers/", "/carriers/?after=5000", "/carriers/?q=雪龙", "/carriers/?q=通知", "/"]
-MAX_QUERIES = 20
+MAX_QUERIES = 12
 TABLES = ("documents_carrier ", "documents_carrieruserscope", "documents_carriergroupscope")
 failures = []
 
