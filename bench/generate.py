@@ -10,7 +10,8 @@ At 1,000,000 carriers (every figure scales with --carriers):
     carriers); the named users of bench/README.md have the figures the issue measures with;
   * the carriers, spread over the years 2017–2026 with gapless 统一编号 per year (the serial
     counters are advanced so registration goes on after them), one registration history row and one
-    登记 流转记录 each, titles built from a vocabulary with a common term (通知, ~1 in 8) and a rare
+    登记 流转记录 each; of the 2017–2019 ones about 1 in 25 归档, 清退 or 移交 (with its history row
+    and 流转记录); titles built from a vocabulary with a common term (通知, ~1 in 8) and a rare
     one (雪龙, 1 in 9,973);
   * 3.05M personal grants (bench_reader 15 % of all carriers, bench_office 1 %, every other person
     290) and 515,000 department grants (0.515 % of the carriers per department);
@@ -331,6 +332,51 @@ def make_carriers(n, user_ids, dept_ids):
     log(f"{n} 登记 custody events")
 
 
+# Carriers that have left the registry, as a unit's 台账 holds them: 归档, 清退 (incoming ones) and
+# 移交, from the early years. (id remainder, status, custody action, word, receiver)
+DISPOSITIONS = [
+    (7, "archived", "archived", "归档", "档案室"),
+    (11, "returned", "returned_to_issuer", "清退", "上级机关办公厅"),
+    (13, "transferred", "transferred", "移交", "某某部机要局"),
+]
+
+
+def later(timestamp):
+    """The moment 400 days after a timestamp column (when an early carrier left the registry)."""
+    return f"({timestamp} + interval '400 days')" if is_pg() else f"datetime({timestamp}, '+400 days')"
+
+
+def make_dispositions(n):
+    """Some early carriers 归档 / 清退 / 移交, each with the history row and 流转记录 the services
+    write (documents.services_disposal._leave): the statuses a register filters on are then spread
+    as in a real 台账, not all 在库."""
+    table, history = Carrier._meta.db_table, Carrier.history.model
+    if Carrier.objects.exclude(custody_status="in_registry").exists():
+        log("dispositions exist; keeping them")
+        return
+    carrier_cols = [f.column for f in Carrier._meta.concrete_fields if f.column != "registered_at"]
+    total = 0
+    with transaction.atomic():
+        for remainder, status, action, word, receiver in DISPOSITIONS:
+            where = f"id % 25 = {remainder} AND serial_year <= 2019" + (" AND direction = 'in'" if status == "returned" else "")
+            total += execute(f"UPDATE {table} SET custody_status = '{status}' WHERE {where}")
+            receipt = f"'{word}' || {as_text('id')}"
+            hist = {c: c for c in carrier_cols}
+            hist.update({"history_date": later("registered_at"),
+                         "history_change_reason": f"'移出：{word}（{receiver}，' || {receipt} || '）'",
+                         "history_type": "'~'", "history_user_id": "registered_by_id"})
+            execute(f"INSERT INTO {history._meta.db_table} ({', '.join(hist)}) "
+                    f"SELECT {', '.join(hist.values())} FROM {table} WHERE {where}")
+            custody = {"carrier_id": "id", "action": f"'{action}'",
+                       "at": later("registered_at"),
+                       "from_user_id": "custodian_id", "to_user_id": "NULL", "from_status": "'in_registry'",
+                       "to_status": f"'{status}'", "recorded_by_id": "registered_by_id", "approval_ref": "''",
+                       "receiver": f"'{receiver}'", "receipt_number": receipt, "note": "''"}
+            execute(f"INSERT INTO {CustodyEvent._meta.db_table} ({', '.join(custody)}) "
+                    f"SELECT {', '.join(custody.values())} FROM {table} WHERE {where}")
+    log(f"{total} carriers 归档, 清退 or 移交")
+
+
 def make_grants(n, user_ids, dept_ids):
     if CarrierUserScope.objects.exists():
         log("grants exist; keeping them")
@@ -428,6 +474,7 @@ def main():
     make_people(max(400, args.carriers // 100))
     user_ids, dept_ids = people_ids()
     make_carriers(args.carriers, user_ids, dept_ids)
+    make_dispositions(args.carriers)
     make_grants(args.carriers, user_ids, dept_ids)
     make_requests(args.requests, user_ids)
     analyse()
