@@ -39,7 +39,7 @@ from django.utils import timezone
 from audits.models import AuditResult
 from audits.services import record_event
 from .policy import may_print_registers
-from secrecy.errors import NotVisible, PolicyDenied, ValidationFailed
+from secrecy.errors import DomainError, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level, Urgency, format_mark, highest_level, is_state_secret, level_label, period_rank
 from secrecy.printing import Column, Register, render_pdf, render_xlsx
 
@@ -263,13 +263,14 @@ def _build(spec, columns, *, user, filters, progress=None):
     filters = normalize_filters(filters)
     queryset = _queryset(spec, user=user, filters=filters)
     total = queryset.count() if progress else 0
+    step = max(1, min(500, total // 20))
     rows, levels = [], []
     for number, carrier in enumerate(queryset.iterator(chunk_size=2000), start=1):
         rows.append([cell(carrier, number) for _, _, cell in columns])
         # A declassified carrier keeps its recorded level for the page mark: a page is never
         # marked lower than the highest level printed on it.
         levels.append(int(carrier.level))
-        if progress and total and number % 500 == 0:
+        if progress and total and number % step == 0:
             progress(number / total)
     return Register(
         name=spec.name, title=spec.title,
@@ -1026,7 +1027,12 @@ def register_job_run(*, job_id):
         logger.exception("register job %s failed", job_id)
         if path is not None:
             path.unlink(missing_ok=True)
-        message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+        if isinstance(error, DomainError):
+            message = error.message
+        else:
+            # The page is read by whoever printed, not by an engineer: the traceback is in the log.
+            message = (f"生成时发生内部错误（{type(error).__name__}），请重新生成；"
+                       "如再次失败，请联系系统管理员。")
         with transaction.atomic():
             job = RegisterJob.objects.select_for_update().get(pk=job_id)
             if not job.is_finished:

@@ -151,13 +151,15 @@ def render(register, *, marks, column_widths, cells, levels, level_label, progre
 
     # ------------------------------------------------------------- pass 1: measure, paginate
     heights = []
+    # ~50 reports a pass whatever the size: the job page moves, the database is not hammered.
+    step = max(1, total // 50)
     for index in range(total):
         tallest = 0
         for layout, text in zip(cell_layouts, cells(index)):
             layout.text = text
             tallest = max(tallest, layout.get_size()[1])
         heights.append(type_.pango.units_to_double(tallest) + 2 * PAD_Y)
-        if progress and index % 500 == 0:
+        if progress and index % step == 0:
             progress(0.5 * index / total)
     empty_height = (type_.height(cell_layouts[0], "（无记录）") + 2 * PAD_Y) if not total else 0
 
@@ -264,8 +266,8 @@ def render(register, *, marks, column_widths, cells, levels, level_label, progre
             top += empty_height
         for index in range(page.start, page.end):
             top = draw_row(index, top)
-            if progress and index % 500 == 0:
-                progress(0.5 + 0.5 * index / max(total, 1))
+        if progress:
+            progress(0.5 + 0.5 * number / len(pages))
         if page.trailer:
             type_.show(end_layout, MARGIN_LEFT, top + 2 * MM, end_text)
             top += end_height
