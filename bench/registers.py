@@ -15,6 +15,7 @@ audit log (they are prints).
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,9 +69,11 @@ def child(fmt, date_from, date_to, username):
             job = registers.register_job_create(user=user, name="ledger", fmt=fmt,
                                                 filters={"date_from": date_from, "date_to": date_to})
         with CaptureQueriesContext(connection) as queries:
+            cpu_before = resource.getrusage(resource.RUSAGE_SELF)
             start = time.perf_counter()
             render_register_job(job.pk)
             seconds = time.perf_counter() - start
+            cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         job.refresh_from_db()
         pages = None
         if job.status == "done" and fmt == "pdf":
@@ -78,7 +81,8 @@ def child(fmt, date_from, date_to, username):
 
             pages = len(PdfReader(settings.MEDIA_ROOT / job.file_path).pages)
     print(json.dumps({
-        "seconds": seconds, "status": job.status, "error": job.error, "rows": job.rows, "pages": pages,
+        "seconds": seconds, "status": job.status,
+        "cpu": (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime), "error": job.error, "rows": job.rows, "pages": pages,
         "queries": len(queries.captured_queries), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "before_mb": before_mb,
     }))
@@ -102,6 +106,8 @@ def measure(what, fmt, wanted, *, repeat, target, username):
     last = runs[-1]
     note = (f"{last['rows']} rows ({date_from}..{date_to})"
             + (f", {last['pages']} pages" if last["pages"] else "")
+            + f"; worker CPU {statistics.median(r['cpu'] for r in runs):.1f} s (wall time also counts"
+            " waiting for a core on a shared machine)"
             + f"; peak RSS {max(r['peak_mb'] for r in runs):.0f} MB (process after start-up "
             f"{last['before_mb']:.0f} MB); n capped at {MAX_REPEAT}, each run a whole job in a fresh process")
     if failed:

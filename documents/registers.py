@@ -41,7 +41,7 @@ from audits.services import record_event
 from .policy import may_print_registers
 from secrecy.errors import DomainError, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level, Urgency, format_mark, highest_level, is_state_secret, level_label, period_rank
-from secrecy.printing import Column, Register, render_pdf, render_xlsx
+from secrecy.printing import Column, Register, RegisterChanged, StreamedRows, render_pdf, render_xlsx
 
 from .filters import CarrierFilter
 from .models import (
@@ -259,23 +259,40 @@ def _queryset(spec, *, user, filters):
 
 
 def _build(spec, columns, *, user, filters, progress=None):
-    """Rows of one register: (header, width, cell(carrier, number)) per column."""
+    """Rows of one register: (header, width, cell(carrier, number)) per column.
+
+    The rows are streamed (secrecy.printing.StreamedRows): a 台账 of the whole unit can hold
+    hundreds of thousands of carriers, which would not fit in a worker's memory as cells. What is
+    read first, in one narrow query, is the register's snapshot — each row's id and level, in print
+    order — because the level at the top of the sheet and of every page must be known before the
+    rows are written. Every later read of the rows is checked against it, row by row: a carrier
+    registered or re-levelled meanwhile fails the job (RegisterChanged) instead of printing a mark
+    that does not match the rows under it.
+    """
     filters = normalize_filters(filters)
     queryset = _queryset(spec, user=user, filters=filters)
-    total = queryset.count() if progress else 0
-    step = max(1, min(500, total // 20))
-    rows, levels = [], []
-    for number, carrier in enumerate(queryset.iterator(chunk_size=2000), start=1):
-        rows.append([cell(carrier, number) for _, _, cell in columns])
-        # A declassified carrier keeps its recorded level for the page mark: a page is never
-        # marked lower than the highest level printed on it.
-        levels.append(int(carrier.level))
-        if progress and total and number % step == 0:
-            progress(number / total)
+    snapshot = list(queryset.values_list("pk", "level"))
+    ids = [pk for pk, _ in snapshot]
+    # A declassified carrier keeps its recorded level for the page mark: a page is never marked
+    # lower than the highest level printed on it.
+    levels = [int(level) for _, level in snapshot]
+    del snapshot
+
+    def produce():
+        number = 0
+        for number, carrier in enumerate(queryset.iterator(chunk_size=2000), start=1):
+            if number > len(ids) or carrier.pk != ids[number - 1] or int(carrier.level) != levels[number - 1]:
+                raise RegisterChanged()
+            yield [cell(carrier, number) for _, _, cell in columns]
+        if number != len(ids):
+            raise RegisterChanged()
+
+    if progress:
+        progress(1.0)
     return Register(
         name=spec.name, title=spec.title,
         columns=[Column(header, width) for header, width, _ in columns],
-        rows=rows, levels=levels, filters_description=describe_filters(filters),
+        rows=StreamedRows(len(ids), produce), levels=levels, filters_description=describe_filters(filters),
         unit_name=settings.SECRECY.get("UNIT_NAME", ""),
     )
 

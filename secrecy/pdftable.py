@@ -98,12 +98,15 @@ class _Page:
     trailer: bool  # the end line (and totals, signatures) is printed on this page
 
 
-def render(register, *, marks, column_widths, cells, levels, level_label, progress=None):
+def render(register, *, marks, column_widths, rows, levels, level_label, progress=None):
     """The register as PDF bytes, and the level (or None) printed at the top of each page.
 
-    `column_widths` are fractions of the table width; `cells(i)` the printable texts of row i;
-    `levels[i]` its level; `level_label(level)` the mark printed for a page's highest level.
+    `column_widths` are fractions of the table width; `rows()` iterates the printable texts of
+    every row (called once per pass, so the rows need not be held); `levels[i]` is row i's level;
+    `level_label(level)` the mark printed for a page's highest level.
     """
+    from .printing import RegisterChanged
+
     cairo, _, _ = _pango()
     out = io.BytesIO()
     surface = cairo.PDFSurface(out, PAGE_WIDTH, PAGE_HEIGHT)
@@ -150,17 +153,21 @@ def render(register, *, marks, column_widths, cells, levels, level_label, progre
     signatures_height = (4 * MM + signature_row * len(register.signatures)) if register.signatures else 0
 
     # ------------------------------------------------------------- pass 1: measure, paginate
-    heights = []
+    # The second pass draws what the first measured: each row's fingerprint is kept to prove it.
+    heights, fingerprints = [], []
     # ~50 reports a pass whatever the size: the job page moves, the database is not hammered.
     step = max(1, total // 50)
-    for index in range(total):
+    for index, row in enumerate(rows()):
         tallest = 0
-        for layout, text in zip(cell_layouts, cells(index)):
+        for layout, text in zip(cell_layouts, row):
             layout.text = text
             tallest = max(tallest, layout.get_size()[1])
         heights.append(type_.pango.units_to_double(tallest) + 2 * PAD_Y)
+        fingerprints.append(hash(tuple(row)))
         if progress and index % step == 0:
             progress(0.5 * index / total)
+    if len(heights) != total:
+        raise RegisterChanged()
     empty_height = (type_.height(cell_layouts[0], "（无记录）") + 2 * PAD_Y) if not total else 0
 
     pages, start, top, first = [], 0, first_top + header_height, True
@@ -232,16 +239,19 @@ def render(register, *, marks, column_widths, cells, levels, level_label, progre
         context.stroke()
         return top + header_height
 
-    def draw_row(index, top):
+    def draw_row(index, row, top):
+        if hash(tuple(row)) != fingerprints[index]:
+            raise RegisterChanged()
         height = heights[index]
         x = MARGIN_LEFT
-        for layout, width, text in zip(cell_layouts, widths, cells(index)):
+        for layout, width, text in zip(cell_layouts, widths, row):
             type_.show(layout, x + PAD_X, top + PAD_Y, text)
             context.rectangle(x, top, width, height)
             x += width
         context.stroke()
         return top + height
 
+    second_pass = iter(rows())
     for number, (page, level) in enumerate(zip(pages, page_levels), start=1):
         draw_marks(number, level)
         top = MARGIN_TOP
@@ -265,7 +275,10 @@ def render(register, *, marks, column_widths, cells, levels, level_label, progre
             type_.show(cell_layouts[0], MARGIN_LEFT + PAD_X, top + PAD_Y, "（无记录）")
             top += empty_height
         for index in range(page.start, page.end):
-            top = draw_row(index, top)
+            row = next(second_pass, None)
+            if row is None:
+                raise RegisterChanged()
+            top = draw_row(index, row, top)
         if progress:
             progress(0.5 + 0.5 * number / len(pages))
         if page.trailer:
@@ -275,6 +288,8 @@ def render(register, *, marks, column_widths, cells, levels, level_label, progre
             top = _draw_totals_and_signatures(type_, register, top, totals_layout, signature_layout,
                                               signature_row)
         context.show_page()
+    if next(second_pass, None) is not None:
+        raise RegisterChanged()
     surface.finish()
     if progress:
         progress(1.0)

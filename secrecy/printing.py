@@ -16,6 +16,7 @@ The PDF is laid out by WeasyPrint from templates/print/. Three rules shape how:
 * Nothing is fetched from anywhere: the fonts come from fontconfig (fonts-noto-cjk, embedded as
   subsets) and any URL in a template is refused (the system runs on an isolated intranet, SPEC §12).
 """
+import contextlib
 import dataclasses
 import datetime as dt
 import io
@@ -25,6 +26,7 @@ import zoneinfo
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from .errors import DomainError
 from .levels import level_label
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -95,6 +97,32 @@ class Register:
     def highest_level(self):
         known = [int(x) for x in self.levels if x is not None]
         return max(known) if known else None
+
+
+class RegisterChanged(DomainError):
+    """The rows changed while the register was being printed (a carrier registered, its level
+    changed): the file is not handed out, because its marks might not match what it prints."""
+
+    def __init__(self):
+        super().__init__("生成期间登记簿的内容发生了变化（有载体登记或密级变更），为保证所印内容与密级标志一致，"
+                         "本次未生成文件。请重新生成。")
+
+
+class StreamedRows:
+    """Rows read again from their source each time they are iterated, so that a register of any
+    size is never held whole: the XLSX is written as the rows come, the table engine measures in
+    one pass and draws in a second. len() is known before the first row; the source raises
+    RegisterChanged if what it reads no longer matches that count or the levels given with it."""
+
+    def __init__(self, count, produce):
+        self._count = count
+        self._produce = produce
+
+    def __len__(self):
+        return self._count
+
+    def __iter__(self):
+        return iter(self._produce())
 
 
 def page_level_label(level):
@@ -260,6 +288,9 @@ def render_pdf_with_pages(register, printed_by, printed_at, *, progress=None):
     """Render the register; also return the level printed at the top of each page."""
     if len(register.rows) > LARGE_REGISTER_ROWS:
         return _render_large_pdf(register, printed_by, printed_at, progress=progress)
+    if not isinstance(register.rows, list):
+        # At most LARGE_REGISTER_ROWS rows: the chunked HTML layout reads them by index.
+        register = dataclasses.replace(register, rows=list(register.rows))
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -286,7 +317,7 @@ def _render_large_pdf(register, printed_by, printed_at, *, progress=None):
         marks=pdftable.Marks(title=register.title, unit_name=_unit_name(register),
                              printed_line=f"打印人：{printed_by}　打印时间：{local_time_label(printed_at)}"),
         column_widths=[c.width / total for c in register.columns],
-        cells=lambda i: [clean_cell(v) for v in register.rows[i]],
+        rows=lambda: ([clean_cell(v) for v in row] for row in register.rows),
         levels=levels, level_label=page_level_label, progress=progress,
     )
     return PdfResult(content=content, page_levels=page_levels)
@@ -376,10 +407,18 @@ def render_xlsx(register, printed_by, printed_at, *, progress=None):
                             alignment=Alignment(wrap_text=True, horizontal="center", vertical="center"))
                   for h in register.headers])
     total = len(register.rows)
-    for number, row in enumerate(register.rows, start=1):
-        sheet.append([body_cell(v) for v in row])
-        if progress and number % 1000 == 0:
-            progress(0.9 * number / total)
+    try:
+        for number, row in enumerate(register.rows, start=1):
+            sheet.append([body_cell(v) for v in row])
+            if progress and number % 1000 == 0:
+                progress(0.9 * number / total)
+    except BaseException:
+        # openpyxl streams the sheet through a temporary file that only save() removes: a render
+        # stopped half-way must not leave part of a classified register in /tmp for as long as the
+        # worker runs. Saving to a throwaway buffer is its one public way to close and clean up.
+        with contextlib.suppress(Exception):
+            workbook.save(io.BytesIO())
+        raise
     if register.summary_lines or register.signatures:
         sheet.append([])
     for line in register.summary_lines:

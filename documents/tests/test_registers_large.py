@@ -6,6 +6,7 @@ shows progress, then the file or why it failed.
 
 The threshold is lowered in these tests so that a few dozen rows take the big-register path."""
 import io
+import os
 import re
 
 import openpyxl
@@ -267,3 +268,75 @@ def test_a_running_big_job_shows_its_progress_on_its_page(client, unit, ledger_c
 
     html = client.get(reverse("registers:job", args=[job.pk])).content.decode()
     assert '<progress max="100" value="42">' in html and "42%" in html
+
+
+# ------------------------------------------------------------------------- rows read as a stream
+
+
+def test_a_register_is_not_held_whole_its_rows_are_read_when_written(unit, ledger_carriers, big):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as building:
+        register = registers.ledger(user=unit.mishu, filters={})
+    assert isinstance(register.rows, printing.StreamedRows) and len(register.rows) == 60
+    assert register.highest_level == Level.TOP_SECRET
+    # Only the narrow snapshot (ids and levels) was read; the cells come when the file is written.
+    assert not any("title" in q["sql"] for q in building.captured_queries)
+    with CaptureQueriesContext(connection) as writing:
+        first = next(iter(register.rows))
+    assert first[1] == ledger_carriers[0].serial and writing.captured_queries
+
+
+def test_a_carrier_registered_while_a_big_register_prints_fails_the_job_instead_of_mismarking_it(
+        unit, ledger_carriers, big, monkeypatch, settings):
+    real = registers.render_xlsx
+
+    def render_after_a_registration(register, *args, **kwargs):
+        CarrierFactory(department=unit.business, registered_by=unit.mishu, level=Level.TOP_SECRET,
+                       serial=ledger_carriers[10].serial + "a")
+        return real(register, *args, **kwargs)
+
+    monkeypatch.setattr(registers, "render_xlsx", render_after_a_registration)
+    job = run_job(unit.mishu, "xlsx")
+
+    assert job.status == RegisterJobStatus.FAILED and not job.file_path
+    assert "生成期间登记簿的内容发生了变化" in job.error and "请重新生成" in job.error
+
+
+def test_a_level_changed_between_snapshot_and_rows_is_refused(unit, ledger_carriers):
+    import datetime as dt
+
+    from documents.models import Carrier
+
+    register = registers.ledger(user=unit.mishu, filters={})
+    Carrier.objects.filter(pk=ledger_carriers[3].pk).update(level=Level.SECRET)
+
+    with pytest.raises(printing.RegisterChanged):
+        printing.render_xlsx(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    # The rows written before the refusal are not left behind in openpyxl's temporary sheet file.
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    assert not [path for path in ALL_TEMP_FILES if os.path.exists(path)]
+
+
+def test_the_table_engine_refuses_rows_that_changed_between_measuring_and_drawing(monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setattr(printing, "LARGE_REGISTER_ROWS", 0)
+    reads = {"n": 0}
+
+    def produce():
+        reads["n"] += 1
+        # The second read returns a longer title than the one measured: drawing it would overflow.
+        title = "短标题" if reads["n"] == 1 else LONG_TITLE * 5
+        return ([str(i), f"2026-{i:06d}", title] for i in range(1, 21))
+
+    register = printing.Register(
+        name="t", title="测试登记簿",
+        columns=[printing.Column("序号", 8), printing.Column("统一编号", 19), printing.Column("名称", 30)],
+        rows=printing.StreamedRows(20, produce), levels=[2] * 20,
+    )
+    with pytest.raises(printing.RegisterChanged):
+        printing.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    assert reads["n"] == 2
