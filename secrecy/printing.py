@@ -15,6 +15,11 @@ The PDF is laid out by WeasyPrint from templates/print/. Three rules shape how:
   the table reads as one (header row repeated on every page).
 * Nothing is fetched from anywhere: the fonts come from fontconfig (fonts-noto-cjk, embedded as
   subsets) and any URL in a template is refused (the system runs on an isolated intranet, SPEC §12).
+
+A register over LARGE_REGISTER_ROWS rows is a job for the worker and is laid out by
+secrecy/pdftable.py instead (issue 12): the same page, marks and rules, at a small fraction of
+WeasyPrint's cost per row, reading the rows as a stream (StreamedRows) so that none is held whole.
+The XLSX is always written in openpyxl's write-only mode, row by row, in constant memory.
 """
 import contextlib
 import dataclasses
@@ -39,9 +44,11 @@ PART_ROWS = 3000
 # Overlay pages rendered per pass.
 STAMP_CHUNK_PAGES = 400
 # Registers with more rows than this are laid out by secrecy/pdftable.py (Pango and Cairo) instead of
-# WeasyPrint: at ~10 ms a row WeasyPrint needs minutes for a big 台账, the table engine ~1 ms
-# (issue 12). Smaller registers keep the WeasyPrint layout of templates/print/.
-LARGE_REGISTER_ROWS = 1000
+# WeasyPrint: at ~10-25 ms a row WeasyPrint needs minutes for a big 台账, the table engine under 1 ms
+# (issue 12). Smaller registers keep the WeasyPrint layout of templates/print/. The same number as
+# the default REGISTER_INLINE_MAX_ROWS: what is printed in the request is laid out by WeasyPrint,
+# what goes to the worker (SPEC §11) by the table engine.
+LARGE_REGISTER_ROWS = 500
 # Free text longer than this is cut in printed registers, so a single row can never outgrow a page
 # (a row taller than a page would be split, and its level would then straddle two pages).
 MAX_CELL_CHARS = 400
