@@ -120,15 +120,18 @@ def render(register, *, marks, column_widths, rows, levels, level_label, progres
     text_widths = [max(w - 2 * PAD_X, 1) for w in widths]
 
     # ---------------------------------------------------------------- what is not the table
-    title_layout = type_.layout(size=15, bold=True, width=BODY_WIDTH, align="center")
+    # The lines above the table carry user input (a search term in 筛选条件): each is cut to a few
+    # lines, so that the first page always has room for its rows.
+    title_layout = type_.layout(size=15, bold=True, width=BODY_WIDTH, align="center", max_height=14 * MM)
     title_height = type_.height(title_layout, register.title) + 1.5 * MM
     if register.header_lines:
-        intro_lines = [f"单位：{marks.unit_name}　共 {total} 条", *register.header_lines]
-        intro_layout = type_.layout(size=8.5, width=BODY_WIDTH)
+        intro_lines = [f"单位：{marks.unit_name}　共 {total} 条", *register.header_lines[:6]]
+        intro_layout = type_.layout(size=8.5, width=BODY_WIDTH, max_height=10 * MM)
         intro_height = sum(type_.height(intro_layout, line) + 0.6 * MM for line in intro_lines) + 2 * MM
     else:
         intro_lines = None
-        summary = [type_.layout(size=8, width=BODY_WIDTH, align=a) for a in ("left", "center", "right")]
+        summary = [type_.layout(size=8, width=BODY_WIDTH, align=a, max_height=10 * MM)
+                   for a in ("left", "center", "right")]
         summary_texts = [f"单位：{marks.unit_name}", f"筛选条件：{register.filters_description or '全部'}",
                          f"共 {total} 条"]
         intro_height = max(type_.height(lay, t) for lay, t in zip(summary, summary_texts)) + 2 * MM

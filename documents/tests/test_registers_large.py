@@ -340,3 +340,21 @@ def test_the_table_engine_refuses_rows_that_changed_between_measuring_and_drawin
     with pytest.raises(printing.RegisterChanged):
         printing.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
     assert reads["n"] == 2
+
+
+def test_a_huge_search_term_in_the_filters_cannot_push_the_rows_off_the_first_page(monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setattr(printing, "LARGE_REGISTER_ROWS", 0)
+    register = printing.Register(
+        name="t", title="测试登记簿" * 40, filters_description="搜索：" + "很长的搜索词" * 2000,
+        columns=[printing.Column("序号", 8), printing.Column("统一编号", 19), printing.Column("名称", 30)],
+        rows=[[str(i), f"2026-{i:06d}", "标题"] for i in range(1, 41)], levels=[2] * 40,
+    )
+    result = printing.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+
+    pages = pages_of(result.content)
+    first = re.findall(r"2026-\d{6}", pages[0].extract_text())
+    assert len(first) >= 10
+    assert [s for page in pages for s in re.findall(r"2026-\d{6}", page.extract_text())] == \
+        [f"2026-{i:06d}" for i in range(1, 41)]
