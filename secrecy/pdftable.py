@@ -163,8 +163,9 @@ def render(register, *, marks, column_widths, rows, levels, level_label, progres
     for index, row in enumerate(rows()):
         tallest = 0
         for layout, text in zip(cell_layouts, row):
-            layout.text = text
-            tallest = max(tallest, layout.get_size()[1])
+            if text:  # an empty cell is never the tallest: 序号 always has a line
+                layout.text = text
+                tallest = max(tallest, layout.get_size()[1])
         heights.append(type_.pango.units_to_double(tallest) + 2 * PAD_Y)
         fingerprints.append(hash(tuple(row)))
         if progress and index % step == 0:
@@ -248,7 +249,8 @@ def render(register, *, marks, column_widths, rows, levels, level_label, progres
         height = heights[index]
         x = MARGIN_LEFT
         for layout, width, text in zip(cell_layouts, widths, row):
-            type_.show(layout, x + PAD_X, top + PAD_Y, text)
+            if text:
+                type_.show(layout, x + PAD_X, top + PAD_Y, text)
             context.rectangle(x, top, width, height)
             x += width
         context.stroke()
