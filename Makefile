@@ -22,10 +22,11 @@ PYTEST_ARGS ?=
 # Processes started by honcho find python, celery and honcho in the virtualenv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-# Runtime and test needs: WeasyPrint (pango, harfbuzz), a CJK font for PDFs, pdftotext for the PDF
-# tests, and the system Chromium for the browser tests (Playwright never downloads a browser here).
+# Runtime and test needs: WeasyPrint (pango, harfbuzz), Cairo with Pango for big register tables
+# (secrecy/pdftable.py), a CJK font for PDFs, pdftotext for the PDF tests, and the system Chromium
+# for the browser tests (Playwright never downloads a browser here).
 DEBIAN_PACKAGES := python3 python3-venv python3-dev fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz0b poppler-utils chromium
+	libharfbuzz0b libcairo2 libpangocairo-1.0-0 poppler-utils chromium
 REQ_STAMP := $(VENV)/.requirements.stamp
 
 # `make run` serves the way production does — DEBUG off, so real users get the Chinese error pages

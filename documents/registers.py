@@ -39,9 +39,9 @@ from django.utils import timezone
 from audits.models import AuditResult
 from audits.services import record_event
 from .policy import may_print_registers
-from secrecy.errors import NotVisible, PolicyDenied, ValidationFailed
+from secrecy.errors import DomainError, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level, Urgency, format_mark, highest_level, is_state_secret, level_label, period_rank
-from secrecy.printing import Column, Register, render_pdf, render_xlsx
+from secrecy.printing import Column, Register, RegisterChanged, StreamedRows, render_pdf, render_xlsx
 
 from .filters import CarrierFilter
 from .models import (
@@ -259,22 +259,40 @@ def _queryset(spec, *, user, filters):
 
 
 def _build(spec, columns, *, user, filters, progress=None):
-    """Rows of one register: (header, width, cell(carrier, number)) per column."""
+    """Rows of one register: (header, width, cell(carrier, number)) per column.
+
+    The rows are streamed (secrecy.printing.StreamedRows): a 台账 of the whole unit can hold
+    hundreds of thousands of carriers, which would not fit in a worker's memory as cells. What is
+    read first, in one narrow query, is the register's snapshot — each row's id and level, in print
+    order — because the level at the top of the sheet and of every page must be known before the
+    rows are written. Every later read of the rows is checked against it, row by row: a carrier
+    registered or re-levelled meanwhile fails the job (RegisterChanged) instead of printing a mark
+    that does not match the rows under it.
+    """
     filters = normalize_filters(filters)
     queryset = _queryset(spec, user=user, filters=filters)
-    total = queryset.count() if progress else 0
-    rows, levels = [], []
-    for number, carrier in enumerate(queryset.iterator(chunk_size=2000), start=1):
-        rows.append([cell(carrier, number) for _, _, cell in columns])
-        # A declassified carrier keeps its recorded level for the page mark: a page is never
-        # marked lower than the highest level printed on it.
-        levels.append(int(carrier.level))
-        if progress and total and number % 500 == 0:
-            progress(number / total)
+    snapshot = list(queryset.values_list("pk", "level"))
+    ids = [pk for pk, _ in snapshot]
+    # A declassified carrier keeps its recorded level for the page mark: a page is never marked
+    # lower than the highest level printed on it.
+    levels = [int(level) for _, level in snapshot]
+    del snapshot
+
+    def produce():
+        number = 0
+        for number, carrier in enumerate(queryset.iterator(chunk_size=2000), start=1):
+            if number > len(ids) or carrier.pk != ids[number - 1] or int(carrier.level) != levels[number - 1]:
+                raise RegisterChanged()
+            yield [cell(carrier, number) for _, _, cell in columns]
+        if number != len(ids):
+            raise RegisterChanged()
+
+    if progress:
+        progress(1.0)
     return Register(
         name=spec.name, title=spec.title,
         columns=[Column(header, width) for header, width, _ in columns],
-        rows=rows, levels=levels, filters_description=describe_filters(filters),
+        rows=StreamedRows(len(ids), produce), levels=levels, filters_description=describe_filters(filters),
         unit_name=settings.SECRECY.get("UNIT_NAME", ""),
     )
 
@@ -1026,7 +1044,12 @@ def register_job_run(*, job_id):
         logger.exception("register job %s failed", job_id)
         if path is not None:
             path.unlink(missing_ok=True)
-        message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+        if isinstance(error, DomainError):
+            message = error.message
+        else:
+            # The page is read by whoever printed, not by an engineer: the traceback is in the log.
+            message = (f"生成时发生内部错误（{type(error).__name__}），请重新生成；"
+                       "如再次失败，请联系系统管理员。")
         with transaction.atomic():
             job = RegisterJob.objects.select_for_update().get(pk=job_id)
             if not job.is_finished:

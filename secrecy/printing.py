@@ -15,7 +15,13 @@ The PDF is laid out by WeasyPrint from templates/print/. Three rules shape how:
   the table reads as one (header row repeated on every page).
 * Nothing is fetched from anywhere: the fonts come from fontconfig (fonts-noto-cjk, embedded as
   subsets) and any URL in a template is refused (the system runs on an isolated intranet, SPEC §12).
+
+A register over LARGE_REGISTER_ROWS rows is a job for the worker and is laid out by
+secrecy/pdftable.py instead (issue 12): the same page, marks and rules, at a small fraction of
+WeasyPrint's cost per row, reading the rows as a stream (StreamedRows) so that none is held whole.
+The XLSX is always written in openpyxl's write-only mode, row by row, in constant memory.
 """
+import contextlib
 import dataclasses
 import datetime as dt
 import io
@@ -25,6 +31,7 @@ import zoneinfo
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from .errors import DomainError
 from .levels import level_label
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -36,6 +43,12 @@ CHUNK_ROWS = 300
 PART_ROWS = 3000
 # Overlay pages rendered per pass.
 STAMP_CHUNK_PAGES = 400
+# Registers with more rows than this are laid out by secrecy/pdftable.py (Pango and Cairo) instead of
+# WeasyPrint: at ~10-25 ms a row WeasyPrint needs minutes for a big 台账, the table engine under 1 ms
+# (issue 12). Smaller registers keep the WeasyPrint layout of templates/print/. The same number as
+# the default REGISTER_INLINE_MAX_ROWS: what is printed in the request is laid out by WeasyPrint,
+# what goes to the worker (SPEC §11) by the table engine.
+LARGE_REGISTER_ROWS = 500
 # Free text longer than this is cut in printed registers, so a single row can never outgrow a page
 # (a row taller than a page would be split, and its level would then straddle two pages).
 MAX_CELL_CHARS = 400
@@ -91,6 +104,32 @@ class Register:
     def highest_level(self):
         known = [int(x) for x in self.levels if x is not None]
         return max(known) if known else None
+
+
+class RegisterChanged(DomainError):
+    """The rows changed while the register was being printed (a carrier registered, its level
+    changed): the file is not handed out, because its marks might not match what it prints."""
+
+    def __init__(self):
+        super().__init__("生成期间登记簿的内容发生了变化（有载体登记或密级变更），为保证所印内容与密级标志一致，"
+                         "本次未生成文件。请重新生成。")
+
+
+class StreamedRows:
+    """Rows read again from their source each time they are iterated, so that a register of any
+    size is never held whole: the XLSX is written as the rows come, the table engine measures in
+    one pass and draws in a second. len() is known before the first row; the source raises
+    RegisterChanged if what it reads no longer matches that count or the levels given with it."""
+
+    def __init__(self, count, produce):
+        self._count = count
+        self._produce = produce
+
+    def __len__(self):
+        return self._count
+
+    def __iter__(self):
+        return iter(self._produce())
 
 
 def page_level_label(level):
@@ -254,6 +293,11 @@ class PdfResult:
 
 def render_pdf_with_pages(register, printed_by, printed_at, *, progress=None):
     """Render the register; also return the level printed at the top of each page."""
+    if len(register.rows) > LARGE_REGISTER_ROWS:
+        return _render_large_pdf(register, printed_by, printed_at, progress=progress)
+    if not isinstance(register.rows, list):
+        # At most LARGE_REGISTER_ROWS rows: the chunked HTML layout reads them by index.
+        register = dataclasses.replace(register, rows=list(register.rows))
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -268,6 +312,22 @@ def render_pdf_with_pages(register, printed_by, printed_at, *, progress=None):
     if progress:
         progress(1.0)
     return PdfResult(content=content, page_levels=levels)
+
+
+def _render_large_pdf(register, printed_by, printed_at, *, progress=None):
+    from . import pdftable
+
+    total = sum(c.width for c in register.columns) or 1
+    levels = [register.levels[i] if i < len(register.levels) else None for i in range(len(register.rows))]
+    content, page_levels = pdftable.render(
+        register,
+        marks=pdftable.Marks(title=register.title, unit_name=_unit_name(register),
+                             printed_line=f"打印人：{printed_by}　打印时间：{local_time_label(printed_at)}"),
+        column_widths=[c.width / total for c in register.columns],
+        rows=lambda: ([clean_cell(v) for v in row] for row in register.rows),
+        levels=levels, level_label=page_level_label, progress=progress,
+    )
+    return PdfResult(content=content, page_levels=page_levels)
 
 
 def render_pdf(register, printed_by, printed_at, *, progress=None):
@@ -290,8 +350,8 @@ def render_xlsx(register, printed_by, printed_at, *, progress=None):
     object. Every value is stored as text, so a title starting with "=" is never a formula.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.cell import Cell, WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     level = register.highest_level
@@ -331,7 +391,17 @@ def render_xlsx(register, printed_by, printed_at, *, progress=None):
 
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = Alignment(wrap_text=True, vertical="top")
+    # One named style shared by every body cell: setting border and alignment cell by cell made
+    # openpyxl hash both objects for each of a big register's ~900,000 cells (two thirds of the
+    # export time).
+    body = NamedStyle(name="register_body", border=border, alignment=Alignment(wrap_text=True, vertical="top"))
+    workbook.add_named_style(body)
+    body_style = body.as_tuple()
+
+    def body_cell(value):
+        cell = Cell(sheet, row=1, column=1, value=clean_cell(value), style_array=body_style)
+        cell.data_type = "s"
+        return cell
     sheet.append([text_cell(level_text, font=Font(bold=True, size=16, color="B00000"))])
     sheet.append([text_cell(f"{_unit_name(register)} {register.title}".strip(), font=Font(bold=True, size=14))])
     if register.header_lines:
@@ -344,10 +414,18 @@ def render_xlsx(register, printed_by, printed_at, *, progress=None):
                             alignment=Alignment(wrap_text=True, horizontal="center", vertical="center"))
                   for h in register.headers])
     total = len(register.rows)
-    for number, row in enumerate(register.rows, start=1):
-        sheet.append([text_cell(v, border=border, alignment=wrap) for v in row])
-        if progress and number % 1000 == 0:
-            progress(0.9 * number / total)
+    try:
+        for number, row in enumerate(register.rows, start=1):
+            sheet.append([body_cell(v) for v in row])
+            if progress and number % 1000 == 0:
+                progress(0.9 * number / total)
+    except BaseException:
+        # openpyxl streams the sheet through a temporary file that only save() removes: a render
+        # stopped half-way must not leave part of a classified register in /tmp for as long as the
+        # worker runs. Saving to a throwaway buffer is its one public way to close and clean up.
+        with contextlib.suppress(Exception):
+            workbook.save(io.BytesIO())
+        raise
     if register.summary_lines or register.signatures:
         sheet.append([])
     for line in register.summary_lines:

@@ -506,39 +506,6 @@ def test_very_long_notes_are_cut_so_a_row_never_outgrows_a_page(client, unit, re
     assert download(client, unit.mishu, "incoming", "pdf").status_code == 200
 
 
-def test_a_register_laid_out_in_several_chunks_reads_as_one_table(monkeypatch):
-    """Big registers are laid out in chunks (bounded memory, progress); the seams must not show:
-    every row once, in order, pages full, numbering continuous, levels per page."""
-    from secrecy import printing
-
-    monkeypatch.setattr(printing, "CHUNK_ROWS", 40)
-    monkeypatch.setattr(printing, "PART_ROWS", 60)
-    levels = [2] * 70 + [4] + [3] * 49
-    register = printing.Register(
-        name="t", title="测试登记簿", columns=[printing.Column("序号", 10), printing.Column("统一编号", 20),
-                                          printing.Column("密级", 10)],
-        rows=[[str(i + 1), f"2026-{i + 1:06d}", str(level)] for i, level in enumerate(levels)], levels=levels,
-    )
-    seen = []
-    result = printing.render_pdf_with_pages(register, "测试（tester）", dt.datetime(2026, 3, 1, 2, 30, tzinfo=dt.UTC),
-                                            progress=seen.append)
-
-    pages = pdf_pages(result.content)
-    assert len(pages) == len(result.page_levels) >= 3
-    serials = [s for page in pages for s in SERIAL.findall(page.extract_text())]
-    assert serials == [f"2026-{i + 1:06d}" for i in range(len(levels))]
-    rows_per_page = [len(SERIAL.findall(page.extract_text())) for page in pages]
-    assert all(count == rows_per_page[1] for count in rows_per_page[1:-1])  # no half-empty page at a seam
-    for number, page in enumerate(pages, start=1):
-        text = page.extract_text()
-        on_page = [levels[int(s[5:]) - 1] for s in SERIAL.findall(text)]
-        label = {2: "秘密", 3: "机密", 4: "绝密"}[max(on_page)]
-        assert top_of_page_texts(page).count(label) == 1
-        assert f"第 {number} 页 共 {len(pages)} 页" in text
-        assert "2026-03-01 10:30（北京时间）" in text
-    assert seen == sorted(seen) and seen[-1] == 1.0
-
-
 def test_building_a_register_runs_a_fixed_number_of_queries(unit, register_carrier):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
