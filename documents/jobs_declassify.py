@@ -3,8 +3,10 @@ before it that an extension must be decided in time. Imported by documents/jobs.
 registry (NotificationsConfig.ready autodiscovers <app>/jobs.py only) sees them.
 
 declassify_expired — see documents.services_declassify: carriers still 涉密 with
-    declassify_on < today become 已解密; custodian and 定密责任人 get one notice per carrier
-    (key "declassified:<carrier id>:<declassify_on>"), 保密办 one digest per batch.
+    declassify_on < today become 已解密, in set-based batches of SECRECY["DECLASSIFY_BATCH_SIZE"];
+    then every custodian, 定密责任人 and 保密办 member gets ONE digest for the run (kind
+    "declassified_digest", key "declassified_digest:<run date>:<last audit seq reported>"): counts,
+    and a link to the carrier list filtered to the run (?declassified_on=<run date>), never a serial.
 
 expiry_reminders — LAW24 art. 24(2): an extension "应当在原保密期限届满前" be decided, and DM14
     art. 30(2) wants the notice in the 知悉范围's hands before the term ends, so the 定密责任人 is
@@ -42,7 +44,8 @@ def reminder_days():
     return int(settings.SECRECY.get("EXPIRY_REMINDER_DAYS", 30))
 
 
-@job("declassify_expired", description="保密期限届满的载体自行解密，通知保管人、定密责任人和保密办")
+@job("declassify_expired", description="保密期限届满的载体自行解密，向保管人、定密责任人和保密办各发一份汇总通知",
+     batch_size_setting="DECLASSIFY_BATCH_SIZE")
 def declassify_expired(*, today, batch_size):
     return carriers_declassify_expired(today=today, batch_size=batch_size)
 
