@@ -30,6 +30,9 @@ class CarrierFilter(django_filters.FilterSet):
     declassified_on = django_filters.DateFilter(
         label="自行解密日期", widget=forms.DateInput(attrs={"type": "date"}),
         method=lambda queryset, name, value: queryset.filter(pk__in=services_declassify.declassified_in_run(value)))
+    # The last secret day (自行解密日): the link of the expiry reminder (documents.jobs_declassify).
+    expires_on = django_filters.DateFilter(label="保密期限届满日", field_name="declassify_on",
+                                           widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:
         model = Carrier
