@@ -231,6 +231,8 @@ def _reported_through():
             .first())
     if last is not None:
         return int(last["through_seq"])
+    if not AuditEvent.objects.filter(action=AUDIT_ACTION).exists():
+        return 0
     told = (Notification.objects.filter(kind=_PER_CARRIER_KIND, target_id__isnull=False).order_by("-id")
             .values_list("target_id", flat=True).first())
     if told is None:
@@ -253,7 +255,11 @@ def _digest_body(*, day, held, classified, total=None, hidden=0):
 def _digests_for_run(day, carriers, *, office, key):
     """One Message per recipient about `carriers` (a queryset), declassified in the run of `day`:
     one grouped query over the run, the recipients' accounts, and one visibility count per 保密办
-    member — whatever the number of carriers."""
+    member — whatever the number of carriers.
+
+    A custodian's or 定密责任人's count is of the carriers recorded against them (what the
+    per-carrier notices told them before); 保密办's is the whole run's, those it may not see
+    counted apart. Nobody's digest names a carrier."""
     held, classified, top = {}, {}, {}
     total = 0
     pairs = carriers.order_by().values("custodian_id", "classifier_id").annotate(n=Count("id"), top=Max("level"))
