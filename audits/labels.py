@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "carrier.archive": "归档",
     "carrier.transfer": "移交",
     "carrier.declassify_expired": "到期自行解密",
+    "carrier.declassify_notified": "自行解密汇总通知",
     "carrier.review_keep": "年度审核：维持定密",
     # Requests: lend, copy, carry out, repair, destroy, change of level (documents.services_*)
     "request.create": "提出申请",

@@ -6,6 +6,7 @@ from personnel.models import Department
 from secrecy.forms import SafeForm
 from secrecy.levels import Level
 
+from . import services_declassify
 from .models import Carrier, CarrierKind, CustodyStatus, Direction, SecrecyStatus
 from .search import apply_search
 
@@ -25,6 +26,14 @@ class CarrierFilter(django_filters.FilterSet):
                                           widget=forms.DateInput(attrs={"type": "date"}))
     date_to = django_filters.DateFilter(label="日期至", field_name="doc_date", lookup_expr="lte",
                                         widget=forms.DateInput(attrs={"type": "date"}))
+    # The carriers the 自行解密 job declassified in its run of that day: the link of its digest
+    # notice (documents.services_declassify). Visibility applies as to every other filter.
+    declassified_on = django_filters.DateFilter(
+        label="自行解密日期", widget=forms.DateInput(attrs={"type": "date"}),
+        method=lambda queryset, name, value: queryset.filter(pk__in=services_declassify.declassified_in_run(value)))
+    # The last secret day (自行解密日): the link of the expiry reminder (documents.jobs_declassify).
+    expires_on = django_filters.DateFilter(label="保密期限届满日", field_name="declassify_on",
+                                           widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:
         model = Carrier

@@ -44,6 +44,9 @@ class Job:
     name: str
     func: Callable
     description: str = ""
+    # The SECRECY setting holding this job's own default batch size, for a job whose batches are
+    # set-based statements (a bigger batch is fewer round trips, not more work per row).
+    batch_size_setting: str = ""
 
 
 class UnknownJob(KeyError):
@@ -53,14 +56,16 @@ class UnknownJob(KeyError):
 _registry: dict[str, Job] = {}
 
 
-def job(name, *, description=""):
-    """Register func(*, today, batch_size) -> dict of counts under `name`."""
+def job(name, *, description="", batch_size_setting=""):
+    """Register func(*, today, batch_size) -> dict of counts under `name`; batch_size defaults to
+    settings.SECRECY[batch_size_setting] when given, else SECRECY["JOB_BATCH_SIZE"]."""
 
     def register(func):
         known = _registry.get(name)
         if known is not None and known.func is not func:
             raise ImproperlyConfigured(f"job {name!r} is registered twice")
-        _registry[name] = Job(name=name, func=func, description=description or (func.__doc__ or "").strip())
+        _registry[name] = Job(name=name, func=func, description=description or (func.__doc__ or "").strip(),
+                              batch_size_setting=batch_size_setting)
         return func
 
     return register
@@ -81,7 +86,7 @@ def run_job(name, *, today=None, batch_size=None):
     """Run one job once and return its counts (also logged)."""
     found = get_job(name)
     today = today or timezone.localdate()
-    batch_size = batch_size or settings.SECRECY["JOB_BATCH_SIZE"]
+    batch_size = batch_size or settings.SECRECY.get(found.batch_size_setting) or settings.SECRECY["JOB_BATCH_SIZE"]
     started = time.monotonic()
     result = found.func(today=today, batch_size=batch_size) or {}
     logger.info("job %s for %s done in %.2f s: %s", name, today, time.monotonic() - started, result)

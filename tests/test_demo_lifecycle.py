@@ -145,8 +145,14 @@ def test_expired_carriers_were_declassified_as_of_the_seeding_day_with_notices(d
     assert not system.is_active
     for carrier in declassified:
         assert CustodyEvent.objects.filter(carrier=carrier, action="status_changed", recorded_by=system).count() == 1
-        assert Notification.objects.filter(kind="declassified", link=carrier.get_absolute_url()).exists()
-    assert Notification.objects.filter(kind="declassified_digest", recipient__username="baomi").exists()
+    # One digest per person told (issue 12), each linking to the run's carriers; custodians and
+    # 定密责任人 of the declassified carriers and 保密办 are among them.
+    digests = Notification.objects.filter(kind="declassified_digest")
+    told = set(digests.values_list("recipient_id", flat=True))
+    assert digests.count() == len(told)
+    assert {c.custodian_id for c in declassified if c.custodian and c.custodian.is_active} <= told
+    assert get_user_model().objects.get(username="baomi").pk in told
+    assert {n.link for n in digests} == {f"/carriers/?declassified_on={seed_day.isoformat()}"}
     assert AuditEvent.objects.filter(action="carrier.declassify_expired").count() == len(declassified)
     # The demo's circulations and disposals use carriers still 涉密 on the seeding day.
     for circulation in Circulation.objects.select_related("carrier"):

@@ -306,7 +306,9 @@ def test_the_overdue_job_reminds_reader_and_registrar_once_a_day_and_catches_up(
     [registrar_notice] = Notification.objects.filter(recipient=unit.mishu, kind="circulation_overdue")
     assert "已逾期 10 天" in reader_notice.body and circulation.reference in reader_notice.title
     assert reader_notice.level == 3 and "年度保密工作要点" not in reader_notice.body + reader_notice.title
-    assert registrar_notice.link == circulation.get_absolute_url() and "lisi" in registrar_notice.body
+    # The registrar's is the day's digest of their overdue steps (issue 12), naming the reader.
+    assert registrar_notice.link == "/carriers/?custody_status=circulating" and "lisi" in registrar_notice.body
+    assert circulation.reference in registrar_notice.body and "1 件" in registrar_notice.title
     assert step.pk
 
     # The next day reminds again; once returned, nothing more.
@@ -334,6 +336,11 @@ def test_the_overdue_job_costs_a_fixed_number_of_queries_per_batch(unit, registe
         result = run_job("circulation_overdue", today=days(31), batch_size=50)
     assert result["overdue"] == 8
     assert len(large.captured_queries) == len(small.captured_queries)
+    # The registrar who handed them out: one digest for the day, not one notice per circulation.
+    [digest] = Notification.objects.filter(recipient=unit.mishu, kind="circulation_overdue").order_by("-id")[:1]
+    assert digest.dedupe_key == f"circulation_overdue_digest:{days(31).isoformat()}" and "8 件" in digest.title
+    assert Notification.objects.filter(recipient=unit.mishu, dedupe_key=digest.dedupe_key).count() == 1
+    assert Notification.objects.filter(recipient=unit.mishu, kind="circulation_overdue").count() == 2, "one a day"
 
 
 def test_between_readers_the_carrier_belongs_to_the_circulation(unit, carrier):
