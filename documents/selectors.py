@@ -50,7 +50,7 @@ def _union_all(querysets, *, limit=None):
         parts.append(f"SELECT s{n}.id FROM ({sql}) AS s{n}")
         params.extend(member_params)
     # No member at all: a query of no rows, so the callers' SQL stays the same shape.
-    sql = " UNION ALL ".join(parts) or "SELECT NULL AS id WHERE 1 = 0"
+    sql = " UNION ALL ".join(parts) or "SELECT CAST(NULL AS BIGINT) AS id WHERE 1 = 0"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return sql, params
