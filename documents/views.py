@@ -5,6 +5,7 @@ every write through documents.services. Refusals become form errors in forms.app
 """
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -52,7 +53,8 @@ def carrier_list(request):
         if found is not None:
             return redirect(found)
     page = selectors.carrier_page_visible_to(user=request.user, filters=params, after=after, before=before)
-    count, exact = selectors.carrier_count_visible_to(user=request.user, filters=params)
+    count, exact = selectors.carrier_count_visible_to(
+        user=request.user, filters=params, cap=settings.SECRECY["SEARCH_COUNT_CAP"] if search else None)
     rows = page["rows"]
     # One query for the custodians' names of the whole page, never one per row.
     prefetch_related_objects(rows, "custodian__person")

@@ -359,6 +359,10 @@ SECRECY = {
     "REGISTER_JOB_TIMEOUT_MINUTES": env.int("SECRECY_REGISTER_JOB_TIMEOUT_MINUTES", default=15),
     # Lists stop counting exactly past this many rows (COUNT(*) crawls on big tables).
     "LIST_COUNT_CAP": env.int("SECRECY_LIST_COUNT_CAP", default=10000),
+    # A search term's matches are counted up to this many ("超过 2000 条": a term that common is
+    # narrowed, not paged through). No index can count text matches among a reader's grants, so
+    # the count walks them; at 10,000 that walk was half a second on a million carriers (issue 12).
+    "SEARCH_COUNT_CAP": env.int("SECRECY_SEARCH_COUNT_CAP", default=2000),
     "LIST_PAGE_SIZE": env.int("SECRECY_LIST_PAGE_SIZE", default=50),
     "UNIT_NAME": env.str("SECRECY_UNIT_NAME", default="示范单位"),
     # SPEC §5: from this level up, a request of the kind needs the 主要负责人 (absent: never).

@@ -65,3 +65,14 @@ def test_the_grams_of_a_row_are_its_lower_cased_one_and_two_character_pieces(db)
         grams = set(cursor.fetchone()[0])
     assert grams == {"保", "密", "a", "b", "保密", "密a", "ab", "b ", " x", "x", "1", "x1"}
     assert set(search.term_grams("保密A")) == {"保密", "密a"} <= grams
+
+
+def test_a_search_counts_its_matches_up_to_its_own_cap(unit, titled, client, settings):
+    settings.SECRECY = {**settings.SECRECY, "SEARCH_COUNT_CAP": 2}
+    for i in range(3):
+        titled(f"第{i}号保密检查通知")
+    client.force_login(unit.lisi)
+    html = client.get("/carriers/", {"q": "保密检查"}).content.decode()
+    assert "超过 2 条" in html
+    # Without a term the list counts as before.
+    assert "超过" not in client.get("/carriers/").content.decode()
