@@ -27,8 +27,17 @@ def term_grams(term):
     return sorted({value[i:i + 2] for i in range(len(value) - 1)} - {" "})
 
 
+def _contains(term):
+    """Q: title or 文号 contains the term, ignoring case. A term without cased letters (Chinese,
+    digits) is matched by plain LIKE: the same rows, but PostgreSQL then estimates it from the
+    column's own statistics, where UPPER(title) has none and was guessed 200 times too rare (it
+    then scanned the whole table for a common term instead of walking newest first)."""
+    lookup = "contains" if term.lower() == term.upper() else "icontains"
+    return Q(**{f"title__{lookup}": term}) | Q(**{f"doc_number__{lookup}": term})
+
+
 def search_q(term):
-    return Q(serial=term) | Q(title__icontains=term) | Q(doc_number__icontains=term)
+    return Q(serial=term) | _contains(term)
 
 
 # A term that at least this many carriers hold (by the grams) is "common": its matches are found
@@ -70,5 +79,5 @@ def apply_search(queryset, term):
         return queryset.filter(search_q(term))
     # A rare term: the index finds its few rows; the LIKE (first, so a row's grams are computed
     # only when it already matched) keeps the result exact for terms longer than two characters.
-    indexed = (Q(title__icontains=term) | Q(doc_number__icontains=term)) & Q(_search_grams__contains=grams)
+    indexed = _contains(term) & Q(_search_grams__contains=grams)
     return queryset.alias(_search_grams=SearchGrams(F("title"), F("doc_number"))).filter(Q(serial=term) | indexed)
