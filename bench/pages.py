@@ -94,7 +94,7 @@ def rows(*, repeat):
             out.append(Row(f"home page, {role}", samples, "≤ 150 ms", queries))
         samples, queries = timed(_get(clients["approver"], "/approvals/inbox/"), repeat=repeat)
         pending = selectors.requests_inbox_count(user=users["approver"])
-        out.append(Row(f"待办 inbox, {pending} pending, page 1 of 50", samples, "≤ 200 ms", queries))
+        out.append(Row(f"待办 inbox, {pending} pending, page 1 (50 a page)", samples, "≤ 200 ms", queries))
     return out
 
 
