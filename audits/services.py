@@ -1,6 +1,7 @@
 import json
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,6 +43,29 @@ def event_hash_of(prev_hash, row, key=None):
 def event_payload(event):
     """The fields the hash covers."""
     return payload_of({name: getattr(event, name) for name in HASHED_FIELDS + ("alg",)})
+
+
+class AuditKeyMismatch(ImproperlyConfigured):
+    """This process's audit key does not verify the chain's last event: another key wrote the
+    chain. An event sealed with this key would break the chain for every later check with the
+    right key (found in the restore drill, deploy/DRILL.md), so nothing is written."""
+
+
+# The key this process has already checked against the chain (one check per process and key).
+_checked_key = {"key": None}
+
+
+def _check_key(head, alg, key):
+    """Refuse to extend a keyed chain with a key that does not verify its last event."""
+    if head.last_seq == 0 or head.last_alg != alg or _checked_key["key"] == key:
+        return
+    row = AuditEvent.objects.filter(seq=head.last_seq).values(*HASHED_FIELDS, "alg", "prev_hash", "hash").first()
+    if row is not None and event_hash_of(row["prev_hash"], row, key) != row["hash"]:
+        raise AuditKeyMismatch(
+            f"审计密钥与审计链不符：本进程的审计密钥（{chain.key_path()}）不能验证第 {head.last_seq} 号事件，"
+            "审计链是用另一把密钥写入的。为免破坏审计链，不写入任何审计事件，本次操作未执行。"
+            "请恢复正确的密钥文件（见 deploy/RUNBOOK.md）。")
+    _checked_key["key"] = key
 
 
 def _locked_head():
@@ -87,6 +111,7 @@ def append_events(events):
         return []
     key, alg = chain.audit_key(), chain.keyed_alg()
     head = _locked_head()
+    _check_key(head, alg, key)
     now = timezone.now()
     for event in events:
         event.at = event.at or now

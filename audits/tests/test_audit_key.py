@@ -32,7 +32,7 @@ from audits import chain
 from audits import services as audit_services
 from audits.checks import audit_key_check
 from audits.models import AuditEvent, AuditHead
-from audits.services import event_hash_of, payload_of, record_event
+from audits.services import AuditKeyMismatch, event_hash_of, payload_of, record_event
 from audits.verify import GENESIS_HASH, ROW_FIELDS, ChainChecker, verify_chain
 from notifications.jobs import run_job
 
@@ -443,3 +443,21 @@ def test_the_upgrade_keeps_every_existing_row_unkeyed_and_the_next_write_marks_t
     with pytest.raises(DatabaseError, match="只能追加"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("UPDATE audits_auditevent SET action = 'x' WHERE seq = 1")
+
+
+def test_a_process_with_another_key_writes_nothing_and_the_chain_stays_whole(keyed, settings, tmp_path, unit):
+    """deploy/DRILL.md: a process given another key (a new worker host, a wrong restore) must not
+    seal events with it — one such event would fail every later check made with the right key."""
+    right = settings.SECRECY_AUDIT_KEY_FILE
+    settings.SECRECY_AUDIT_KEY_FILE = other = tmp_path / "other.key"
+    chain.create_key_file(other)
+    before = AuditEvent.objects.count()
+    with pytest.raises(AuditKeyMismatch, match="审计密钥与审计链不符"):
+        record_event(actor=None, action="carrier.view", target_repr="2026-000099")
+    # verify_audit with the wrong key reports the failure and records nothing either.
+    with pytest.raises(CommandError, match="核验结果未写入审计日志"):
+        call_command("verify_audit")
+    assert AuditEvent.objects.count() == before
+    settings.SECRECY_AUDIT_KEY_FILE = right
+    record_event(actor=None, action="carrier.view", target_repr="2026-000100")
+    assert verify_chain().ok and AuditEvent.objects.count() == before + 1

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from audits.chain import HeadsFileError, read_heads
 from audits.models import AuditResult
-from audits.services import record_event
+from audits.services import AuditKeyMismatch, record_event
 from audits.verify import verify_chain
 
 
@@ -31,18 +31,23 @@ class Command(BaseCommand):
         try:
             report = verify_chain(batch_size=batch, expect_head=(expect_head or "").strip().lower() or None,
                                   heads=recorded_heads)
-            # The check itself is on record, after the walk so it never checks its own event.
-            with transaction.atomic():
-                record_event(actor=None, action="audit.verify", target_repr="审计日志哈希链",
-                             result=AuditResult.OK if report.ok else AuditResult.FAILED,
-                             detail={"ok": report.ok, "count": report.count, "head_seq": report.head_seq,
-                                     "head_hash": report.head_hash, "first_bad_seq": report.first_bad_seq,
-                                     "reason": report.reason, "expect_head": expect_head or "",
-                                     "heads_file": str(heads or ""), "heads_checked": report.heads_checked,
-                                     "keyed_from": report.keyed_from, "alg": report.alg})
+            # The check itself is on record, after the walk so it never checks its own event —
+            # unless this key is not the chain's: then nothing may be written (AuditKeyMismatch).
+            unrecorded = ""
+            try:
+                with transaction.atomic():
+                    record_event(actor=None, action="audit.verify", target_repr="审计日志哈希链",
+                                 result=AuditResult.OK if report.ok else AuditResult.FAILED,
+                                 detail={"ok": report.ok, "count": report.count, "head_seq": report.head_seq,
+                                         "head_hash": report.head_hash, "first_bad_seq": report.first_bad_seq,
+                                         "reason": report.reason, "expect_head": expect_head or "",
+                                         "heads_file": str(heads or ""), "heads_checked": report.heads_checked,
+                                         "keyed_from": report.keyed_from, "alg": report.alg})
+            except AuditKeyMismatch:
+                unrecorded = "（本次核验使用的密钥不是审计链的密钥，核验结果未写入审计日志）"
         except ImproperlyConfigured as error:
             # The key file is missing or unreadable: say so, without a traceback.
             raise CommandError(f"无法校验审计日志：{error}") from None
         if not report.ok:
-            raise CommandError(report.message)
+            raise CommandError(report.message + unrecorded)
         self.stdout.write(report.message)
