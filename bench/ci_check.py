@@ -6,8 +6,9 @@ On a freshly generated PostgreSQL dataset of 20,000 carriers (bench/generate.py)
   * the SQL queries of each page — list page 1, a deep page, two searches, the home page, the
     inbox — stay within MAX_QUERIES, and (with --against) equal those of a dataset of another size;
   * the plans of the list page, the count and a rare-term search read carriers and grants through
-    their indexes (EXPLAIN: no sequential scan of documents_carrier or of either grant table, and
-    the search uses carrier_search_grams_idx).
+    their indexes (EXPLAIN: no sequential scan of documents_carrier or of either grant table — but
+    for the count of the registrar who sees the whole table — and the search uses
+    carrier_search_grams_idx).
 Never a wall-clock time. Exits non-zero with the offending plan or count.
 """
 import sys
@@ -67,14 +68,20 @@ def check_plans():
     users = {name: get_user_model().objects.get(username=name) for name in ROLES}
     cases = []
     for name, user in users.items():
-        cases += [(f"page 1 {name}", lambda u=user: selectors.carrier_page_visible_to(user=u), None),
-                  (f"count {name}", lambda u=user: selectors.carrier_count_visible_to(user=u), None),
+        # The one exception: counting for the registrar who serves every department is reading
+        # the whole table, and PostgreSQL may rightly read it in storage order, stopped at the
+        # count's cap (a Limit over the scan); an index would only add lookups. The grant tables
+        # are never read whole, by anyone.
+        whole_table = name == "bench_registrar"
+        cases += [(f"page 1 {name}", lambda u=user: selectors.carrier_page_visible_to(user=u), None, TABLES),
+                  (f"count {name}", lambda u=user: selectors.carrier_count_visible_to(user=u), None,
+                   TABLES[1:] if whole_table else TABLES),
                   (f"rare search {name}", lambda u=user: selectors.carrier_page_visible_to(
-                      user=u, filters={"q": "雪龙"}), "carrier_search_grams_idx")]
-    for label, run, must_use in cases:
+                      user=u, filters={"q": "雪龙"}), "carrier_search_grams_idx", TABLES)]
+    for label, run, must_use, tables in cases:
         for plan in plan_of(run):
             scans = [line.strip() for line in plan.splitlines()
-                     if "Seq Scan on" in line and any(f"Seq Scan on {t.strip()} " in line + " " for t in TABLES)]
+                     if "Seq Scan on" in line and any(f"Seq Scan on {t.strip()} " in line + " " for t in tables)]
             if scans:
                 failures.append(f"{label}: sequential scan: {scans}\n{plan}")
             if must_use and must_use not in plan:
