@@ -74,6 +74,3 @@ def steps_to_sign_queryset(*, user):
         circulation__state=CirculationState.OPEN,
     )
 
-
-def steps_to_sign_count(*, user):
-    return steps_to_sign_queryset(user=user).count()

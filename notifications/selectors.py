@@ -33,9 +33,6 @@ def unread_queryset(*, user, cap=UNREAD_BADGE_CAP):
     return notifications_of(user=user).filter(read_at__isnull=True).order_by().values("pk")[: cap + 1]
 
 
-def unread_count(*, user, cap=UNREAD_BADGE_CAP):
-    return unread_queryset(user=user, cap=cap).count()
-
 
 def notification_page(*, user, after=None, before=None, size=None):
     """Keyset (seek) pagination on id, newest first: constant cost whatever the page."""
