@@ -19,6 +19,7 @@ from django.utils import timezone
 from personnel.models import Role
 from personnel.policy import has_role
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
+from secrecy.keyset import keyset_page, queryset_fetch
 from secrecy.levels import level_label
 from secrecy.printing import Column, Register
 
@@ -144,22 +145,10 @@ def event_count(*, user, filters=None, cap=None):
 
 def event_page(*, user, filters=None, after=None, before=None, size=None):
     """Keyset (seek) pagination on seq, newest first: constant cost on any page (no OFFSET)."""
-    size = size or settings.SECRECY["LIST_PAGE_SIZE"]
-    queryset = event_list(user=user, filters=filters)
-    if before is not None:
-        rows = list(queryset.filter(seq__gt=before).order_by("seq")[: size + 1])
-        has_newer = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_older = True
-    else:
-        if after is not None:
-            queryset = queryset.filter(seq__lt=after)
-        rows = list(queryset[: size + 1])
-        has_older = len(rows) > size
-        rows = rows[:size]
-        has_newer = after is not None
-    return {"rows": with_labels(rows), "has_older": has_older, "has_newer": has_newer,
-            "older_cursor": rows[-1].seq if rows else None, "newer_cursor": rows[0].seq if rows else None}
+    page = keyset_page(queryset_fetch(event_list(user=user, filters=filters)), after=after, before=before,
+                       size=size or settings.SECRECY["LIST_PAGE_SIZE"], key="seq")
+    page["rows"] = with_labels(page["rows"])
+    return page
 
 
 # ------------------------------------------------------------------------------------ one event

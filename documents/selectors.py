@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.db.models.expressions import RawSQL
 
 from secrecy.errors import NotVisible
+from secrecy.keyset import empty_page, keyset_page
 from secrecy.levels import Level
 
 from .filters import CarrierFilter
@@ -121,28 +122,18 @@ def carrier_page_visible_to(*, user, filters=None, after=None, before=None, size
     The page is the first `size` ids of the union of the visibility sources; that equals the union
     of each source's own first `size` ids, so each source reads at most size + 1 rows from its own
     index in id order, and one query joins the (at most sources × (size + 1)) ids to their rows."""
-    size = size or settings.SECRECY["LIST_PAGE_SIZE"]
     plan = _source_querysets(user, filters)
     if plan is None:
-        return {"rows": [], "has_older": False, "has_newer": False, "older_cursor": None, "newer_cursor": None}
+        return empty_page()
     base, sources = plan
-    if before is not None:
-        base, order = base.filter(id__gt=before), "id"
-    else:
-        base, order = (base.filter(id__lt=after) if after is not None else base), "-id"
-    sql, params = _union_all([base.filter(s.q).order_by(order).values("id")[: size + 1] for s in sources])
-    rows = list(Carrier.objects.select_related("department", "custodian__person")
-                .filter(pk__in=RawSQL(sql, params)).order_by(order)[: size + 1])
-    if before is not None:
-        has_newer = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_older = True
-    else:
-        has_older = len(rows) > size
-        rows = rows[:size]
-        has_newer = after is not None
-    return {"rows": rows, "has_older": has_older, "has_newer": has_newer,
-            "older_cursor": rows[-1].id if rows else None, "newer_cursor": rows[0].id if rows else None}
+
+    def fetch(bound, order, limit):
+        bounded = base.filter(**bound)
+        sql, params = _union_all([bounded.filter(s.q).order_by(order).values("id")[:limit] for s in sources])
+        return (Carrier.objects.select_related("department", "custodian__person")
+                .filter(pk__in=RawSQL(sql, params)).order_by(order)[:limit])
+
+    return keyset_page(fetch, after=after, before=before, size=size or settings.SECRECY["LIST_PAGE_SIZE"])
 
 
 def carrier_get_for_user(*, user, pk):

@@ -2,6 +2,7 @@
 from django.conf import settings
 
 from secrecy.errors import NotVisible
+from secrecy.keyset import keyset_page, queryset_fetch
 
 from . import targets
 from .models import Notification
@@ -36,22 +37,9 @@ def unread_queryset(*, user, cap=UNREAD_BADGE_CAP):
 
 def notification_page(*, user, after=None, before=None, size=None):
     """Keyset (seek) pagination on id, newest first: constant cost whatever the page."""
-    size = size or settings.SECRECY["LIST_PAGE_SIZE"]
-    queryset = notifications_of(user=user)
-    if before is not None:
-        rows = list(queryset.filter(id__gt=before).order_by("id")[: size + 1])
-        has_newer = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_older = True
-    else:
-        if after is not None:
-            queryset = queryset.filter(id__lt=after)
-        rows = list(queryset[: size + 1])
-        has_older = len(rows) > size
-        rows = rows[:size]
-        has_newer = after is not None
+    page = keyset_page(queryset_fetch(notifications_of(user=user)), after=after, before=before,
+                       size=size or settings.SECRECY["LIST_PAGE_SIZE"])
     # Counted as they are (a redacted notice is still a notice, listed and in the badge), but a
     # notice naming a carrier the reader may not see now shows neither its text nor its link.
-    targets.mark_redacted(user, rows)
-    return {"rows": rows, "has_older": has_older, "has_newer": has_newer,
-            "older_cursor": rows[-1].id if rows else None, "newer_cursor": rows[0].id if rows else None}
+    targets.mark_redacted(user, page["rows"])
+    return page
