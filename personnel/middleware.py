@@ -60,14 +60,13 @@ class SessionLimitsMiddleware:
         return self.get_response(request)
 
     def _end(self, request, user, action, message, *, started, seen, now):
-        from .models import LoginSession
+        from .services_sessions import login_session_close
 
         key = request.session.session_key
         record_event(actor=user, action=action, target=user,
                      detail={"idle_seconds": round(now - seen), "session_seconds": round(now - started)})
         if key:
-            LoginSession.objects.filter(session_key=key, ended_at__isnull=True).update(
-                ended_at=timezone.now(), end_reason=message)
+            login_session_close(session_key=key, reason=message)
         # logout() flushes the session (and records auth.logout through the signal, as any logout).
         logout(request)
         messages.info(request, message)

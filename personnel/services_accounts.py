@@ -10,7 +10,7 @@ from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
 from .models import Role
 from .policy import has_role
-from .sessions import end_sessions
+from .services_sessions import sessions_end
 
 
 def _check(actor, role, what):
@@ -91,7 +91,7 @@ def account_password_reset(*, actor, user, password, confirm=None):
     user.set_password(password)
     user.save()
     _require_change(user)
-    ended = end_sessions(user, reason="密码被重置")
+    ended = sessions_end(user=user, reason="密码被重置")
     record_event(actor=actor, action="account.password_reset", target=user,
                  detail={"username": user.get_username(), "sessions_ended": ended})
     return user
@@ -187,7 +187,7 @@ def account_disable(*, actor, user, reason):
         raise InvalidState("该账号已停用")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    ended = end_sessions(user, reason="账号被停用")
+    ended = sessions_end(user=user, reason="账号被停用")
     record_event(actor=actor, action="account.disable", target=user,
                  detail={"reason": reason.strip(), "sessions_ended": ended})
     return user

@@ -23,7 +23,7 @@ from .models import (
 )
 from .policy import may_approve_leave
 from .services_records import _text, add_years, check_manager, lock_person
-from .sessions import end_sessions
+from .services_sessions import sessions_end
 
 NOTICE_KIND_LEAVE = "personnel.leave"
 
@@ -193,7 +193,7 @@ def leave_approve(*, actor, leave, comment="", today=None):
     user = get_user_model().objects.select_for_update().get(pk=person.user_id)
     user.is_active = False
     user.save(update_fields=["is_active"])
-    ended = end_sessions(user, reason="离岗离职批准，取消访问权限")
+    ended = sessions_end(user=user, reason="离岗离职批准，取消访问权限")
     notify(_secrecy_office_users(), kind=NOTICE_KIND_LEAVE,
            title=f"{person.full_name}离岗离职已批准，脱密期至 {end:%Y-%m-%d}",
            link=reverse("personnel:detail", args=[person.pk]), dedupe_key=f"leave_approved:{leave.pk}")

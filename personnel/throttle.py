@@ -9,12 +9,10 @@ at SECRECY_LOGIN_THROTTLE_MAX_DELAY_SECONDS — and an attempt before then is re
 shares an address, and the right password always gets through once the wait is over. A quiet
 window (SECRECY_LOGIN_THROTTLE_WINDOW_MINUTES without a failure) starts the count again.
 """
-import datetime as dt
 import math
 
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -23,6 +21,7 @@ from audits.services import record_event
 from secrecy.client_ip import client_ip
 
 from .models import LoginThrottle
+from .services_sessions import login_failure_record
 
 
 def throttled_message(seconds):
@@ -51,31 +50,6 @@ def retry_after(ip_address):
     return math.ceil(left) if left > 0 else 0
 
 
-@transaction.atomic
-def record_failure(ip_address):
-    """Count one failed login from this address; returns the wait it now has (seconds)."""
-    if not ip_address:
-        return 0
-    now = timezone.now()
-    row, created = LoginThrottle.objects.select_for_update().get_or_create(
-        ip_address=ip_address, defaults={"last_failure_at": now})
-    window = dt.timedelta(minutes=settings.SECRECY_LOGIN_THROTTLE_WINDOW_MINUTES)
-    if not created and now - row.last_failure_at > window:
-        row.failures = 0
-    row.failures += 1
-    row.last_failure_at = now
-    delay = delay_after(row.failures)
-    row.blocked_until = now + dt.timedelta(seconds=delay) if delay else None
-    row.save()
-    if row.failures == settings.SECRECY_LOGIN_THROTTLE_FAILURES + 1:
-        # Once per episode: from here on the address is slowed down.
-        record_event(actor=None, action="auth.address_throttled", result=AuditResult.DENIED,
-                     target_repr=ip_address, source_ip=ip_address,
-                     detail={"failures": row.failures,
-                             "window_minutes": settings.SECRECY_LOGIN_THROTTLE_WINDOW_MINUTES})
-    return delay
-
-
 def refuse(request, username, seconds):
     """Audit an attempt refused unchecked because its address must wait."""
     record_event(actor=None, action="auth.login_throttled", result=AuditResult.DENIED,
@@ -86,4 +60,4 @@ def refuse(request, username, seconds):
 @receiver(user_login_failed, dispatch_uid="personnel.throttle.login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
     if request is not None:
-        record_failure(client_ip(request))
+        login_failure_record(ip_address=client_ip(request), delay_after=delay_after)

@@ -1,6 +1,5 @@
 """Password rules that depend on the person (SPEC §12)."""
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 MIN_LENGTH_HIGH_CLEARANCE = 10
 
@@ -31,13 +30,10 @@ class PasswordAgeRecorder:
         return None
 
     def password_changed(self, password, user=None):
-        from .models import PasswordHistory, PasswordState
+        from .services_sessions import password_change_record
 
         if user is not None and user.pk:
-            now = timezone.now()
-            PasswordState.objects.update_or_create(user=user, defaults={"changed_at": now})
-            # The hash just saved (user.password), so the next changes can refuse it.
-            PasswordHistory.objects.create(user=user, password=user.password, set_at=now)
+            password_change_record(user=user)
 
     def get_help_text(self):
         return ""
