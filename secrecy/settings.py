@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "meetings",
     "notifications",
     "portal",
+    "demo",
     "axes",
 ]
 
