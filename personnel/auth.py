@@ -102,7 +102,7 @@ class LockoutBackend(AxesStandaloneBackend):
 
 def lockout_response(request, credentials, *args, **kwargs):
     """The login page again, with the reason, instead of axes' own page (AXES_LOCKOUT_CALLABLE)."""
-    from secrecy.views import LoginForm
+    from .forms_accounts import LoginForm
 
     username = (credentials or {}).get("username", "")
     # Unbound: validating it would authenticate (and count a failure) once more.

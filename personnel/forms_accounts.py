@@ -1,8 +1,9 @@
-"""Forms of the 三员 screens (accounts and roles). Like personnel/forms.py they only parse input:
+"""Forms of the 三员 screens (accounts and roles) and of the sign-in page. Like personnel/forms.py they only parse input:
 what a username, a password or a reason must be is decided by the services
 (personnel.services_accounts / personnel.services), whose refusals forms.apply_domain_error puts
 next to the field they concern."""
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 from secrecy.forms import SafeForm
 
@@ -86,3 +87,14 @@ class PasswordChangeForm(SectionedForm):
         self.fields["new_password"].help_text = (
             f"至少 8 位，须同时包含字母和数字；机密级以上涉密人员至少 10 位；不能与最近 {history_count} 次用过的密码相同。")
 
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。",
+        "inactive": "该账号已停用，请联系系统管理员。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "用户名"
+        self.fields["password"].label = "密码"

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "documents",
     "meetings",
     "notifications",
+    "portal",
+    "demo",
     "axes",
 ]
 
@@ -83,7 +85,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "secrecy.context_processors.navigation",
+                "secrecy.context_processors.site",
+                "portal.context_processors.navigation",
                 "meetings.context_processors.navigation",
                 "personnel.context_processors.navigation",
                 "personnel.context_processors_accounts.navigation",
@@ -241,8 +244,6 @@ else:
     }
 for _sub in ("queue", "processed", "results", "control"):
     (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-# secrecy/ is not a Django app, so autodiscovery does not see its tasks.
-CELERY_IMPORTS = ["secrecy.tasks"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("SECRECY_CELERY_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE

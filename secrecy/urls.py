@@ -1,13 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
-
+# Every app is named by string: secrecy/ imports no app. The home page, sign-in and sign-out come
+# from portal, which composes the apps.
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("portal.urls")),
     path("", include("documents.urls")),
     path("", include("documents.urls_disposal")),
     path("registers/", include("documents.urls_registers")),

@@ -1,5 +1,5 @@
 """The ping task reaches the database: CI sends the same task through a real worker over Redis."""
-from secrecy.tasks import ping
+from portal.tasks import ping
 
 
 def test_ping_echoes_the_value_and_counts_carriers(register_carrier):

@@ -4,7 +4,6 @@ The demo cast (root conftest `unit`): baomi is 保密办; lisi, zhangsan, wangwu
 registrar; zhuren and lingdao approvers; sysadmin, secadmin, auditor the three administrators.
 """
 import datetime as dt
-import types
 
 import pytest
 from django.urls import reverse
@@ -12,7 +11,6 @@ from django.utils import timezone
 
 from audits import services_incidents as incidents
 from audits import services_inspections as inspections
-from audits.demo import seed_inspections
 from audits.jobs_inspections import incident_deadline, rectification_reminders
 from audits.models import (
     SHANGHAI, AuditEvent, ChecklistItem, ChecklistTemplate, Finding, FindingResult, Incident, IncidentCarrier,
@@ -604,19 +602,3 @@ def test_office_records_the_upward_report_and_closes_through_the_screens(client,
     assert "向上级报告（按期）" in page and "close-form" in page
     assert client.post(reverse("incidents:close", args=[incident.pk]), {"closing_note": "已追回"}).status_code == 302
     assert Incident.objects.get().state == IncidentState.CLOSED
-
-
-def test_demo_section_is_idempotent(unit):
-    ctx = types.SimpleNamespace(users=dict(unit), departments={"office": unit.office, "biz1": unit.business},
-                                today=timezone.localdate())
-    result = seed_inspections(ctx, types.SimpleNamespace(created=0, existing=0))
-    assert result.created > 0
-    assert Inspection.objects.filter(state=InspectionState.CLOSED).count() == 1
-    rectifying = Inspection.objects.get(state=InspectionState.RECTIFYING)
-    states = sorted((r.is_settled, r.deadline < ctx.today) for r in rectifying.rectifications.all())
-    assert states == [(False, True), (True, False)]
-    assert Incident.objects.filter(state=IncidentState.OPEN, report_deadline__lt=timezone.now()).count() == 1
-    assert Incident.objects.filter(state=IncidentState.CLOSED).count() == 1
-    before = world()
-    again = seed_inspections(ctx, types.SimpleNamespace(created=0, existing=0))
-    assert again.created == 0 and world() == before

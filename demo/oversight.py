@@ -1,7 +1,7 @@
 """Demo 保密检查 and 泄密/丢失事件 (SPEC §14: "so that every screen has something to show").
 
-`seed_inspections(ctx, result)` is a section of `python manage.py seed_demo` (documents/management/
-commands/seed_demo.py: Context with .users by username, .departments by code, .today). It goes
+`seed_inspections(ctx, result)` is a section of `python manage.py seed_demo` (demo/management/
+commands/seed_demo.py; demo.base.Context with .users by username, .departments by code, .today). It goes
 through audits.services_inspections / services_incidents like a click would, so notices and audit
 events are real. Idempotent: the section is marked by its checklist template; when that exists it
 changes nothing.
@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from secrecy.levels import Level
 
-from . import services_incidents as incidents
-from . import services_inspections as inspections
-from .models import ChecklistTemplate, FindingResult, IncidentKind
+from audits import services_incidents as incidents
+from audits import services_inspections as inspections
+from audits.models import ChecklistTemplate, FindingResult, IncidentKind
 
 TEMPLATE_NAME = "涉密载体和涉密计算机保密检查表"
 CHECKLIST = [

@@ -68,7 +68,7 @@ def test_demo_accounts_have_the_roles_clearances_and_authority_of_spec_14(demo, 
     system = users.pop(SYSTEM_USERNAME)
     assert not system.is_active and not system.has_usable_password() and not roles_of(system)
     assert not hasattr(system, "person") or system.person is None
-    # The personnel section adds three people of its own (personnel/demo.py): 保密办's head, one
+    # The personnel section adds three people of its own (demo/people.py): 保密办's head, one
     # who has left (脱密期: account disabled) and one whose leave is being handled.
     extra = {username: users.pop(username) for username in ("huangmin", "zhouming", "qianqi")}
     assert not extra["zhouming"].is_active and extra["zhouming"].person.status == "declassifying"

@@ -6,11 +6,11 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 
-from .models import LeaveKind, Person, PersonReview, Role, Training
-from . import services as person_services
-from .services_leave import leave_approve, leave_open, leave_record_talk, leave_sign_commitment
-from .services_records import person_review_record, training_record, travel_document_register
-from .services_travel import travel_decide, travel_record_education, travel_report_return, travel_request
+from personnel import services as person_services
+from personnel.models import LeaveKind, Person, PersonReview, Role, Training
+from personnel.services_leave import leave_approve, leave_open, leave_record_talk, leave_sign_commitment
+from personnel.services_records import person_review_record, training_record, travel_document_register
+from personnel.services_travel import travel_decide, travel_record_education, travel_report_return, travel_request
 
 MARK_TOPIC = "《中华人民共和国保守国家秘密法》及实施条例专题学习"
 

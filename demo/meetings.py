@@ -1,7 +1,7 @@
 """Demo meetings (SPEC §14: "… and a meeting, so that every screen has something to show").
 
-`seed_meetings(ctx)` is a section of `python manage.py seed_demo` (documents/management/commands/
-seed_demo.py: Context, SectionResult, SECTIONS). It goes through meetings.services like a click
+`seed_meetings(ctx)` is a section of `python manage.py seed_demo` (demo/management/commands/
+seed_demo.py: SECTIONS; demo.base: Context, SectionResult). It goes through meetings.services like a click
 would, so custody rows, notices and audit events are real. Idempotent: the section is marked by
 its meetings' names; when any of them exists it changes nothing.
 
@@ -20,6 +20,8 @@ from documents.models import Carrier, Circulation, CustodyStatus, RequestItem, S
 from meetings import services
 from meetings.models import Attendee, AttendeeRole, Disposition, Meeting
 from secrecy.levels import Level
+
+from .base import SectionResult
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -74,8 +76,6 @@ def _give(meeting, actor, carrier, user, disposition=Disposition.RECOVER):
 
 
 def seed_meetings(ctx):
-    from documents.management.commands.seed_demo import SectionResult
-
     result = SectionResult()
     existing = Meeting.objects.filter(name__in=DEMO_NAMES).count()
     if existing:

@@ -1,18 +1,15 @@
-"""Project-level screens: the sign-in form and the home page that gathers what concerns each role.
+"""The home page, which gathers what concerns each role.
 
-The home page is the composition root of the apps' selectors, so it imports them here; the
-shared modules of this package (levels, errors) still import no app.
+It is the composition root of the apps' selectors, which is why it lives in portal (the top of
+the house) and not in secrecy/, which imports no app.
 """
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 from django.urls import reverse
 
 from documents import selectors as carrier_selectors
 from documents.models import CustodyStatus
-from personnel import throttle
 from personnel.models import Role
 from personnel.policy import clearance_of, is_admin_role, person_of, roles_of
 from secrecy.levels import highest_level, level_label
@@ -25,39 +22,6 @@ REGISTRAR_STATUSES = (
 HOME_RECENT = 8
 # The home page only needs an order of magnitude; the list gives the exact figure.
 HOME_COUNT_CAP = 1000
-
-
-class LoginForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": "用户名或密码不正确。",
-        "inactive": "该账号已停用，请联系系统管理员。",
-    }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["username"].label = "用户名"
-        self.fields["password"].label = "密码"
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login page behind the per-address slow-down (personnel.throttle): while the
-    client address must wait, the attempt is refused before any password is checked."""
-
-    template_name = "registration/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        seconds = throttle.retry_after(throttle.client_ip(request))
-        if seconds:
-            username = (request.POST.get("username") or "")[:150]
-            throttle.refuse(request, username, seconds)
-            form = LoginForm(request, initial={"username": username})
-            context = self.get_context_data(form=form, locked_message=throttle.throttled_message(seconds))
-            response = self.render_to_response(context, status=429)
-            response["Retry-After"] = str(seconds)
-            return response
-        return super().post(request, *args, **kwargs)
 
 
 @login_required

@@ -10,9 +10,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from audits.models import AuditEvent
-from documents.management.commands.seed_demo import Context
+from demo import meetings as demo
+from demo.base import Context
 from documents.models import CustodyStatus
-from meetings import demo
 from meetings.models import Disposition, Meeting, MeetingState
 from personnel.models import Department
 
