@@ -45,7 +45,7 @@ RUN_ENV := SECRECY_DEBUG="$${SECRECY_DEBUG:-0}" \
 
 help:
 	@echo "make run            install, migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/ (DEBUG off; SECRECY_DEBUG=1 for debug pages)"
-	@echo "make test           install, then run the whole test suite (pytest)"
+	@echo "make test           install, then run the whole test suite (pytest; PYTEST_WORKERS=2 processes)"
 	@echo "make seed           migrate and (re)run the idempotent demo data command"
 	@echo "make migrate        apply database migrations"
 	@echo "make test-postgres  run the suite against the local PostgreSQL ($(PG_URL))"
@@ -128,9 +128,20 @@ run: seed
 
 # ----------------------------------------------------------------------------------------------- test
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist), each test file whole on one of them
+# (--dist loadfile), since conftest.py builds the demo cast once per file; PYTEST_WORKERS=0 runs
+# it in this process, as does a virtualenv without pytest-xdist. Each worker has its own test
+# database (test_<name>_gw0…), temporary directory (audit key and heads, MEDIA_ROOT) and live
+# server port.
+PYTEST_WORKERS ?= 2
+
 # pytest exits 5 when it collected no test: that is a failure, not a pass.
 define run_pytest
-	status=0; $(1) $(PY) -m pytest $(2) || status=$$?; \
+	parallel=""; \
+	if [ "$(PYTEST_WORKERS)" != 0 ] && $(PY) -c "import xdist" 2>/dev/null; then \
+		parallel="-n $(PYTEST_WORKERS) --dist loadfile"; \
+	fi; \
+	status=0; $(1) $(PY) -m pytest $$parallel $(2) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "!!! pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 endef

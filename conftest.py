@@ -56,13 +56,20 @@ def _sqlite_flush_passes_the_audit_triggers():
     DatabaseOperations.sql_flush = original
 
 
+# What every test runs with, and what the module-wide demo cast is built with.
+TEST_SETTINGS = dict(
+    CELERY_TASK_ALWAYS_EAGER=True,
+    # PBKDF2 costs seconds per demo cast; the hasher is not what these tests are about.
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path, _audit_key):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    # PBKDF2 costs seconds per demo cast; the hasher is not what these tests are about.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, value)
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     # Each test appends its own daily heads (audits.jobs), so none sees another's.
@@ -86,9 +93,15 @@ def make_user(username, *, department, roles=(), person_class="", approval=0, cl
     return get_user_model().objects.get(pk=user.pk)
 
 
-@pytest.fixture
-def unit(db):
-    """Departments and the demo cast (SPEC §14): returns a namespace-like dict."""
+class Unit(dict):
+    __getattr__ = dict.__getitem__
+
+
+DEPARTMENTS = ("office", "secrecy_office", "business")
+
+
+def build_cast():
+    """Departments and the demo cast (SPEC §14), through the services: {name: pk}."""
     office = personnel_services.department_create(actor=None, name="办公室", code="office")
     secrecy_office = personnel_services.department_create(actor=None, name="保密办", code="secrecy", is_secrecy_office=True)
     business = personnel_services.department_create(actor=None, name="业务一处", code="biz1")
@@ -110,12 +123,150 @@ def unit(db):
     # LAW24 art. 26: the 主要负责人 designates the 机要秘书 for 绝密 carriers (专人管理).
     personnel_services.person_designate(actor=people["zhuren"], user=people["mishu"], field="top_secret_registrar",
                                         designated=True)
-    people["mishu"] = get_user_model().objects.get(pk=people["mishu"].pk)
+    return {"office": office.pk, "secrecy_office": secrecy_office.pk, "business": business.pk,
+            **{name: user.pk for name, user in people.items()}}
 
-    class Unit(dict):
-        __getattr__ = dict.__getitem__
 
-    return Unit(office=office, secrecy_office=secrecy_office, business=business, **people)
+def load_cast(pks):
+    """Fresh instances of the cast, read back from the database: nothing one test sets on an
+    instance (a cached role set, an edited field) reaches the next. Departments come with their
+    group, as department_create returns them, so query counts stay what they were."""
+    from personnel.models import Department
+
+    departments = Department.objects.select_related("group").in_bulk([pks[name] for name in DEPARTMENTS])
+    users = get_user_model().objects.in_bulk([pk for name, pk in pks.items() if name not in DEPARTMENTS])
+    return Unit({name: (departments if name in DEPARTMENTS else users)[pk] for name, pk in pks.items()})
+
+
+class ModuleCast:
+    """The demo cast built once per test module, inside a transaction rolled back when the module's
+    last test is done. Each test still runs in its own savepoint of it (pytest-django's `db`), so
+    no test sees another's writes, and reads the cast back as fresh instances (load_cast).
+
+    Opened just before pytest-django starts a test's transaction, so it encloses that transaction,
+    and only for a test that asks for `unit` and runs in a rolled-back transaction; closed before
+    any other test of the module (a transactional one is flushed, which cannot happen inside an
+    open transaction; one without the cast must not see it) and after the module's last test. It
+    is never opened inside a transaction of another fixture (a module-scoped seed_demo): those
+    tests build their cast per test, as before."""
+
+    def __init__(self):
+        self.module = self.serving = self.pks = None
+        self._atomic = self._blocker = None
+        self._depth = 0
+
+    @property
+    def is_open(self):
+        return self._atomic is not None
+
+    def prepare(self, item, blocker):
+        """Before the test's own transaction: make the module's cast ready if this test wants it."""
+        from django.db import connection
+
+        self.serving = None
+        if not wants_module_cast(item):
+            return
+        if self.is_open and self.module != module_of(item):
+            self.close()
+        if not self.is_open:
+            if connection.in_atomic_block:  # a transaction of another fixture encloses the test
+                return
+            self._open(module_of(item), blocker)
+        if len(connection.atomic_blocks) == self._depth:
+            self.serving = item.nodeid
+
+    def _open(self, module, blocker):
+        from django.db import connection, transaction
+        from django.test.utils import override_settings
+
+        self._blocker = blocker
+        with blocker.unblock():
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+            self._depth = len(connection.atomic_blocks)
+            self.module = module
+            try:
+                with override_settings(**TEST_SETTINGS):
+                    self.pks = build_cast()
+            except BaseException:
+                self.close()
+                raise
+
+    def close(self):
+        """Roll the module's transaction back, and forget what was cached while it was open."""
+        from django.core.cache import cache
+        from django.db import connection, transaction
+
+        if not self.is_open:
+            return
+        atomic, self._atomic = self._atomic, None
+        self.module = self.serving = self.pks = None
+        with self._blocker.unblock():
+            if len(connection.atomic_blocks) != self._depth:
+                raise RuntimeError("the module's demo cast transaction is not the innermost one")
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            cache.clear()
+
+
+MODULE_CAST = ModuleCast()
+
+
+def module_of(item):
+    return item.nodeid.split("::")[0]
+
+
+def is_transactional(item):
+    """pytest-django's own rule for a test whose database is flushed instead of rolled back."""
+    from pytest_django.plugin import validate_django_db
+
+    marker = item.get_closest_marker("django_db")
+    if marker:
+        transactional, reset_sequences, *_ = validate_django_db(marker)
+        if transactional or reset_sequences:
+            return True
+    return bool({"transactional_db", "live_server", "django_db_reset_sequences",
+                 "django_db_serialized_rollback"} & set(item.fixturenames))
+
+
+def wants_module_cast(item):
+    return "unit" in item.fixturenames and not is_transactional(item)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if MODULE_CAST.is_open and not (MODULE_CAST.module == module_of(item) and wants_module_cast(item)):
+        MODULE_CAST.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    # pytest-django's fixture that opens each test's transaction (or flushes after it).
+    if fixturedef.argname == "_django_db_helper":
+        MODULE_CAST.prepare(request.node, request.getfixturevalue("django_db_blocker"))
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        MODULE_CAST.serving = None
+        if nextitem is None or module_of(nextitem) != MODULE_CAST.module:
+            MODULE_CAST.close()
+
+
+@pytest.fixture
+def unit(request, db):
+    """Departments and the demo cast (SPEC §14): a namespace-like dict.
+
+    A test that runs in a transaction rolled back at its end (pytest-django's `db`) gets the cast
+    its module built once (ModuleCast); a transactional test (transaction=True, live_server), whose
+    database is flushed rather than rolled back, builds its own, as does a module whose tests run
+    inside a transaction of some other module-scoped fixture."""
+    shared = MODULE_CAST.serving == request.node.nodeid
+    return load_cast(MODULE_CAST.pks if shared else build_cast())
 
 
 def carrier_data(department, **overrides):

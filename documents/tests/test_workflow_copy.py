@@ -8,7 +8,6 @@ attempt runs in a savepoint that is rolled back, so every role meets the same re
 import datetime as dt
 
 import pytest
-from django.db import transaction
 from guardian.shortcuts import assign_perm
 
 from audits.models import AuditEvent
@@ -24,6 +23,7 @@ from documents.services import local_today
 from documents.workflows import COPY_TRANSITIONS, Action, CopyAction, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
+from tests import grid
 
 ROLES = ["requester", "eligible_approver", "ineligible_approver", "registrar", "other_reader", "admin"]
 PARTY_OF_ROLE = {"requester": Party.REQUESTER, "eligible_approver": Party.APPROVER, "registrar": Party.REGISTRAR}
@@ -73,16 +73,7 @@ def counts():
 
 def assert_refused(call, error=DomainError, expect=None):
     """The call is refused with a Chinese message and changes nothing at all."""
-    before_counts, before = counts(), world()
-    with pytest.raises(error) as refused:
-        call()
-    text = refused.value.message + "".join(str(m) for m in refused.value.field_errors.values())
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in text), text
-    if expect:
-        assert expect in text, text
-    assert counts() == before_counts
-    assert world() == before
-    return refused.value
+    return grid.assert_refused(call, world=lambda: (counts(), world()), error=error, expect=expect)
 
 
 def ask(cast, carrier, *, actor=None, submit=True, count=COUNT, mode="copy", carriers=None, **extra):
@@ -164,10 +155,7 @@ def check_cell(cast, carrier, request_pk, state, action, role):
     original = Carrier.objects.get(pk=carrier.pk)
 
     if not allowed:
-        with pytest.raises(DomainError) as refused:
-            perform(action, actor=actor, request=request)
-        assert refused.value.message and any("\u4e00" <= ch <= "\u9fff" for ch in refused.value.message)
-        assert world() == before, "a refused move changes nothing"
+        grid.assert_refused(lambda: perform(action, actor=actor, request=request), world=world, message_only=True)
         return
 
     result = perform(action, actor=actor, request=request)
@@ -204,17 +192,8 @@ def check_cell(cast, carrier, request_pk, state, action, role):
 @pytest.mark.parametrize("state", RequestState.values)
 def test_every_cell_of_the_copy_table(cast, secret_carrier, state, action):
     request = make_request(cast, secret_carrier, state)
-    start = world()
-    failures = []
-    for role in ROLES:
-        with transaction.atomic():
-            try:
-                check_cell(cast, secret_carrier, request.pk, state, action, role)
-            except AssertionError as failure:
-                failures.append(f"[{state} × {action} × {role}] {failure}")
-            transaction.set_rollback(True)
-        assert world() == start, "each role meets the same request"
-    assert not failures, "\n".join(failures)
+    grid.check_every_role(ROLES, lambda role: check_cell(cast, secret_carrier, request.pk, state, action, role),
+                          world=world, cell=f"{state} × {action}")
 
 
 def test_the_table_names_known_parties_states_and_actions():

@@ -9,7 +9,6 @@ that is rolled back, so every role meets the same request."""
 import datetime as dt
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
 from audits.models import AuditEvent
@@ -25,6 +24,7 @@ from documents.workflows import RECLASSIFY_TRANSITIONS, Action, CopyAction, Part
 from notifications.models import Notification
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, PolicyDenied, ValidationFailed
+from tests import grid
 
 ROLES = ["requester", "classifier", "eligible_approver", "ineligible_approver", "registrar", "other_reader",
          "admin"]
@@ -67,15 +67,7 @@ def world():
 
 def assert_refused(call, error=DomainError, expect=None):
     """The call is refused with a Chinese message and changes nothing at all."""
-    before = world()
-    with pytest.raises(error) as refused:
-        call()
-    text = refused.value.message + "".join(str(m) for m in refused.value.field_errors.values())
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in text), text
-    if expect:
-        assert expect in text, text
-    assert world() == before
-    return refused.value
+    return grid.assert_refused(call, world=world, error=error, expect=expect)
 
 
 def ask(cast, carrier, *, actor=None, submit=True, change_type="extend", **extra):
@@ -134,10 +126,7 @@ def check_cell(cast, carrier, request_pk, state, action, role):
     allowed = move is not None and PARTY_OF_ROLE.get(role) == move.by
     actor = actor_for(cast, role)
     if not allowed:
-        with pytest.raises(DomainError) as refused:
-            perform(action, actor=actor, request=request)
-        assert refused.value.message and any("\u4e00" <= ch <= "\u9fff" for ch in refused.value.message)
-        assert world() == before, "a refused move changes nothing"
+        grid.assert_refused(lambda: perform(action, actor=actor, request=request), world=world, message_only=True)
         return
     result = perform(action, actor=actor, request=request)
     after = world()
@@ -162,17 +151,8 @@ def check_cell(cast, carrier, request_pk, state, action, role):
 @pytest.mark.parametrize("state", RequestState.values)
 def test_every_cell_of_the_reclassify_table(cast, secret_doc, state, action):
     request = make_request(cast, secret_doc, state)
-    start = world()
-    failures = []
-    for role in ROLES:
-        with transaction.atomic():
-            try:
-                check_cell(cast, secret_doc, request.pk, state, action, role)
-            except AssertionError as failure:
-                failures.append(f"[{state} × {action} × {role}] {failure}")
-            transaction.set_rollback(True)
-        assert world() == start, "each role meets the same request"
-    assert not failures, "\n".join(failures)
+    grid.check_every_role(ROLES, lambda role: check_cell(cast, secret_doc, request.pk, state, action, role),
+                          world=world, cell=f"{state} × {action}")
 
 
 def test_the_table_completes_on_approval_and_has_no_registrar_step():

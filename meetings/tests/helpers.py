@@ -1,7 +1,6 @@
 """Helpers shared by the meetings tests."""
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from audits.models import AuditEvent
@@ -10,6 +9,7 @@ from meetings import services
 from meetings.models import Attendee, Disposition, Handout, Meeting
 from notifications.models import Notification
 from secrecy.errors import DomainError
+from tests import grid
 
 CHECKLIST_ALL = dict(phones_banned=True, signal_shielding=True, venue_checked=True, discipline_announced=True)
 
@@ -52,28 +52,9 @@ def world():
     }
 
 
-def has_chinese(text):
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
-def refusal_text(error):
-    return error.message + "".join(
-        m if isinstance(m, str) else "".join(str(x) for x in m) for m in error.field_errors.values())
-
-
 def assert_refused(call, error=DomainError, expect=None, field=None):
     """The call is refused with a Chinese message (next to `field` when given) and changes nothing."""
-    before = world()
-    with pytest.raises(error) as refused:
-        call()
-    text = refusal_text(refused.value)
-    assert has_chinese(text), text
-    if expect:
-        assert expect in text, text
-    if field:
-        assert field in refused.value.field_errors, refused.value.field_errors
-    assert world() == before, "a refused action changes nothing"
-    return refused.value
+    return grid.assert_refused(call, world=world, error=error, expect=expect, field=field)
 
 
 def last_events(n=1):
