@@ -14,10 +14,8 @@ from secrecy.forms import INT_MAX, SafeForm
 from secrecy.levels import CAP_YEARS, Level, PeriodKind, PeriodUnit, Urgency
 from secrecy.validators import not_before_1949_10_01
 
-from .models import (
-    Carrier, CarrierKind, CopyMode, DestructionMethod, Direction, ReclassifyType, RepairMode, ReturnCondition,
-    TransmissionMethod,
-)
+from .models import Carrier, CarrierKind, Direction, TransmissionMethod
+from approvals.models import CopyMode, DestructionMethod, ReclassifyType, RepairMode, ReturnCondition
 from .services import CORRECTABLE_FIELDS, REGISTRATION_FIELDS
 from .services_copy import MAX_COPIES
 

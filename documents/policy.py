@@ -15,9 +15,11 @@ from personnel.policy import (
 from secrecy.levels import Level, is_state_secret
 
 from .models import (
-    DEVICE_KINDS, ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope,
-    Circulation, CirculationState, CustodyStatus, DestructionWitness, RequestItem, RequestKind, RequestState,
-    SecrecyStatus, StepDecision,
+    DEVICE_KINDS, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, Circulation, CirculationState,
+    CustodyStatus, SecrecyStatus,
+)
+from approvals.models import (
+    ApprovalRequest, ApprovalStep, DestructionWitness, RequestItem, RequestKind, RequestState, StepDecision,
 )
 
 VIEW_CODENAME = "view_carrier"

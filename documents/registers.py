@@ -45,9 +45,12 @@ from secrecy.printing import Column, Register, RegisterChanged, StreamedRows, re
 
 from .filters import CarrierFilter
 from .models import (
-    KIND_COUNT_UNIT, ApprovalRequest, ApprovalStep, Carrier, CarrierKind, CopyMode, CustodyStatus, DestructionMethod, Direction, RegisterFormat,
-    RegisterJob, RegisterJobStatus, RequestItem, RequestKind, RequestState, ReturnCondition, SecrecyStatus,
-    StepDecision, TransmissionMethod,
+    KIND_COUNT_UNIT, Carrier, CarrierKind, CustodyStatus, Direction, RegisterFormat, RegisterJob, RegisterJobStatus,
+    SecrecyStatus, TransmissionMethod,
+)
+from approvals.models import (
+    ApprovalRequest, ApprovalStep, CopyMode, DestructionMethod, RequestItem, RequestKind, RequestState,
+    ReturnCondition, StepDecision,
 )
 from .selectors import carrier_list_visible_to, destruction_batch_for_print
 

@@ -9,9 +9,8 @@ from secrecy.errors import NotVisible
 from secrecy.levels import Level
 
 from .filters import CarrierFilter
-from .models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyEvent, DestructionWitness, RequestItem, RequestKind, RequestState,
-)
+from .models import Carrier, CustodyEvent
+from approvals.models import ApprovalRequest, ApprovalStep, DestructionWitness, RequestItem, RequestKind, RequestState
 from .policy import (
     decidable_requests_q, destruction_candidates_q, destruction_list_printable_q, executable_requests_q,
     request_visible_q, visibility_plan, visible_carriers,

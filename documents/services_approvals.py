@@ -14,9 +14,9 @@ from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFai
 from secrecy.levels import Level, highest_level
 
 from . import policy
-from .models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyStatus, RequestItem, RequestKind,
-    RequestState, ReturnCondition, StepDecision,
+from .models import Carrier, CustodyAction, CustodyStatus
+from approvals.models import (
+    ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, ReturnCondition, StepDecision,
 )
 from .services import _record_custody, local_today
 from .workflows import Action, Party, move_for

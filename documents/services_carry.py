@@ -19,7 +19,8 @@ from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFai
 from secrecy.levels import Level
 
 from . import policy
-from .models import ApprovalRequest, ApprovalStep, Carrier, CustodyStatus, RepairMode, RequestItem, RequestKind
+from .models import Carrier, CustodyStatus
+from approvals.models import ApprovalRequest, ApprovalStep, RepairMode, RequestItem, RequestKind
 from .services import local_today
 from .services_approvals import _approvers, _audit, _begin, _hand_out, _name, _take_back
 from .workflows import Action, move_for

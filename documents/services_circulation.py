@@ -31,9 +31,8 @@ from personnel.policy import clearance_of, is_admin_role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 from . import policy
-from .models import (
-    Carrier, Circulation, CirculationState, CirculationStep, CustodyAction, CustodyStatus, RequestItem,
-)
+from .models import Carrier, Circulation, CirculationState, CirculationStep, CustodyAction, CustodyStatus
+from approvals.models import RequestItem
 from .services import _record_custody, local_today
 from .services_approvals import CUSTODY_MOVE_PREFIX
 

@@ -20,9 +20,9 @@ from secrecy.levels import Level, highest_level, is_state_secret, period_rank
 
 from . import policy
 from .models import (
-    ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, CopyMode,
-    CustodyAction, CustodyStatus, Direction, RequestItem, RequestKind, SerialCounter,
+    Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, CustodyAction, CustodyStatus, Direction, SerialCounter,
 )
+from approvals.models import ApprovalRequest, ApprovalStep, CopyMode, RequestItem, RequestKind
 from .services import VIEW_PERM, _next_serial, _record_custody, local_today
 from .services_approvals import _approvers, _audit, _check_level_unchanged, _check_party, _close_items, _lock
 from .workflows import Action, CopyAction, move_for

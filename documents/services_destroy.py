@@ -14,9 +14,10 @@ from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFai
 from secrecy.levels import highest_level
 
 from . import policy
-from .models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyStatus, DestructionDetail, DestructionMethod,
-    DestructionWitness, RequestItem, RequestKind, StepDecision,
+from .models import Carrier, CustodyAction, CustodyStatus
+from approvals.models import (
+    ApprovalRequest, ApprovalStep, DestructionDetail, DestructionMethod, DestructionWitness, RequestItem, RequestKind,
+    StepDecision,
 )
 from .services import _record_custody, local_today
 from .services_approvals import (

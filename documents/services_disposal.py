@@ -26,7 +26,8 @@ from personnel.models import ADMIN_ROLES, Role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 from . import policy
-from .models import Carrier, Circulation, CirculationState, CustodyAction, CustodyStatus, RequestItem, RequestKind
+from .models import Carrier, Circulation, CirculationState, CustodyAction, CustodyStatus
+from approvals.models import RequestItem, RequestKind
 from .services import _record_custody
 from .services_approvals import CUSTODY_MOVE_PREFIX
 

@@ -27,10 +27,8 @@ from secrecy.levels import (
 )
 
 from . import policy
-from .models import (
-    ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, ReclassifyType,
-    RequestItem, RequestKind, SecrecyStatus,
-)
+from .models import Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, SecrecyStatus
+from approvals.models import ApprovalRequest, ApprovalStep, ReclassifyType, RequestItem, RequestKind
 from .services import _record_custody, local_today
 from .services_approvals import _audit
 from .workflows import Action, move_for

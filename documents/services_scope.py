@@ -16,7 +16,8 @@ from personnel.policy import clearance_of, display_name as person_name
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
 from . import policy
-from .models import CarrierGroupScope, CarrierUserScope, CustodyAction, RequestKind
+from .models import CarrierGroupScope, CarrierUserScope, CustodyAction
+from approvals.models import RequestKind
 from .services import _grant, _record_custody
 from .services_approvals import _audit
 from .services_carry import _create, _visible_locked

@@ -24,7 +24,8 @@ from .forms import (
     CarrierCorrectionForm, IncomingRegistrationForm, OutgoingRegistrationForm, ScopeChangeForm,
     apply_domain_error,
 )
-from .models import ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, Direction
+from .models import Carrier, CarrierGroupScope, CarrierUserScope, Direction
+from approvals.models import ApprovalRequest
 from .policy import VIEW_CODENAME
 from .templatetags.carrier_tags import user_display
 from .decorators import carrier_content

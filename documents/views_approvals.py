@@ -25,7 +25,7 @@ from .forms import (
     CancelForm, DecisionForm, DestructionExecuteForm, LoanRequestForm, LoanReturnForm, RepairStartForm,
     WitnessesForm,
 )
-from .models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
+from approvals.models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
 from .workflows import Action, CopyAction, DestroyAction, Party, action_label, actions_from, move_for
 
 INBOX_PAGE_SIZE = 50

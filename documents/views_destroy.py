@@ -19,7 +19,7 @@ from secrecy.levels import highest_level
 from . import policy, registers, selectors, services_destroy
 from .filters import CarrierFilter
 from .forms import DestructionBatchForm, DestructionExecuteForm, WitnessesForm
-from .models import DestructionMethod
+from approvals.models import DestructionMethod
 from .views_approvals import _error_text, _mark_visible_items, _perform, _request_or_404
 
 # The batch page lists at most this many candidates; the filters narrow it down.

@@ -20,7 +20,7 @@ from .forms import (
     MAX_COMPILE_PARTS, CarryRequestForm, CompileRequestForm, CopyRequestForm, MakeCopiesForm, ReclassifyRequestForm,
     RepairRequestForm, ScopeRequestForm, apply_domain_error,
 )
-from .models import RequestKind
+from approvals.models import RequestKind
 from .views_approvals import _perform, _request_or_404
 
 ASK_REFUSALS = {

@@ -16,7 +16,7 @@ from django.db import models
 
 from secrecy.errors import InvalidState
 
-from .models import KIND_STATE_LABELS, RequestKind, RequestState
+from approvals.models import KIND_STATE_LABELS, RequestKind, RequestState
 
 
 class Action(models.TextChoices):

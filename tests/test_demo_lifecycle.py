@@ -14,7 +14,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from audits.models import AuditEvent
-from documents.models import Carrier, Circulation, CirculationStep, CustodyEvent, RequestItem
+from documents.models import Carrier, Circulation, CirculationStep, CustodyEvent
+from approvals.models import RequestItem
 from documents.services_declassify import SYSTEM_USERNAME
 from notifications.models import Notification
 

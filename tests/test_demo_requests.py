@@ -13,10 +13,8 @@ from django.utils import timezone
 
 from audits.models import AuditEvent
 from documents import selectors
-from documents.models import (
-    ApprovalRequest, ApprovalStep, Carrier, Circulation, CustodyEvent, DestructionDetail, DestructionWitness,
-    RequestItem,
-)
+from documents.models import Carrier, Circulation, CustodyEvent
+from approvals.models import ApprovalRequest, ApprovalStep, DestructionDetail, DestructionWitness, RequestItem
 from documents.registers import register_row_count
 from documents.workflows import TRANSITIONS
 from notifications.models import Notification

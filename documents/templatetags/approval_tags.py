@@ -10,7 +10,7 @@ from django.utils import timezone
 from secrecy.levels import Level
 
 from ..forms import LoanRequestForm
-from ..models import RequestKind
+from approvals.models import RequestKind
 from ..policy import loan_request_refusal, may_manage
 from ..selectors import carrier_open_requests
 

@@ -9,7 +9,7 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from ..models import RequestKind
+from approvals.models import RequestKind
 from ..selectors import carrier_open_requests
 from ..views_requests import ask_refusal
 from ..workflows import action_label

@@ -24,15 +24,15 @@ def test_the_request_admin_shows_only_openable_requests_and_changes_nothing(unit
                                                      due_date=local_today() + dt.timedelta(days=1))
     zhangsan = staff(unit.zhangsan)
     admin_open_to_staff(zhangsan)
-    listing = client.get("/admin/documents/approvalrequest/").content.decode()
-    assert f"/admin/documents/approvalrequest/{asked.pk}/change/" in listing
-    assert f"/admin/documents/approvalrequest/{foreign.pk}/change/" not in listing
-    page = client.get(f"/admin/documents/approvalrequest/{asked.pk}/change/")
+    listing = client.get("/admin/approvals/approvalrequest/").content.decode()
+    assert f"/admin/approvals/approvalrequest/{asked.pk}/change/" in listing
+    assert f"/admin/approvals/approvalrequest/{foreign.pk}/change/" not in listing
+    page = client.get(f"/admin/approvals/approvalrequest/{asked.pk}/change/")
     assert page.status_code == 200 and mine.serial in page.content.decode()
-    assert client.get(f"/admin/documents/approvalrequest/{foreign.pk}/change/").status_code == 404
-    assert client.get("/admin/documents/approvalrequest/add/").status_code == 403
-    client.post(f"/admin/documents/approvalrequest/{asked.pk}/delete/", {"post": "yes"})
-    client.post(f"/admin/documents/approvalrequest/{asked.pk}/change/", {"reason": "改过的事由"})
+    assert client.get(f"/admin/approvals/approvalrequest/{foreign.pk}/change/").status_code == 404
+    assert client.get("/admin/approvals/approvalrequest/add/").status_code == 403
+    client.post(f"/admin/approvals/approvalrequest/{asked.pk}/delete/", {"post": "yes"})
+    client.post(f"/admin/approvals/approvalrequest/{asked.pk}/change/", {"reason": "改过的事由"})
     asked.refresh_from_db()
     assert asked.reason == "查阅"
 
@@ -41,6 +41,6 @@ def test_the_request_admin_shows_only_openable_requests_and_changes_nothing(unit
     services_approvals.request_decide(actor=unit.lingdao, request=foreign, approve=False, comment="不需要")
     lingdao = staff(unit.lingdao)
     client.force_login(lingdao)
-    body = client.get(f"/admin/documents/approvalrequest/{foreign.pk}/change/").content.decode()
+    body = client.get(f"/admin/approvals/approvalrequest/{foreign.pk}/change/").content.decode()
     assert other.serial not in body and other.title not in body
     assert "另有 1 件您无权知悉" in body

@@ -10,7 +10,8 @@ from django.db import connection, connections
 
 from audits.models import AuditEvent
 from documents import services_approvals as svc, services_copy as scopy
-from documents.models import ApprovalRequest, Carrier, CustodyAction, CustodyEvent, RequestItem, RequestState
+from documents.models import Carrier, CustodyAction, CustodyEvent
+from approvals.models import ApprovalRequest, RequestItem, RequestState
 from secrecy.errors import DomainError
 
 THREADS = 20

@@ -7,9 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from documents import services_approvals as svc, services_destroy as destroy
-from documents.models import (
-    ApprovalRequest, Carrier, CustodyEvent, CustodyStatus, DestructionWitness, RequestItem, RequestKind, RequestState,
-)
+from documents.models import Carrier, CustodyEvent, CustodyStatus
+from approvals.models import ApprovalRequest, DestructionWitness, RequestItem, RequestKind, RequestState
 from documents.services import local_today
 from documents.tests.test_concurrency_lend_pg import THREADS, attempt, request_events, run_together
 

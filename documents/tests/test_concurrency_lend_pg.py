@@ -9,9 +9,8 @@ from django.db import connection, connections
 
 from audits.models import AuditEvent
 from documents import services_approvals as svc
-from documents.models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyEvent, CustodyStatus, RequestItem, RequestState, StepDecision,
-)
+from documents.models import Carrier, CustodyEvent, CustodyStatus
+from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestState, StepDecision
 from documents.services import local_today
 from secrecy.errors import DomainError
 

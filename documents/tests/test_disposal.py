@@ -9,7 +9,8 @@ from django.urls import reverse
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors, services_approvals as svc
-from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus, RequestState
+from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
+from approvals.models import RequestState
 from documents.policy import visible_carriers
 from documents.services import local_today
 from documents.services_disposal import (

@@ -20,7 +20,8 @@ from pypdf import PdfReader
 
 from audits.models import AuditEvent
 from documents import registers, services, services_approvals as sa, services_copy as scopy
-from documents.models import ApprovalRequest, Carrier, RegisterJob, RegisterJobStatus, RequestState
+from documents.models import Carrier, RegisterJob, RegisterJobStatus
+from approvals.models import ApprovalRequest, RequestState
 from documents.policy import visible_carriers
 from secrecy.errors import PolicyDenied
 

@@ -11,9 +11,8 @@ from django.urls import reverse
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import policy, selectors, services, services_approvals, services_circulation, services_scope
-from documents.models import (
-    ApprovalRequest, CarrierUserScope, CustodyAction, CustodyEvent, RequestKind, RequestState,
-)
+from documents.models import CarrierUserScope, CustodyAction, CustodyEvent
+from approvals.models import ApprovalRequest, RequestKind, RequestState
 from documents.policy import visible_carriers
 from notifications.models import Notification
 from personnel import services as personnel_services

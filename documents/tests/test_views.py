@@ -467,7 +467,7 @@ def test_scope_can_be_granted_and_revoked_and_shows_in_the_timeline(client, unit
     client.force_login(unit.lingdao)
     assert client.get(carrier.get_absolute_url()).status_code == 404
     from documents import services_approvals
-    from documents.models import ApprovalRequest, RequestKind
+    from approvals.models import ApprovalRequest, RequestKind
     services_approvals.request_decide(actor=unit.zhuren, request=ApprovalRequest.objects.get(kind=RequestKind.SCOPE),
                                       approve=True)
     client.force_login(unit.mishu)

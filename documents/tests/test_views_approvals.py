@@ -9,7 +9,8 @@ from django.urls import reverse
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import services_approvals as svc
-from documents.models import ApprovalRequest, Carrier, CustodyStatus, RequestState
+from documents.models import Carrier, CustodyStatus
+from approvals.models import ApprovalRequest, RequestState
 from documents.services import local_today
 from personnel.models import Role
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import services_approvals as sa, services_carry as sc, services_copy as scopy
-from documents.models import ApprovalRequest, Carrier, CustodyStatus, RequestKind, RequestState
+from documents.models import Carrier, CustodyStatus
+from approvals.models import ApprovalRequest, RequestKind, RequestState
 from documents.services import local_today
 from personnel.models import Role
 

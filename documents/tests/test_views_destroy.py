@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from audits.models import AuditEvent
-from documents.models import ApprovalRequest, Carrier, CustodyStatus, DestructionWitness, RequestKind, RequestState
+from documents.models import Carrier, CustodyStatus
+from approvals.models import ApprovalRequest, DestructionWitness, RequestKind, RequestState
 from documents.services import local_today
 from personnel.models import Role
 

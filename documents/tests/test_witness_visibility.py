@@ -52,7 +52,7 @@ def test_the_witness_list_holds_every_carrier_after_destruction(unit, batch):
 
 
 def test_replacing_a_witness_keeps_the_old_designation_on_record_and_ends_its_visibility(unit, batch):
-    from documents.models import DestructionWitness
+    from approvals.models import DestructionWitness
 
     request, carriers = batch
     # lisi (重要, cleared for 机密) has no other way to these carriers: not in scope, not an approver.

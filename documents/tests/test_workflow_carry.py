@@ -13,10 +13,8 @@ from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
 from documents.tests.factories import raise_level, widen_scope
-from documents.models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyEvent, CustodyStatus, RequestItem, RequestKind,
-    RequestState,
-)
+from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
+from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState
 from documents.policy import visible_carriers
 from documents.services import carrier_scope_revoke, local_today
 from documents.workflows import CARRY_OUT_TRANSITIONS, Action, Party

@@ -16,9 +16,9 @@ from conftest import make_user
 from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
 from documents.tests.factories import raise_level
 from documents.models import (
-    ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, CustodyEvent,
-    CustodyStatus, Direction, RequestItem, RequestState,
+    Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, CustodyEvent, CustodyStatus, Direction,
 )
+from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestState
 from documents.policy import visible_carriers
 from documents.services import local_today
 from documents.workflows import COPY_TRANSITIONS, Action, CopyAction, Party

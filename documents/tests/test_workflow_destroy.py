@@ -7,9 +7,9 @@ import pytest
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import registers, selectors, services_approvals as svc, services_destroy as destroy
-from documents.models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyEvent, CustodyStatus, DestructionDetail, DestructionWitness,
-    RequestItem, RequestKind, RequestState,
+from documents.models import Carrier, CustodyEvent, CustodyStatus
+from approvals.models import (
+    ApprovalRequest, ApprovalStep, DestructionDetail, DestructionWitness, RequestItem, RequestKind, RequestState,
 )
 from documents.services import local_today
 from documents.workflows import DESTROY_TRANSITIONS, Action, DestroyAction, Party

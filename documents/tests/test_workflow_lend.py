@@ -9,10 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors, services_approvals as svc
-from documents.models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyEvent, CustodyStatus, RequestItem, RequestKind,
-    RequestState, StepDecision,
-)
+from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
+from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, StepDecision
 from documents.policy import visible_carriers
 from documents.services import local_today
 from documents.workflows import LEND_TRANSITIONS, Action, Party

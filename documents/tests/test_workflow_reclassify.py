@@ -16,10 +16,8 @@ from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
 from documents import registers, selectors, services_approvals as svc, services_copy as scopy
 from documents import services_reclassify as rsvc
-from documents.models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyEvent, RequestItem, RequestKind, RequestState,
-    SecrecyStatus,
-)
+from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
+from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState
 from documents.services import local_today
 from documents.workflows import RECLASSIFY_TRANSITIONS, Action, CopyAction, Party
 from notifications.models import Notification

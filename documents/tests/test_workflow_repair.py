@@ -13,10 +13,8 @@ from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
 from documents.tests.factories import raise_level
-from documents.models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyAction, CustodyEvent, CustodyStatus, RepairMode, RequestItem,
-    RequestState,
-)
+from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
+from approvals.models import ApprovalRequest, ApprovalStep, RepairMode, RequestItem, RequestState
 from documents.policy import visible_carriers
 from documents.workflows import REPAIR_TRANSITIONS, Action, Party
 from personnel.models import Role

@@ -6,7 +6,8 @@ import itertools
 from django.contrib.auth import get_user_model
 
 from documents import services_approvals as loans, services_carry as carry
-from documents.models import ApprovalRequest, Carrier, RequestItem, RequestKind, RequestState
+from documents.models import Carrier
+from approvals.models import ApprovalRequest, RequestItem, RequestKind, RequestState
 from documents.services import local_today
 from documents.tests.factories import CarrierFactory
 

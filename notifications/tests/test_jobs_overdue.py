@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from conftest import make_user
 from documents import services_approvals as loans
-from documents.models import RequestKind
+from approvals.models import RequestKind
 from notifications import tasks
 from notifications.jobs import UnknownJob, job, registered_jobs, run_job
 from notifications.models import Notification, OutboxEmail

@@ -40,9 +40,12 @@ from documents import services_reclassify as reclassifying
 from documents import services_scope as scoping
 from documents import services_disposal as disposal
 from documents.models import (
-    DEVICE_KINDS, ApprovalRequest, Carrier, CarrierGroupScope, CarrierKind, Circulation, CirculationState,
-    CirculationStep, CopyMode, CustodyAction, CustodyEvent, CustodyStatus, DestructionMethod, Direction, ReclassifyType, RepairMode, RequestItem, RequestKind, RequestState, ReturnCondition,
-    SecrecyStatus, TransmissionMethod,
+    DEVICE_KINDS, Carrier, CarrierGroupScope, CarrierKind, Circulation, CirculationState, CirculationStep,
+    CustodyAction, CustodyEvent, CustodyStatus, Direction, SecrecyStatus, TransmissionMethod,
+)
+from approvals.models import (
+    ApprovalRequest, CopyMode, DestructionMethod, ReclassifyType, RepairMode, RequestItem, RequestKind, RequestState,
+    ReturnCondition,
 )
 from documents.workflows import state_label
 from personnel import services as personnel_services
