@@ -18,12 +18,8 @@ from .models import Carrier, CustodyAction, CustodyStatus
 from approvals.models import (
     ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, ReturnCondition, StepDecision,
 )
-from .services import _record_custody, local_today
+from .services import carrier_move, local_today
 from .workflows import Action, Party, move_for
-
-# The change history of a carrier labels a record whose reason starts with this as 流转 (a
-# workflow moved it), not 更正 (templates/documents/carrier_detail.html).
-CUSTODY_MOVE_PREFIX = "流转："
 
 
 def _lock(request):
@@ -89,13 +85,8 @@ def _release(*, actor, request, carriers, why):
     for carrier in carriers:
         if carrier.custody_status != held_status:
             continue
-        carrier.custody_status = back_to
-        carrier._history_user = actor
-        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{why}（{request.reference}）"
-        carrier.save(update_fields=["custody_status"])
-        _record_custody(carrier=carrier, action=CustodyAction.STATUS_CHANGED, actor=actor,
-                        from_user=carrier.custodian, to_user=carrier.custodian, from_status=held_status,
-                        to_status=back_to, approval_ref=request.reference, note=f"{why}，载体恢复{back_to.label}")
+        carrier_move(actor=actor, carrier=carrier, to_status=back_to, to_user=carrier.custodian, request=request,
+                     word=why, note=f"{why}，载体恢复{back_to.label}")
 
 
 def _detail(request, carriers, **extra):
@@ -276,15 +267,8 @@ def _hand_out(*, actor, request, carriers, to_user, to_status, word, note):
             raise InvalidState(
                 f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，不在库，不能{word}")
     for carrier in carriers:
-        previous = carrier.custodian
-        carrier.custody_status = to_status
-        carrier.custodian = to_user or previous
-        carrier._history_user = actor
-        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{word}（{request.reference}）"
-        carrier.save(update_fields=["custody_status", "custodian"])
-        _record_custody(carrier=carrier, action=CustodyAction.HANDED_OUT, actor=actor, from_user=previous,
-                        to_user=to_user, from_status=CustodyStatus.IN_REGISTRY, to_status=to_status,
-                        approval_ref=request.reference, note=note)
+        carrier_move(actor=actor, carrier=carrier, to_status=to_status, to_user=to_user, request=request,
+                     action=CustodyAction.HANDED_OUT, word=word, note=note)
 
 
 def _clean_inspection(condition, note):
@@ -313,16 +297,9 @@ def _take_back(*, actor, request, carriers, move, from_status, word, condition, 
     _close_items(request)
     label = ReturnCondition(condition).label
     for carrier in carriers:
-        previous = carrier.custodian
-        carrier.custody_status = CustodyStatus.IN_REGISTRY
-        carrier.custodian = actor
-        carrier._history_user = actor
-        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{word}（{request.reference}）"
-        carrier.save(update_fields=["custody_status", "custodian"])
-        _record_custody(carrier=carrier, action=CustodyAction.RETURNED, actor=actor, from_user=previous,
-                        to_user=actor, from_status=from_status, to_status=CustodyStatus.IN_REGISTRY,
-                        approval_ref=request.reference,
-                        note=f"{word}检查：{label}" + (f"；{note}" if note else ""))
+        carrier_move(actor=actor, carrier=carrier, to_status=CustodyStatus.IN_REGISTRY, to_user=actor,
+                     request=request, action=CustodyAction.RETURNED, word=word,
+                     note=f"{word}检查：{label}" + (f"；{note}" if note else ""))
     return note
 
 

@@ -23,7 +23,7 @@ from .models import (
     Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, CustodyAction, CustodyStatus, Direction, SerialCounter,
 )
 from approvals.models import ApprovalRequest, ApprovalStep, CopyMode, RequestItem, RequestKind
-from .services import VIEW_PERM, _next_serial, _record_custody, local_today
+from .services import VIEW_PERM, custody_record, local_today, next_serial
 from .services_approvals import _approvers, _audit, _check_level_unchanged, _check_party, _close_items, _lock
 from .workflows import Action, CopyAction, move_for
 
@@ -166,7 +166,7 @@ def _lock_copy_numbering():
     Bug fix (found by documents/tests/test_concurrency_copy_pg.py): two registrars copying two
     different 份 of one document (same 文号) each lock only their own original, so both read the
     same highest 份号 and handed out the same new numbers. Every copy_make takes the serial counter
-    row lock anyway (_next_serial, for the 统一编号); taking it before reading the highest 份号 makes
+    row lock anyway (next_serial, for the 统一编号); taking it before reading the highest 份号 makes
     the read see the other's committed copies. Lock order stays carriers → request → counter → audit.
     """
     registry, year = settings.SECRECY["REGISTRY_CODE"], local_today().year
@@ -237,7 +237,7 @@ def _scope_of(parts):
 def _make_carrier(*, actor, values, copy_number, original, request, stamp, note, scope):
     registry = settings.SECRECY["REGISTRY_CODE"]
     today = local_today()
-    number = _next_serial(registry, today.year)
+    number = next_serial(registry, today.year)
     carrier = Carrier(
         serial=f"{today.year}-{number:06d}", registry=registry, serial_year=today.year, serial_number=number,
         direction=Direction.INTERNAL, registered_by=actor, custodian=actor, custody_status=CustodyStatus.IN_REGISTRY,
@@ -252,8 +252,8 @@ def _make_carrier(*, actor, values, copy_number, original, request, stamp, note,
         assign_perm(VIEW_PERM, user, carrier)
     for group in Group.objects.filter(pk__in=groups):
         assign_perm(VIEW_PERM, group, carrier)
-    _record_custody(carrier=carrier, action=CustodyAction.REGISTERED, actor=actor, to_user=actor,
-                    to_status=CustodyStatus.IN_REGISTRY, approval_ref=request.reference, note=note)
+    custody_record(carrier=carrier, action=CustodyAction.REGISTERED, actor=actor, to_user=actor,
+                   to_status=CustodyStatus.IN_REGISTRY, approval_ref=request.reference, note=note)
     return carrier
 
 
@@ -302,9 +302,9 @@ def copy_make(*, actor, request, copy_stamp):
                                   f"（份号 {original.copy_number_display or '无'}），经{approvers}批准"))
     serials = "、".join(c.serial for c in made)
     for original in originals:
-        _record_custody(carrier=original, action=CustodyAction.COPIED, actor=actor, from_user=original.custodian,
-                        to_user=original.custodian, approval_ref=request.reference,
-                        note=f"{mode.label} {len(made)} 份，新载体 {serials}；复制戳记：{stamp}")
+        custody_record(carrier=original, action=CustodyAction.COPIED, actor=actor, from_user=original.custodian,
+                       to_user=original.custodian, approval_ref=request.reference,
+                       note=f"{mode.label} {len(made)} 份，新载体 {serials}；复制戳记：{stamp}")
     now = timezone.now()
     request.state = move.to
     request.copy_stamp = stamp

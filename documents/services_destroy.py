@@ -14,14 +14,14 @@ from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFai
 from secrecy.levels import highest_level
 
 from . import policy
-from .models import Carrier, CustodyAction, CustodyStatus
+from .models import Carrier, CustodyStatus
 from approvals.models import (
     ApprovalRequest, ApprovalStep, DestructionDetail, DestructionMethod, DestructionWitness, RequestItem, RequestKind,
     StepDecision,
 )
-from .services import _record_custody, local_today
+from .services import carrier_move, local_today
 from .services_approvals import (
-    CUSTODY_MOVE_PREFIX, _audit, _check_level_unchanged, _check_party, _close_items, _lock, _name,
+    _audit, _check_level_unchanged, _check_party, _close_items, _lock, _name,
 )
 from .workflows import Action, DestroyAction, move_for
 
@@ -91,15 +91,9 @@ def destruction_batch_create(*, actor, carriers, reason, method, place, destruct
     witness_users = _clean_witnesses(request, witnesses) if witnesses else []
     _designate(actor=actor, request=request, users=witness_users)
     for carrier in locked:
-        previous = carrier.custody_status
-        carrier.custody_status = CustodyStatus.PENDING_DESTRUCTION
-        carrier._history_user = actor
-        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}列入销毁（{request.reference}）"
-        carrier.save(update_fields=["custody_status"])
-        _record_custody(carrier=carrier, action=CustodyAction.STATUS_CHANGED, actor=actor,
-                        from_user=carrier.custodian, to_user=carrier.custodian, from_status=previous,
-                        to_status=CustodyStatus.PENDING_DESTRUCTION, approval_ref=request.reference,
-                        note=f"列入销毁批次，销毁方式：{DestructionMethod(method).label}")
+        carrier_move(actor=actor, carrier=carrier, to_status=CustodyStatus.PENDING_DESTRUCTION,
+                     to_user=carrier.custodian, request=request, word="列入销毁",
+                     note=f"列入销毁批次，销毁方式：{DestructionMethod(method).label}")
     if submit:
         request.state = move_for(request.kind, request.state, Action.SUBMIT).to
         request.submitted_at = timezone.now()
@@ -208,13 +202,9 @@ def destruction_execute(*, actor, request, executed_on=None, destroyed_by=None, 
     note = (f"{detail.get_method_display()}销毁于{detail.place}，{executed_on:%Y-%m-%d}，经{approvers}批准，"
             f"销毁人：{detail.destroyed_by_name}，监销人：{witnesses}")
     for carrier in carriers:
-        carrier.custody_status = CustodyStatus.DESTROYED
-        carrier._history_user = actor
-        carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}销毁（{request.reference}）"
-        carrier.save(update_fields=["custody_status"])
-        _record_custody(carrier=carrier, action=CustodyAction.STATUS_CHANGED, actor=actor,
-                        from_user=carrier.custodian, from_status=CustodyStatus.PENDING_DESTRUCTION,
-                        to_status=CustodyStatus.DESTROYED, approval_ref=request.reference, note=note)
+        # The custodian stays the last person accountable; the row names no receiver.
+        carrier_move(actor=actor, carrier=carrier, to_status=CustodyStatus.DESTROYED, to_user=None,
+                     request=request, word="销毁", note=note)
     _audit(actor=actor, action="execute", request=request, carriers=carriers, executed_on=executed_on.isoformat(),
            destroyed_by=destroyed_by.pk if destroyed_by else None, destroyed_by_name=detail.destroyed_by_name,
            witnesses=[u.pk for u in confirmed])

@@ -29,7 +29,7 @@ from secrecy.levels import (
 from . import policy
 from .models import Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, SecrecyStatus
 from approvals.models import ApprovalRequest, ApprovalStep, ReclassifyType, RequestItem, RequestKind
-from .services import _record_custody, local_today
+from .services import custody_record, local_today
 from .services_approvals import _audit
 from .workflows import Action, move_for
 
@@ -245,9 +245,9 @@ def reclassify_apply(*, actor, request, carrier):
     carrier._history_user = actor
     carrier._change_reason = f"{change.label}：{text}"
     carrier.save(update_fields=fields)
-    _record_custody(carrier=carrier, action=action, actor=actor, from_user=carrier.custodian,
-                    to_user=carrier.custodian, approval_ref=request.reference,
-                    note=f"{change.label}，{text}；依据：{request.change_basis}")
+    custody_record(carrier=carrier, action=action, actor=actor, from_user=carrier.custodian,
+                   to_user=carrier.custodian, approval_ref=request.reference,
+                   note=f"{change.label}，{text}；依据：{request.change_basis}")
     if request.to_mark != new_mark:
         request.to_mark = new_mark
         request.save(update_fields=["to_mark"])

@@ -18,7 +18,7 @@ from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 from . import policy
 from .models import CarrierGroupScope, CarrierUserScope, CustodyAction
 from approvals.models import RequestKind
-from .services import _grant, _record_custody
+from .services import custody_record, grant_scope
 from .services_approvals import _audit
 from .services_carry import _create, _visible_locked
 
@@ -83,10 +83,10 @@ def scope_apply(*, actor, request, carrier):
         raise InvalidState(f"{person_name(user)}的涉密等级已低于载体密级或账号已停用，不能列入知悉范围；请驳回该申请")
     if not policy.scope_widening_needs_approval(carrier):
         raise InvalidState("该载体已解密或不再是国家秘密载体，无需审批；请撤销该申请")
-    _grant(carrier, user=user, group=group)
+    grant_scope(carrier, user=user, group=group)
     who = _who(user, group)
-    _record_custody(carrier=carrier, action=CustodyAction.SCOPE_GRANTED, actor=actor,
-                    approval_ref=request.reference,
+    custody_record(carrier=carrier, action=CustodyAction.SCOPE_GRANTED, actor=actor,
+                   approval_ref=request.reference,
                     note=f"列入知悉范围：{who}（{request.reference}，经{person_name(actor)}批准）；理由：{request.reason}")
     recipients = {request.requester_id} | ({user.pk} if user is not None else set())
     notify(sorted(recipients), kind=NOTICE_KIND_SCOPE, title=f"知悉范围扩大已批准：{carrier.serial}",
