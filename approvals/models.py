@@ -10,8 +10,8 @@ from django.urls import reverse
 from secrecy.levels import Level, PeriodKind, PeriodUnit
 
 # ------------------------------------------------------------------------------------ approvals
-# One request shape for every workflow that needs approval (SPEC §5). The transition table lives
-# in documents/workflows.py.
+# One request shape for every workflow that needs approval (SPEC §5). The transition table of
+# each kind is in approvals/kinds/<kind>.py.
 
 
 class RequestKind(models.TextChoices):

@@ -427,7 +427,7 @@ def person_grant(n, index, k):
 
 
 def make_requests(count, user_ids):
-    from documents.services_approvals import loan_request_create
+    from approvals.kinds.lend import loan_request_create
     from secrecy.errors import DomainError
 
     pending = ApprovalRequest.objects.filter(state=RequestState.SUBMITTED).count()

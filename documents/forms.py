@@ -17,7 +17,7 @@ from secrecy.validators import not_before_1949_10_01
 from .models import Carrier, CarrierKind, Direction, TransmissionMethod
 from approvals.models import CopyMode, DestructionMethod, ReclassifyType, RepairMode, ReturnCondition
 from .services import CORRECTABLE_FIELDS, REGISTRATION_FIELDS
-from .services_copy import MAX_COPIES
+from approvals.kinds.copy import MAX_COPIES
 
 LEVEL_INVALID = "请选择有效的密级（绝密、机密、秘密或内部）"
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -380,7 +380,7 @@ class DestructionExecuteForm(SafeForm):
 
 # ------------------------------------------------------------------ copy, carry out and repair
 # Syntax only, like the forms above: every rule (份数 range, 绝密 consent, companions, supervisor,
-# dates) is decided by services_copy / services_carry and comes back next to its field. Fields are
+# dates) is decided by the request services (approvals.kinds) and comes back next to its field. Fields are
 # therefore optional here, so a missing value is answered by the service's own Chinese sentence.
 
 INTEGER_INVALID = {"invalid": "请输入整数"}

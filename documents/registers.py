@@ -518,7 +518,7 @@ def _copy_level(request):
 
 def _copy_period(request):
     """The mark the copies carry: the original's; a compilation's is its highest level with the
-    longest period of its parts (REG24 art. 27(5); services_copy._compiled_values)."""
+    longest period of its parts (REG24 art. 27(5); approvals.kinds.copy._compiled_values)."""
     originals = request.originals
     if request.copy_mode != CopyMode.COMPILE:
         return _lines(_period_mark(o) for o in originals)

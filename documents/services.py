@@ -365,7 +365,7 @@ def carrier_scope_grant(*, actor, carrier, reason, user_id=None, group_id=None):
         raise ValidationFailed({"reason": "请填写调整知悉范围的理由"})
     if policy.scope_widening_needs_approval(carrier):
         # SPEC §5: widening the scope of a 秘密/机密/绝密 carrier is decided by the 主要负责人 or
-        # their delegate (services_scope.scope_request_create), never on the registrar's word.
+        # their delegate (approvals.kinds.scope.scope_request_create), never on the registrar's word.
         raise PolicyDenied("秘密级以上载体扩大知悉范围须经主要负责人或其委托的审批人批准，请提出知悉范围扩大申请")
     user, group = _scope_target(user_id, group_id)
     if user is not None and clearance_of(user) < carrier.level:

@@ -20,13 +20,18 @@ from secrecy.badges import badge_counts
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.levels import highest_level
 
-from . import policy, selectors, services_approvals, services_carry, services_copy
+from . import policy, selectors
+from approvals import services as approval_services
+from approvals.kinds import lend as lending
+from approvals.kinds import carry as carrying
+from approvals.kinds import repair as repairs
+from approvals.kinds import copy as copying
 from .forms import (
     CancelForm, DecisionForm, DestructionExecuteForm, LoanRequestForm, LoanReturnForm, RepairStartForm,
     WitnessesForm,
 )
 from approvals.models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
-from .workflows import Action, CopyAction, DestroyAction, Party, action_label, actions_from, move_for
+from approvals.workflows import Action, CopyAction, DestroyAction, Party, action_label, actions_from, move_for
 
 INBOX_PAGE_SIZE = 50
 
@@ -143,7 +148,7 @@ def queue(request):
     return _page(request, "approvals/queue.html", rows,
                  to_check_out=_sections(rows, RequestState.APPROVED, QUEUE_TO_DO),
                  to_take_back=_sections(rows, RequestState.IN_PROGRESS, QUEUE_OUT),
-                 default_copy_stamp=services_copy.default_copy_stamp(),
+                 default_copy_stamp=copying.default_copy_stamp(),
                  return_form=LoanReturnForm(initial={"condition": ReturnCondition.INTACT}))
 
 
@@ -197,7 +202,7 @@ def detail(request, pk):
         "can_return": Action.RETURN in allowed, "can_make_copies": can_make_copies,
         "produced": _produced_copies(request.user, approval) if approval.kind == RequestKind.COPY else [],
         "companions": list(approval.companions.all()) if approval.kind == RequestKind.CARRY_OUT else [],
-        "default_copy_stamp": services_copy.default_copy_stamp() if can_make_copies else "",
+        "default_copy_stamp": copying.default_copy_stamp() if can_make_copies else "",
         "can_designate": DestroyAction.DESIGNATE in allowed
         and not any(w.confirmed_at for w in approval.witness_list),
         "can_witness": DestroyAction.WITNESS_CONFIRM in allowed, "can_execute": can_execute,
@@ -227,7 +232,7 @@ def loan_request(request, carrier_pk):
     form = LoanRequestForm(request.POST)
     form.is_valid()  # Syntax only; an unparseable date arrives as None and the service says so.
     data = form.cleaned_data
-    created = _perform(request, lambda: services_approvals.loan_request_create(
+    created = _perform(request, lambda: lending.loan_request_create(
         actor=request.user, carrier=carrier, due_date=data.get("due_date"), reason=data.get("reason", "")),
         success="借阅申请已提交，等待领导审批")
     return redirect(created.get_absolute_url() if created else carrier.get_absolute_url())
@@ -237,7 +242,7 @@ def loan_request(request, carrier_pk):
 @require_POST
 def submit(request, pk):
     approval = _request_or_404(request, pk)
-    _perform(request, lambda: services_approvals.request_submit(actor=request.user, request=approval),
+    _perform(request, lambda: approval_services.request_submit(actor=request.user, request=approval),
              success="申请已提交")
     return _back(request, approval)
 
@@ -248,7 +253,7 @@ def cancel(request, pk):
     approval = _request_or_404(request, pk)
     form = CancelForm(request.POST)
     form.is_valid()
-    _perform(request, lambda: services_approvals.request_cancel(
+    _perform(request, lambda: approval_services.request_cancel(
         actor=request.user, request=approval, reason=form.cleaned_data.get("reason", "")), success="申请已撤销")
     return _back(request, approval)
 
@@ -262,7 +267,7 @@ def decide(request, pk):
         messages.error(request, "请选择同意或驳回")
         return _back(request, approval)
     approve = form.cleaned_data["decision"] == "approve"
-    _perform(request, lambda: services_approvals.request_decide(
+    _perform(request, lambda: approval_services.request_decide(
         actor=request.user, request=approval, approve=approve, comment=form.cleaned_data["comment"],
         approve_abroad=form.cleaned_data["approve_abroad"]),
         success=f"已{'同意' if approve else '驳回'}{approval.reference}")
@@ -271,15 +276,15 @@ def decide(request, pk):
 
 # The hand-out and take-back service of each kind that has them (the table's check_out / return).
 CHECK_OUT_SERVICES = {
-    RequestKind.LEND: lambda actor, request, data: services_approvals.loan_check_out(actor=actor, request=request),
-    RequestKind.CARRY_OUT: lambda actor, request, data: services_carry.carry_check_out(actor=actor, request=request),
-    RequestKind.REPAIR: lambda actor, request, data: services_carry.repair_start(
+    RequestKind.LEND: lambda actor, request, data: lending.loan_check_out(actor=actor, request=request),
+    RequestKind.CARRY_OUT: lambda actor, request, data: carrying.carry_check_out(actor=actor, request=request),
+    RequestKind.REPAIR: lambda actor, request, data: repairs.repair_start(
         actor=actor, request=request, storage_removed_note=data.get("storage_removed_note", "")),
 }
 RETURN_SERVICES = {
-    RequestKind.LEND: services_approvals.loan_return,
-    RequestKind.CARRY_OUT: services_carry.carry_return,
-    RequestKind.REPAIR: services_carry.repair_finish,
+    RequestKind.LEND: lending.loan_return,
+    RequestKind.CARRY_OUT: carrying.carry_return,
+    RequestKind.REPAIR: repairs.repair_finish,
 }
 RETURN_DONE = {RequestKind.LEND: "已归还入库", RequestKind.CARRY_OUT: "已登记返回", RequestKind.REPAIR: "已修复入库"}
 

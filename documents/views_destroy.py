@@ -16,7 +16,8 @@ from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.forms import INVALID_CHOICE, row_ids
 from secrecy.levels import highest_level
 
-from . import policy, registers, selectors, services_destroy
+from . import policy, registers, selectors
+from approvals.kinds import destroy as destroying
 from .filters import CarrierFilter
 from .forms import DestructionBatchForm, DestructionExecuteForm, WitnessesForm
 from approvals.models import DestructionMethod
@@ -66,7 +67,7 @@ def batch_new(request):
         try:
             if bad_ids:
                 raise ValidationFailed({"carriers": f"待选载体：{INVALID_CHOICE}"})
-            batch = services_destroy.destruction_batch_create(
+            batch = destroying.destruction_batch_create(
                 actor=request.user, carriers=sorted(selected), reason=data.get("reason", ""),
                 method=data.get("method", ""), place=data.get("place", ""),
                 destruction_body=data.get("destruction_body", ""), planned_date=data.get("planned_date"),
@@ -93,7 +94,7 @@ def designate(request, pk):
     batch = _request_or_404(request, pk)
     form = WitnessesForm(request.POST)
     form.is_valid()
-    _perform(request, lambda: services_destroy.destruction_witnesses_set(
+    _perform(request, lambda: destroying.destruction_witnesses_set(
         actor=request.user, request=batch, witnesses=list(form.cleaned_data.get("witnesses") or [])),
         success="监销人已指定")
     return redirect(batch.get_absolute_url())
@@ -103,7 +104,7 @@ def designate(request, pk):
 @require_POST
 def witness_confirm(request, pk):
     batch = _request_or_404(request, pk)
-    _perform(request, lambda: services_destroy.destruction_witness_confirm(actor=request.user, request=batch),
+    _perform(request, lambda: destroying.destruction_witness_confirm(actor=request.user, request=batch),
              success=f"已确认监销（{batch.reference}）")
     if request.POST.get("next") == "destroy_list":
         return redirect(reverse("approvals:destroy_list"))
@@ -118,7 +119,7 @@ def execute(request, pk):
     form.is_valid()
     data = form.cleaned_data
     name = data.get("destroyed_by_name", "").strip()
-    _perform(request, lambda: services_destroy.destruction_execute(
+    _perform(request, lambda: destroying.destruction_execute(
         actor=request.user, request=batch, executed_on=data.get("executed_on"),
         destroyed_by=None if name else request.user, destroyed_by_name=name),
         success=f"已执行销毁（{batch.reference}），载体已记为已销毁")

@@ -15,7 +15,12 @@ from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
-from . import policy, selectors, services, services_carry, services_copy, services_reclassify, services_scope
+from . import policy, selectors, services
+from approvals.kinds import carry as carrying
+from approvals.kinds import repair as repairs
+from approvals.kinds import copy as copying
+from approvals.kinds import reclassify as reclassifying
+from approvals.kinds import scope as scoping
 from .forms import (
     MAX_COMPILE_PARTS, CarryRequestForm, CompileRequestForm, CopyRequestForm, MakeCopiesForm, ReclassifyRequestForm,
     RepairRequestForm, ScopeRequestForm, apply_domain_error,
@@ -88,7 +93,7 @@ def _carrier_request_page(request, carrier_pk, *, kind, build_form, create, head
 @login_required
 def copy_request(request, carrier_pk):
     def create(carrier, data):
-        return services_copy.copy_request_create(actor=request.user, carriers=[carrier], submit=True, **data)
+        return copying.copy_request_create(actor=request.user, carriers=[carrier], submit=True, **data)
 
     def notes(carrier):
         yield "复制件视同原件管理：密级、保密期限和知悉范围与原件相同，另编份号并加盖复制戳记。"
@@ -106,7 +111,7 @@ def copy_request(request, carrier_pk):
 @login_required
 def carry_request(request, carrier_pk):
     def create(carrier, data):
-        return services_carry.carry_request_create(actor=request.user, carrier=carrier, submit=True, **data)
+        return carrying.carry_request_create(actor=request.user, carrier=carrier, submit=True, **data)
 
     def notes(carrier):
         yield "携带涉密载体外出须由携带人随身保管，返回后及时交回登记。"
@@ -126,7 +131,7 @@ def repair_request(request, carrier_pk):
         raise Http404()
 
     def create(carrier, data):
-        return services_carry.repair_request_create(
+        return repairs.repair_request_create(
             actor=request.user, carrier=carrier, mode=data["mode"], repairer=data["repairer"],
             supervisor=data["supervisor"], reason=data["reason"], submit=True)
 
@@ -141,7 +146,7 @@ def repair_request(request, carrier_pk):
 def reclassify_request(request, carrier_pk):
     """申请密级变更 / 延长或缩短保密期限 / 提前解密 (SPEC §5: the registrar or the 承办人 asks)."""
     def create(carrier, data):
-        return services_reclassify.reclassify_request_create(actor=request.user, carrier=carrier, submit=True, **data)
+        return reclassifying.reclassify_request_create(actor=request.user, carrier=carrier, submit=True, **data)
 
     def notes(carrier):
         yield f"当前标志：{carrier.mark}；保密期限自制发日 {carrier.start_date:%Y-%m-%d} 起算。"
@@ -161,7 +166,7 @@ def scope_request(request, carrier_pk):
     """申请扩大知悉范围 (SPEC §5: a reader in scope or the registrar asks; the 主要负责人 or their
     delegate decides, and the approval adds the person or department at once)."""
     def create(carrier, data):
-        return services_scope.scope_request_create(actor=request.user, carrier=carrier, submit=True, **data)
+        return scoping.scope_request_create(actor=request.user, carrier=carrier, submit=True, **data)
 
     def notes(carrier):
         yield "秘密级以上载体的知悉范围由定密时确定；扩大知悉范围须经主要负责人或其委托的审批人批准，批准即列入。"
@@ -199,7 +204,7 @@ def compile_request(request):
                 form.add_error("serials", "请填写要汇编的载体的统一编号")
         if form.is_valid():
             try:
-                created = services_copy.copy_request_create(actor=request.user, carriers=parts, submit=True,
+                created = copying.copy_request_create(actor=request.user, carriers=parts, submit=True,
                                                             **form.request_data())
             except NotVisible:
                 # A part went out of sight between the lookup and the lock: same words as unknown.
@@ -224,7 +229,7 @@ def make_copies(request, pk):
     approval = _request_or_404(request, pk)
     form = MakeCopiesForm(request.POST)
     form.is_valid()
-    done = _perform(request, lambda: services_copy.copy_make(
+    done = _perform(request, lambda: copying.copy_make(
         actor=request.user, request=approval, copy_stamp=form.cleaned_data.get("copy_stamp", "")),
         success=f"已制作复制件（{approval.reference}），新载体已登记")
     if done is None and request.POST.get("next") == "queue":

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from approvals.models import RequestKind
 from ..selectors import carrier_open_requests
 from ..views_requests import ask_refusal
-from ..workflows import action_label
+from approvals.workflows import action_label
 
 register = template.Library()
 

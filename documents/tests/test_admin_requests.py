@@ -3,7 +3,8 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 
-from documents import services_approvals
+from approvals import services as approval_services
+from approvals.kinds import lend as lending
 from documents.services import local_today
 
 
@@ -18,9 +19,9 @@ def test_the_request_admin_shows_only_openable_requests_and_changes_nothing(unit
                                                                           admin_open_to_staff):
     mine = register_carrier(level=2, copy_number=1, title="业务一处会议纪要", scope_users=[unit.zhangsan])
     other = register_carrier(level=3, copy_number=2, title="某涉密项目请示", scope_users=[unit.lisi])
-    asked = services_approvals.loan_request_create(actor=unit.zhangsan, carrier=mine, reason="查阅",
+    asked = lending.loan_request_create(actor=unit.zhangsan, carrier=mine, reason="查阅",
                                                    due_date=local_today() + dt.timedelta(days=1))
-    foreign = services_approvals.loan_request_create(actor=unit.lisi, carrier=other, reason="查阅",
+    foreign = lending.loan_request_create(actor=unit.lisi, carrier=other, reason="查阅",
                                                      due_date=local_today() + dt.timedelta(days=1))
     zhangsan = staff(unit.zhangsan)
     admin_open_to_staff(zhangsan)
@@ -38,7 +39,7 @@ def test_the_request_admin_shows_only_openable_requests_and_changes_nothing(unit
 
     # The decider keeps the request after deciding, but a carrier they can no longer see shows
     # only as a count, never by serial or title.
-    services_approvals.request_decide(actor=unit.lingdao, request=foreign, approve=False, comment="不需要")
+    approval_services.request_decide(actor=unit.lingdao, request=foreign, approve=False, comment="不需要")
     lingdao = staff(unit.lingdao)
     client.force_login(lingdao)
     body = client.get(f"/admin/approvals/approvalrequest/{foreign.pk}/change/").content.decode()

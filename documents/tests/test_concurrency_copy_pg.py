@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
 from audits.models import AuditEvent
-from documents import services_approvals as svc, services_copy as scopy
+from approvals import services as svc
+from approvals.kinds import copy as scopy
 from documents.models import Carrier, CustodyAction, CustodyEvent
 from approvals.models import ApprovalRequest, RequestItem, RequestState
 from secrecy.errors import DomainError

@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from documents import services_approvals as svc, services_destroy as destroy
+from approvals import services as svc
+from approvals.kinds import destroy
 from documents.models import Carrier, CustodyEvent, CustodyStatus
 from approvals.models import ApprovalRequest, DestructionWitness, RequestItem, RequestKind, RequestState
 from documents.services import local_today

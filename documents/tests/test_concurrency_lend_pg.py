@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
 from audits.models import AuditEvent
-from documents import services_approvals as svc
+from approvals import services as svc
+from approvals.kinds import lend as lending
 from documents.models import Carrier, CustodyEvent, CustodyStatus
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestState, StepDecision
 from documents.services import local_today
@@ -73,7 +74,7 @@ def assert_one_loan_out(carrier, borrower):
 
 def test_twenty_threads_approving_and_checking_out_one_request(unit, register_carrier):
     carrier = register_carrier(level=2, copy_number=3, scope_groups=[unit.business.group])
-    request = svc.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
+    request = lending.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
     approver_pks, registrar_pk = [unit.lingdao.pk, unit.zhuren.pk], unit.mishu.pk
 
     def work(i, refusals):
@@ -81,7 +82,7 @@ def test_twenty_threads_approving_and_checking_out_one_request(unit, register_ca
         registrar = User.objects.get(pk=registrar_pk)
         mine = ApprovalRequest.objects.get(pk=request.pk)
         attempt(refusals, lambda: svc.request_decide(actor=approver, request=mine, approve=True, comment=f"同意{i}"))
-        attempt(refusals, lambda: svc.loan_check_out(actor=registrar, request=mine))
+        attempt(refusals, lambda: lending.loan_check_out(actor=registrar, request=mine))
 
     refusals, errors = run_together(work)
 
@@ -100,13 +101,13 @@ def test_twenty_threads_each_asking_approving_and_checking_out_the_same_carrier(
         requester = User.objects.get(pk=requester_pks[i % 2])
         approver = User.objects.get(pk=approver_pks[i % 2])
         registrar = User.objects.get(pk=registrar_pk)
-        attempt(refusals, lambda: svc.loan_request_create(
+        attempt(refusals, lambda: lending.loan_request_create(
             actor=requester, carrier=Carrier.objects.get(pk=carrier.pk), due_date=local_today(), reason=f"参阅{i}"))
         open_request = ApprovalRequest.objects.filter(items__carrier=carrier, items__is_open=True).first()
         if open_request is None:
             return
         attempt(refusals, lambda: svc.request_decide(actor=approver, request=open_request, approve=True))
-        attempt(refusals, lambda: svc.loan_check_out(actor=registrar, request=open_request))
+        attempt(refusals, lambda: lending.loan_check_out(actor=registrar, request=open_request))
 
     refusals, errors = run_together(work)
 

@@ -19,7 +19,9 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from audits.models import AuditEvent
-from documents import registers, services, services_approvals as sa, services_copy as scopy
+from documents import registers, services
+from approvals import services as sa
+from approvals.kinds import copy as scopy
 from documents.models import Carrier, RegisterJob, RegisterJobStatus
 from approvals.models import ApprovalRequest, RequestState
 from documents.policy import visible_carriers

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import services_approvals as svc
+from approvals import services as svc
+from approvals.kinds import lend as lending
 from documents.models import Carrier, CustodyStatus
 from approvals.models import ApprovalRequest, RequestState
 from documents.services import local_today
@@ -43,7 +44,7 @@ def test_the_request_button_appears_only_for_those_who_may_ask(client, unit, car
     client.force_login(unit.mishu)  # the custodian: nothing to borrow
     assert "申请借阅" not in client.get(carrier.get_absolute_url()).content.decode()
     # Once a loan request is open, nobody else is offered the button.
-    svc.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
+    lending.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
     client.force_login(unit.lisi)
     assert "申请借阅" not in client.get(carrier.get_absolute_url()).content.decode()
 
@@ -114,9 +115,9 @@ def test_the_whole_loan_through_the_screens(client, unit, carrier):
 
 
 def test_overdue_loans_show_as_overdue(client, unit, carrier):
-    request = svc.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
+    request = lending.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
     svc.request_decide(actor=unit.lingdao, request=request, approve=True)
-    svc.loan_check_out(actor=unit.mishu, request=request)
+    lending.loan_check_out(actor=unit.mishu, request=request)
     ApprovalRequest.objects.filter(pk=request.pk).update(due_date=local_today() - dt.timedelta(days=2))
     client.force_login(unit.mishu)
     assert "已逾期" in client.get(QUEUE).content.decode()
@@ -127,7 +128,7 @@ def test_overdue_loans_show_as_overdue(client, unit, carrier):
 def test_refused_decision_shows_a_chinese_message_and_changes_nothing(client, unit, register_carrier):
     carrier = register_carrier(level=3, copy_number=4, scope_users=[unit.lisi])
     weak = make_user("weak", department=unit.business, roles=[Role.APPROVER], person_class="important", approval=2)
-    request = svc.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today(), reason="研究")
+    request = lending.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today(), reason="研究")
     events = AuditEvent.objects.count()
     client.force_login(weak)
     assert f"request-{request.pk}" not in client.get(INBOX).content.decode()
@@ -145,7 +146,7 @@ def test_refused_decision_shows_a_chinese_message_and_changes_nothing(client, un
 
 
 def test_request_page_is_404_for_everyone_else(client, unit, carrier):
-    request = svc.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
+    request = lending.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
     url = request.get_absolute_url()
     for username in ("zhangsan", "lingdao", "zhuren", "mishu"):
         client.force_login(unit[username])
@@ -159,7 +160,7 @@ def test_request_page_is_404_for_everyone_else(client, unit, carrier):
 
 
 def test_requester_cancels_from_my_requests(client, unit, carrier):
-    request = svc.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
+    request = lending.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
     client.force_login(unit.zhangsan)
     response = client.post(reverse("approvals:cancel", args=[request.pk]), {"next": "mine"}, follow=True)
     assert response.redirect_chain[-1][0] == MINE and "申请已撤销" in messages_text(response)
@@ -184,14 +185,14 @@ def test_borrower_sees_the_carrier_page_while_out_and_404_after(client, unit, re
     from documents.tests.factories import widen_scope
     carrier = register_carrier(level=2, copy_number=2)
     widen_scope(carrier=carrier, registrar=unit.mishu, principal=unit.zhuren, user=unit.zhangsan, reason="借阅")
-    request = svc.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
+    request = lending.loan_request_create(actor=unit.zhangsan, carrier=carrier, due_date=local_today(), reason="参阅")
     svc.request_decide(actor=unit.lingdao, request=request, approve=True)
     carrier_scope_revoke(actor=unit.mishu, carrier=carrier, reason="仅借阅期间", user_id=unit.zhangsan.pk)
     client.force_login(unit.zhangsan)
     assert client.get(carrier.get_absolute_url()).status_code == 404
-    svc.loan_check_out(actor=unit.mishu, request=request)
+    lending.loan_check_out(actor=unit.mishu, request=request)
     assert client.get(carrier.get_absolute_url()).status_code == 200
-    svc.loan_return(actor=unit.mishu, request=request, condition="intact")
+    lending.loan_return(actor=unit.mishu, request=request, condition="intact")
     assert client.get(carrier.get_absolute_url()).status_code == 404
     # His request page still opens (it is his), but the carrier's title is not shown there.
     html = client.get(request.get_absolute_url()).content.decode()
@@ -205,15 +206,15 @@ def loans(unit, register_carrier):
     """zhangsan borrowed and returned a 秘密 carrier; lisi has a 机密 one out."""
     open_to_all = register_carrier(level=2, copy_number=3, title="业务一处会议纪要", scope_groups=[unit.business.group])
     lisi_only = register_carrier(level=3, copy_number=8, title="机密检查方案", scope_users=[unit.lisi])
-    first = svc.loan_request_create(actor=unit.zhangsan, carrier=open_to_all, due_date=local_today(), reason="写总结")
+    first = lending.loan_request_create(actor=unit.zhangsan, carrier=open_to_all, due_date=local_today(), reason="写总结")
     svc.request_decide(actor=unit.lingdao, request=first, approve=True)
-    svc.loan_check_out(actor=unit.mishu, request=first)
-    svc.loan_return(actor=unit.mishu, request=first, condition="missing_pages", note="缺第2页")
-    second = svc.loan_request_create(actor=unit.lisi, carrier=lisi_only, due_date=local_today(), reason="准备检查")
+    lending.loan_check_out(actor=unit.mishu, request=first)
+    lending.loan_return(actor=unit.mishu, request=first, condition="missing_pages", note="缺第2页")
+    second = lending.loan_request_create(actor=unit.lisi, carrier=lisi_only, due_date=local_today(), reason="准备检查")
     svc.request_decide(actor=unit.zhuren, request=second, approve=True)
-    svc.loan_check_out(actor=unit.mishu, request=second)
+    lending.loan_check_out(actor=unit.mishu, request=second)
     # Asked but never handed out: not a loan, not in the register.
-    svc.loan_request_create(actor=unit.zhangsan, carrier=open_to_all, due_date=local_today(), reason="未借出")
+    lending.loan_request_create(actor=unit.zhangsan, carrier=open_to_all, due_date=local_today(), reason="未借出")
     return dict(open_to_all=open_to_all, lisi_only=lisi_only, first=first, second=second)
 
 
@@ -261,7 +262,7 @@ def test_loan_register_downloads_and_counts_loans_not_carriers(client, unit, loa
 
 def test_the_inbox_shows_fifty_requests_a_page_oldest_first(client, unit, register_carrier, monkeypatch):
     from documents import views_approvals
-    from documents.services_approvals import loan_request_create
+    from approvals.kinds.lend import loan_request_create
 
     monkeypatch.setattr(views_approvals, "INBOX_PAGE_SIZE", 3)
     asked = []

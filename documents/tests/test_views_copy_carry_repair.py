@@ -9,7 +9,10 @@ from django.urls import reverse
 
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import services_approvals as sa, services_carry as sc, services_copy as scopy
+from approvals import services as sa
+from approvals.kinds import carry as sc
+from approvals.kinds import repair as repairs
+from approvals.kinds import copy as scopy
 from documents.models import Carrier, CustodyStatus
 from approvals.models import ApprovalRequest, RequestKind, RequestState
 from documents.services import local_today
@@ -493,7 +496,7 @@ def test_off_site_repair_records_the_storage_removal_through_the_queue(client, u
 
 
 def test_approve_buttons_follow_the_table_and_the_policy(client, unit, usb):
-    request = sc.repair_request_create(actor=unit.mishu, carrier=usb, mode="off_site", repairer="某单位", reason="坏")
+    request = repairs.repair_request_create(actor=unit.mishu, carrier=usb, mode="off_site", repairer="某单位", reason="坏")
     url = request.get_absolute_url()
     client.force_login(unit.mishu)  # the requester cannot approve their own request
     html = client.get(url).content.decode()
@@ -505,14 +508,15 @@ def test_approve_buttons_follow_the_table_and_the_policy(client, unit, usb):
 
 
 def test_a_compilation_page_names_its_visible_parts_stamp_and_request(client, unit, register_carrier):
-    from documents import services_approvals, services_copy
+    from approvals import services as approval_services
+    from approvals.kinds import copy as copying
 
     first = register_carrier(level=2, copy_number=1, title="第一部分", scope_users=[unit.lisi])
     second = register_carrier(level=2, copy_number=2, title="第二部分", scope_users=[unit.lisi])
-    request = services_copy.copy_request_create(actor=unit.lisi, carriers=[first, second], mode="compile", count=1,
+    request = copying.copy_request_create(actor=unit.lisi, carriers=[first, second], mode="compile", count=1,
                                                 reason="汇编备查", copy_title="业务汇编")
-    services_approvals.request_decide(actor=unit.lingdao, request=request, approve=True, comment="同意")
-    services_copy.copy_make(actor=unit.mishu, request=request, copy_stamp="示范单位汇编 2026年11月")
+    approval_services.request_decide(actor=unit.lingdao, request=request, approve=True, comment="同意")
+    copying.copy_make(actor=unit.mishu, request=request, copy_stamp="示范单位汇编 2026年11月")
     book = request.copies_produced.get()
     client.force_login(unit.lisi)
     page = client.get(book.get_absolute_url()).content.decode()

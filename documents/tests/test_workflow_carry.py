@@ -11,13 +11,19 @@ from django.db import transaction
 
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
+from documents import selectors
+from approvals import services as svc
+from approvals.kinds import lend as lending
+from approvals.kinds import carry
+from approvals.kinds import repair as repairs
+from approvals.kinds import copy as scopy
 from documents.tests.factories import raise_level, widen_scope
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState
 from documents.policy import visible_carriers
 from documents.services import carrier_scope_revoke, local_today
-from documents.workflows import CARRY_OUT_TRANSITIONS, Action, Party
+from approvals.kinds.carry import CARRY_OUT_TRANSITIONS
+from approvals.workflows import Action, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
@@ -202,15 +208,15 @@ def test_the_table_names_known_parties_states_and_actions():
 
 def test_other_kinds_services_refuse_a_carry_out_request(cast, secret_carrier, register_carrier):
     request = make_request(cast, secret_carrier, RequestState.APPROVED)
-    assert_refused(lambda: svc.loan_check_out(actor=cast.mishu, request=request), InvalidState, "不是借阅申请")
-    assert_refused(lambda: carry.repair_start(actor=cast.mishu, request=request, storage_removed_note="x"),
+    assert_refused(lambda: lending.loan_check_out(actor=cast.mishu, request=request), InvalidState, "不是借阅申请")
+    assert_refused(lambda: repairs.repair_start(actor=cast.mishu, request=request, storage_removed_note="x"),
                    InvalidState, "不是维修申请")
     assert_refused(lambda: scopy.copy_make(actor=cast.mishu, request=request, copy_stamp="复制"),
                    InvalidState, "不是复制申请")
     other = register_carrier(level=2, copy_number=4, scope_groups=[cast.business.group])
     out = make_request(cast, other, RequestState.IN_PROGRESS)
-    assert_refused(lambda: svc.loan_return(actor=cast.mishu, request=out, condition="intact"), InvalidState)
-    assert_refused(lambda: carry.repair_finish(actor=cast.mishu, request=out, condition="intact"), InvalidState)
+    assert_refused(lambda: lending.loan_return(actor=cast.mishu, request=out, condition="intact"), InvalidState)
+    assert_refused(lambda: repairs.repair_finish(actor=cast.mishu, request=out, condition="intact"), InvalidState)
 
 
 # ------------------------------------------------------------------------------ approvals
@@ -468,7 +474,7 @@ def test_a_level_raised_after_approval_must_be_asked_again(cast, secret_carrier)
 
 def test_a_pending_decider_outside_the_scope_may_not_ask_to_carry_it_out(cast, register_carrier):
     carrier = register_carrier(level=3, copy_number=4, scope_users=[cast.lisi])
-    svc.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=today(), reason="参阅")
+    lending.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=today(), reason="参阅")
     assert visible_carriers(cast.lingdao).filter(pk=carrier.pk).exists(), "only while deciding lisi's loan"
     # SPEC §5: only a reader in scope asks; the decider's temporary sight is not scope.
     with pytest.raises(DomainError, match="不在该载体的知悉范围内"):

@@ -13,7 +13,12 @@ from guardian.shortcuts import assign_perm
 
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
+from documents import selectors
+from approvals import services as svc
+from approvals.kinds import lend as lending
+from approvals.kinds import carry
+from approvals.kinds import repair as repairs
+from approvals.kinds import copy as scopy
 from documents.tests.factories import raise_level
 from documents.models import (
     Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, CustodyEvent, CustodyStatus, Direction,
@@ -21,7 +26,8 @@ from documents.models import (
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestState
 from documents.policy import visible_carriers
 from documents.services import local_today
-from documents.workflows import COPY_TRANSITIONS, Action, CopyAction, Party
+from approvals.kinds.copy import COPY_TRANSITIONS
+from approvals.workflows import Action, CopyAction, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
@@ -140,15 +146,15 @@ def perform(action, *, actor, request):
         return svc.request_decide(actor=actor, request=request, approve=False, comment="不同意")
     if action == Action.CHECK_OUT:
         return _first_success([
-            lambda: svc.loan_check_out(actor=actor, request=request),
+            lambda: lending.loan_check_out(actor=actor, request=request),
             lambda: carry.carry_check_out(actor=actor, request=request),
-            lambda: carry.repair_start(actor=actor, request=request, storage_removed_note="已拆除硬盘"),
+            lambda: repairs.repair_start(actor=actor, request=request, storage_removed_note="已拆除硬盘"),
         ])
     if action == Action.RETURN:
         return _first_success([
-            lambda: svc.loan_return(actor=actor, request=request, condition="intact"),
+            lambda: lending.loan_return(actor=actor, request=request, condition="intact"),
             lambda: carry.carry_return(actor=actor, request=request, condition="intact"),
-            lambda: carry.repair_finish(actor=actor, request=request, condition="intact"),
+            lambda: repairs.repair_finish(actor=actor, request=request, condition="intact"),
         ])
     if action == CopyAction.MAKE_COPIES:
         return scopy.copy_make(actor=actor, request=request, copy_stamp="示范单位复制 2026年11月23日")
@@ -336,7 +342,7 @@ def test_a_second_open_copy_request_on_the_same_carrier_is_refused(cast, secret_
 
 def test_a_pending_decider_outside_the_scope_may_not_ask_for_a_copy(cast, register_carrier):
     carrier = register_carrier(level=3, copy_number=4, scope_users=[cast.lisi])
-    svc.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=local_today(), reason="参阅")
+    lending.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=local_today(), reason="参阅")
     assert visible_carriers(cast.lingdao).filter(pk=carrier.pk).exists(), "only while deciding lisi's loan"
     with pytest.raises(DomainError):
         ask(cast, carrier, actor=cast.lingdao)
@@ -400,7 +406,7 @@ def test_a_level_raised_after_approval_must_be_asked_again(cast, secret_carrier)
 def test_copy_make_refuses_requests_of_other_kinds(cast, register_carrier):
     device = register_carrier(level=2, kind="removable", device_serial="U-7", copy_number=None,
                               scope_groups=[cast.business.group])
-    repair = carry.repair_request_create(actor=cast.mishu, carrier=device, mode="off_site", repairer="定点单位",
+    repair = repairs.repair_request_create(actor=cast.mishu, carrier=device, mode="off_site", repairer="定点单位",
                                          reason="无法读取")
     svc.request_decide(actor=cast.lingdao, request=repair, approve=True)
     assert_refused(lambda: scopy.copy_make(actor=cast.mishu, request=repair, copy_stamp="复制"),

@@ -6,13 +6,17 @@ import pytest
 
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import registers, selectors, services_approvals as svc, services_destroy as destroy
+from documents import registers, selectors
+from approvals import services as svc
+from approvals.kinds import lend as lending
+from approvals.kinds import destroy
 from documents.models import Carrier, CustodyEvent, CustodyStatus
 from approvals.models import (
     ApprovalRequest, ApprovalStep, DestructionDetail, DestructionWitness, RequestItem, RequestKind, RequestState,
 )
 from documents.services import local_today
-from documents.workflows import DESTROY_TRANSITIONS, Action, DestroyAction, Party
+from approvals.kinds.destroy import DESTROY_TRANSITIONS
+from approvals.workflows import Action, DestroyAction, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
@@ -107,9 +111,9 @@ def perform(cast, action, *, actor, request):
     if action == Action.REJECT:
         return svc.request_decide(actor=actor, request=request, approve=False, comment="不同意")
     if action == Action.CHECK_OUT:
-        return svc.loan_check_out(actor=actor, request=request)
+        return lending.loan_check_out(actor=actor, request=request)
     if action == Action.RETURN:
-        return svc.loan_return(actor=actor, request=request, condition="intact")
+        return lending.loan_return(actor=actor, request=request, condition="intact")
     if action == DestroyAction.DESIGNATE:
         return destroy.destruction_witnesses_set(actor=actor, request=request, witnesses=[cast.baomi, cast.jiandu])
     if action == DestroyAction.WITNESS_CONFIRM:
@@ -230,7 +234,7 @@ def test_the_open_request_constraint_guards_batches(cast, batch_carriers):
 
 def test_a_carrier_lent_or_requested_cannot_be_destroyed(cast, register_carrier):
     carrier = register_carrier(level=2, copy_number=1, scope_users=[cast.lisi])
-    svc.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=planned(), reason="参阅")
+    lending.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=planned(), reason="参阅")
     with pytest.raises(InvalidState) as refused:
         build(cast, [carrier])
     assert "借阅申请" in refused.value.message

@@ -8,12 +8,15 @@ from django.test.utils import CaptureQueriesContext
 
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import selectors, services_approvals as svc
+from documents import selectors
+from approvals import services as svc
+from approvals.kinds import lend as lending
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, StepDecision
 from documents.policy import visible_carriers
 from documents.services import local_today
-from documents.workflows import LEND_TRANSITIONS, Action, Party
+from approvals.kinds.lend import LEND_TRANSITIONS
+from approvals.workflows import Action, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
@@ -42,7 +45,7 @@ def tomorrow():
 
 def make_request(cast, carrier, state):
     """A loan request of zhangsan's, brought to `state` through the services."""
-    request = svc.loan_request_create(actor=cast.zhangsan, carrier=carrier, due_date=tomorrow(),
+    request = lending.loan_request_create(actor=cast.zhangsan, carrier=carrier, due_date=tomorrow(),
                                       reason="起草工作总结需参阅", submit=state != RequestState.DRAFT)
     if state in (RequestState.DRAFT, RequestState.SUBMITTED):
         return request
@@ -53,10 +56,10 @@ def make_request(cast, carrier, state):
     request = svc.request_decide(actor=cast.lingdao, request=request, approve=True, comment="同意")
     if state == RequestState.APPROVED:
         return request
-    request = svc.loan_check_out(actor=cast.mishu, request=request)
+    request = lending.loan_check_out(actor=cast.mishu, request=request)
     if state == RequestState.IN_PROGRESS:
         return request
-    return svc.loan_return(actor=cast.mishu, request=request, condition="intact")
+    return lending.loan_return(actor=cast.mishu, request=request, condition="intact")
 
 
 def actor_for(cast, role):
@@ -76,9 +79,9 @@ def perform(action, *, actor, request):
     if action == Action.REJECT:
         return svc.request_decide(actor=actor, request=request, approve=False, comment="不同意")
     if action == Action.CHECK_OUT:
-        return svc.loan_check_out(actor=actor, request=request)
+        return lending.loan_check_out(actor=actor, request=request)
     if action == Action.RETURN:
-        return svc.loan_return(actor=actor, request=request, condition="intact")
+        return lending.loan_return(actor=actor, request=request, condition="intact")
     raise AssertionError(action)
 
 
@@ -155,7 +158,7 @@ def _refused(cast, carrier, request, actor, *, expect):
 
 def test_nobody_approves_their_own_request(cast, register_carrier):
     carrier = register_carrier(level=3, copy_number=4, scope_users=[cast.lingdao])
-    request = svc.loan_request_create(actor=cast.lingdao, carrier=carrier, due_date=tomorrow(), reason="研究")
+    request = lending.loan_request_create(actor=cast.lingdao, carrier=carrier, due_date=tomorrow(), reason="研究")
     _refused(cast, carrier, request, cast.lingdao, expect="不能审批本人提出的申请")
     assert request not in selectors.requests_inbox(user=cast.lingdao)
     assert request in selectors.requests_inbox(user=cast.zhuren)
@@ -166,7 +169,7 @@ def test_an_approver_without_clearance_for_the_level_is_refused(cast, register_c
     boss = make_user("boss", department=cast.business, roles=[Role.APPROVER], person_class="important",
                      approval=4, principal=True)
     carrier = register_carrier(level=4, copy_number=1, scope_users=[cast.hexin])
-    request = svc.loan_request_create(actor=cast.hexin, carrier=carrier, due_date=local_today(), reason="核对")
+    request = lending.loan_request_create(actor=cast.hexin, carrier=carrier, due_date=local_today(), reason="核对")
     _refused(cast, carrier, request, boss, expect="涉密等级不足")
     assert request not in selectors.requests_inbox(user=boss)
 
@@ -174,7 +177,7 @@ def test_an_approver_without_clearance_for_the_level_is_refused(cast, register_c
 def test_an_approver_without_authority_for_the_level_is_refused(cast, register_carrier):
     carrier = register_carrier(level=3, copy_number=4, scope_users=[cast.lisi])
     weak = make_user("weak", department=cast.business, roles=[Role.APPROVER], person_class="important", approval=2)
-    request = svc.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=tomorrow(), reason="研究")
+    request = lending.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=tomorrow(), reason="研究")
     _refused(cast, carrier, request, weak, expect="需要机密级及以上审批权限")
     assert request not in selectors.requests_inbox(user=weak)
     assert request in selectors.requests_inbox(user=cast.lingdao)
@@ -184,7 +187,7 @@ def test_top_secret_loan_needs_the_principal(cast, register_carrier):
     # A core-cleared approver with 绝密 authority who is not the 主要负责人.
     deputy = make_user("deputy", department=cast.office, roles=[Role.APPROVER], person_class="core", approval=4)
     carrier = register_carrier(level=4, copy_number=1, scope_users=[cast.hexin])
-    request = svc.loan_request_create(actor=cast.hexin, carrier=carrier, due_date=tomorrow(), reason="核对")
+    request = lending.loan_request_create(actor=cast.hexin, carrier=carrier, due_date=tomorrow(), reason="核对")
     assert request.on_site and request.due_date == local_today(), "REG24 art. 29(3): 阅文室, same day"
     _refused(cast, carrier, request, deputy, expect="须由主要负责人审批")
     assert request not in selectors.requests_inbox(user=deputy)
@@ -196,7 +199,7 @@ def test_top_secret_loan_needs_the_principal(cast, register_carrier):
 def test_the_principal_rule_is_configurable(cast, register_carrier, settings):
     settings.SECRECY = {**settings.SECRECY, "APPROVAL_PRINCIPAL_FROM_LEVEL": {"lend": 3}}
     carrier = register_carrier(level=3, copy_number=4, scope_users=[cast.lisi])
-    request = svc.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=tomorrow(), reason="研究")
+    request = lending.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=tomorrow(), reason="研究")
     _refused(cast, carrier, request, cast.lingdao, expect="主要负责人")
 
 
@@ -212,7 +215,7 @@ def test_rejecting_needs_a_comment_and_changes_no_carrier(cast, secret_carrier):
     step = ApprovalStep.objects.get(request=request)
     assert (step.decision, step.decided_by, step.comment) == (StepDecision.REJECT, cast.lingdao, "与工作无关")
     # Released: a new request may be made.
-    again = svc.loan_request_create(actor=cast.zhangsan, carrier=secret_carrier, due_date=tomorrow(), reason="再申请")
+    again = lending.loan_request_create(actor=cast.zhangsan, carrier=secret_carrier, due_date=tomorrow(), reason="再申请")
     assert again.state == RequestState.SUBMITTED
 
 
@@ -220,17 +223,17 @@ def test_a_second_open_loan_request_is_refused(cast, secret_carrier):
     first = make_request(cast, secret_carrier, RequestState.APPROVED)
     before = snapshot(first, secret_carrier)
     with pytest.raises(InvalidState) as refused:
-        svc.loan_request_create(actor=cast.lisi, carrier=secret_carrier, due_date=tomorrow(), reason="也要看")
+        lending.loan_request_create(actor=cast.lisi, carrier=secret_carrier, due_date=tomorrow(), reason="也要看")
     assert "已有未办结的借阅申请" in refused.value.message
     assert snapshot(first, secret_carrier) == before
 
 
 def test_asking_needs_a_due_date_today_or_later_and_a_reason(cast, secret_carrier):
     with pytest.raises(ValidationFailed) as refused:
-        svc.loan_request_create(actor=cast.zhangsan, carrier=secret_carrier, due_date=None, reason="")
+        lending.loan_request_create(actor=cast.zhangsan, carrier=secret_carrier, due_date=None, reason="")
     assert set(refused.value.field_errors) == {"due_date", "reason"}
     with pytest.raises(ValidationFailed) as refused:
-        svc.loan_request_create(actor=cast.zhangsan, carrier=secret_carrier,
+        lending.loan_request_create(actor=cast.zhangsan, carrier=secret_carrier,
                                 due_date=local_today() - dt.timedelta(days=1), reason="参阅")
     assert "不能早于今天" in refused.value.field_errors["due_date"]
     assert ApprovalRequest.objects.count() == 0
@@ -239,13 +242,13 @@ def test_asking_needs_a_due_date_today_or_later_and_a_reason(cast, secret_carrie
 def test_who_may_ask(cast, secret_carrier, register_carrier):
     hidden = register_carrier(level=2, copy_number=9)  # nobody of 业务一处 in scope
     with pytest.raises(NotVisible):
-        svc.loan_request_create(actor=cast.zhangsan, carrier=hidden, due_date=tomorrow(), reason="参阅")
+        lending.loan_request_create(actor=cast.zhangsan, carrier=hidden, due_date=tomorrow(), reason="参阅")
     for username in ("secadmin", "wangwu"):
         with pytest.raises(NotVisible):
-            svc.loan_request_create(actor=cast[username], carrier=secret_carrier, due_date=tomorrow(), reason="参阅")
+            lending.loan_request_create(actor=cast[username], carrier=secret_carrier, due_date=tomorrow(), reason="参阅")
     # The registrar holds it (custodian): nothing to borrow.
     with pytest.raises(PolicyDenied):
-        svc.loan_request_create(actor=cast.mishu, carrier=secret_carrier, due_date=tomorrow(), reason="参阅")
+        lending.loan_request_create(actor=cast.mishu, carrier=secret_carrier, due_date=tomorrow(), reason="参阅")
     assert ApprovalRequest.objects.count() == 0
 
 
@@ -254,7 +257,7 @@ def test_a_carrier_not_in_the_registry_cannot_be_checked_out(cast, secret_carrie
     Carrier.objects.filter(pk=secret_carrier.pk).update(custody_status=CustodyStatus.IN_REPAIR)
     before = snapshot(request, secret_carrier)
     with pytest.raises(InvalidState) as refused:
-        svc.loan_check_out(actor=cast.mishu, request=request)
+        lending.loan_check_out(actor=cast.mishu, request=request)
     assert "不在库" in refused.value.message
     assert snapshot(request, secret_carrier) == before
 
@@ -264,12 +267,12 @@ def test_return_inspection_other_than_intact_needs_a_note(cast, secret_carrier):
     before = snapshot(request, secret_carrier)
     for condition in ("missing_pages", "damaged"):
         with pytest.raises(ValidationFailed) as refused:
-            svc.loan_return(actor=cast.mishu, request=request, condition=condition, note="")
+            lending.loan_return(actor=cast.mishu, request=request, condition=condition, note="")
         assert "note" in refused.value.field_errors
     with pytest.raises(ValidationFailed):
-        svc.loan_return(actor=cast.mishu, request=request, condition="lost", note="x")
+        lending.loan_return(actor=cast.mishu, request=request, condition="lost", note="x")
     assert snapshot(request, secret_carrier) == before
-    done = svc.loan_return(actor=cast.mishu, request=request, condition="missing_pages", note="缺第5页")
+    done = lending.loan_return(actor=cast.mishu, request=request, condition="missing_pages", note="缺第5页")
     assert (done.return_condition, done.return_note, done.returned_to) == ("missing_pages", "缺第5页", cast.mishu)
     last = CustodyEvent.objects.filter(carrier=secret_carrier).last()
     assert "缺页" in last.note and "缺第5页" in last.note
@@ -289,11 +292,11 @@ def test_custody_log_records_the_loan_under_its_approval(cast, secret_carrier):
 def test_top_secret_is_due_the_day_it_is_handed_out(cast, register_carrier):
     carrier = register_carrier(level=4, copy_number=1, scope_users=[cast.hexin])
     reader = cast.hexin
-    request = svc.loan_request_create(actor=reader, carrier=carrier, due_date=tomorrow() + dt.timedelta(days=9),
+    request = lending.loan_request_create(actor=reader, carrier=carrier, due_date=tomorrow() + dt.timedelta(days=9),
                                       reason="阅研", on_site=False)
     assert request.on_site and request.due_date == local_today()
     svc.request_decide(actor=cast.zhuren, request=request, approve=True)
-    out = svc.loan_check_out(actor=cast.mishu, request=request)
+    out = lending.loan_check_out(actor=cast.mishu, request=request)
     assert out.due_date == local_today()
     assert "阅文室" in CustodyEvent.objects.filter(carrier=carrier).last().note
 
@@ -309,16 +312,16 @@ def test_borrower_sees_the_carrier_only_while_the_loan_is_out(cast, register_car
     from documents.services import carrier_scope_revoke
     from documents.tests.factories import widen_scope
     widen_scope(carrier=carrier, registrar=cast.mishu, principal=cast.zhuren, user=cast.zhangsan, reason="借阅")
-    request = svc.loan_request_create(actor=cast.zhangsan, carrier=carrier, due_date=tomorrow(), reason="参阅")
+    request = lending.loan_request_create(actor=cast.zhangsan, carrier=carrier, due_date=tomorrow(), reason="参阅")
     svc.request_decide(actor=cast.lingdao, request=request, approve=True)
     carrier_scope_revoke(actor=cast.mishu, carrier=carrier, reason="仅限借阅期间", user_id=cast.zhangsan.pk)
     assert not visible_carriers(cast.zhangsan).filter(pk=carrier.pk).exists(), "approved is not yet out"
-    svc.loan_check_out(actor=cast.mishu, request=request)
+    lending.loan_check_out(actor=cast.mishu, request=request)
     # Custodian and open loan both grant it; take the custodian rule out of the picture.
     Carrier.objects.filter(pk=carrier.pk).update(custodian=cast.mishu)
     assert visible_carriers(cast.zhangsan).filter(pk=carrier.pk).exists(), "the open loan grants it"
     Carrier.objects.filter(pk=carrier.pk).update(custodian=cast.zhangsan)
-    svc.loan_return(actor=cast.mishu, request=request, condition="intact")
+    lending.loan_return(actor=cast.mishu, request=request, condition="intact")
     assert not visible_carriers(cast.zhangsan).filter(pk=carrier.pk).exists()
     # Others' open loans grant nothing.
     assert not visible_carriers(cast.lisi).filter(pk=carrier.pk).exists()
@@ -327,7 +330,7 @@ def test_borrower_sees_the_carrier_only_while_the_loan_is_out(cast, register_car
 def test_pending_decider_sees_the_carrier_and_loses_it_after_deciding(cast, register_carrier):
     carrier = register_carrier(level=3, copy_number=5, scope_users=[cast.lisi])
     assert not visible_carriers(cast.lingdao).filter(pk=carrier.pk).exists()
-    request = svc.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=tomorrow(), reason="研究")
+    request = lending.loan_request_create(actor=cast.lisi, carrier=carrier, due_date=tomorrow(), reason="研究")
     assert visible_carriers(cast.lingdao).filter(pk=carrier.pk).exists()
     assert not visible_carriers(cast.fuzhuren if "fuzhuren" in cast else cast.baomi).filter(pk=carrier.pk).exists()
     svc.request_decide(actor=cast.lingdao, request=request, approve=True)
@@ -350,5 +353,5 @@ def test_overdue_loans_are_queryable(cast, secret_carrier):
     today = local_today()
     assert list(selectors.loans_overdue(today=today)) == []
     assert list(selectors.loans_overdue(today=request.due_date + dt.timedelta(days=1))) == [request]
-    svc.loan_return(actor=cast.mishu, request=request, condition="intact")
+    lending.loan_return(actor=cast.mishu, request=request, condition="intact")
     assert list(selectors.loans_overdue(today=request.due_date + dt.timedelta(days=1))) == []

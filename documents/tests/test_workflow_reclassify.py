@@ -14,12 +14,16 @@ from django.urls import reverse
 
 from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
-from documents import registers, selectors, services_approvals as svc, services_copy as scopy
-from documents import services_reclassify as rsvc
+from documents import registers, selectors
+from approvals import services as svc
+from approvals.kinds import lend as lending
+from approvals.kinds import copy as scopy
+from approvals.kinds import reclassify as rsvc
 from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState
 from documents.services import local_today
-from documents.workflows import RECLASSIFY_TRANSITIONS, Action, CopyAction, Party
+from approvals.kinds.reclassify import RECLASSIFY_TRANSITIONS
+from approvals.workflows import Action, CopyAction, Party
 from notifications.models import Notification
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, PolicyDenied, ValidationFailed
@@ -117,9 +121,9 @@ def perform(action, *, actor, request):
     if action == Action.REJECT:
         return svc.request_decide(actor=actor, request=request, approve=False, comment="不同意")
     if action == Action.CHECK_OUT:
-        return svc.loan_check_out(actor=actor, request=request)
+        return lending.loan_check_out(actor=actor, request=request)
     if action == Action.RETURN:
-        return svc.loan_return(actor=actor, request=request, condition="intact")
+        return lending.loan_return(actor=actor, request=request, condition="intact")
     if action == CopyAction.MAKE_COPIES:
         return scopy.copy_make(actor=actor, request=request, copy_stamp="示范单位复制")
     raise AssertionError(action)

@@ -11,12 +11,18 @@ from guardian.shortcuts import assign_perm
 
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import selectors, services_approvals as svc, services_carry as carry, services_copy as scopy
+from documents import selectors
+from approvals import services as svc
+from approvals.kinds import lend as lending
+from approvals.kinds import carry
+from approvals.kinds import repair as repairs
+from approvals.kinds import copy as scopy
 from documents.tests.factories import raise_level
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from approvals.models import ApprovalRequest, ApprovalStep, RepairMode, RequestItem, RequestState
 from documents.policy import visible_carriers
-from documents.workflows import REPAIR_TRANSITIONS, Action, Party
+from approvals.kinds.repair import REPAIR_TRANSITIONS
+from approvals.workflows import Action, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
@@ -89,7 +95,7 @@ def ask(cast, carrier, *, actor=None, mode=RepairMode.ON_SITE, supervisor="baomi
     fields.update(extra)
     if isinstance(supervisor, str):
         supervisor = cast[supervisor]
-    return carry.repair_request_create(actor=actor or cast.mishu, carrier=carrier, mode=mode, supervisor=supervisor,
+    return repairs.repair_request_create(actor=actor or cast.mishu, carrier=carrier, mode=mode, supervisor=supervisor,
                                        submit=submit, **fields)
 
 
@@ -105,10 +111,10 @@ def make_request(cast, carrier, state):
     request = svc.request_decide(actor=cast.lingdao, request=request, approve=True, comment="同意")
     if state == RequestState.APPROVED:
         return request
-    request = carry.repair_start(actor=cast.mishu, request=request)
+    request = repairs.repair_start(actor=cast.mishu, request=request)
     if state == RequestState.IN_PROGRESS:
         return request
-    return carry.repair_finish(actor=cast.mishu, request=request, condition="intact")
+    return repairs.repair_finish(actor=cast.mishu, request=request, condition="intact")
 
 
 def actor_for(cast, role):
@@ -129,9 +135,9 @@ def perform(action, *, actor, request):
     if action == Action.REJECT:
         return svc.request_decide(actor=actor, request=request, approve=False, comment="不同意")
     if action == Action.CHECK_OUT:
-        return carry.repair_start(actor=actor, request=request)
+        return repairs.repair_start(actor=actor, request=request)
     if action == Action.RETURN:
-        return carry.repair_finish(actor=actor, request=request, condition="intact")
+        return repairs.repair_finish(actor=actor, request=request, condition="intact")
     raise AssertionError(action)
 
 
@@ -203,7 +209,7 @@ def test_the_table_names_known_parties_states_and_actions():
 
 def test_other_kinds_services_refuse_a_repair_request(cast, device):
     request = make_request(cast, device, RequestState.APPROVED)
-    assert_refused(lambda: svc.loan_check_out(actor=cast.mishu, request=request), InvalidState, "不是借阅申请")
+    assert_refused(lambda: lending.loan_check_out(actor=cast.mishu, request=request), InvalidState, "不是借阅申请")
     assert_refused(lambda: carry.carry_check_out(actor=cast.mishu, request=request), InvalidState,
                    "不是外出携带申请")
     assert_refused(lambda: scopy.copy_make(actor=cast.mishu, request=request, copy_stamp="复制"),
@@ -274,7 +280,7 @@ def test_on_site_start_rechecks_the_supervisor(cast, secret_device):
     person = cast.lisi.person
     person.person_class = "general"
     person.save()
-    assert_refused(lambda: carry.repair_start(actor=cast.mishu, request=request), InvalidState,
+    assert_refused(lambda: repairs.repair_start(actor=cast.mishu, request=request), InvalidState,
                    "不能开始现场维修")
 
 
@@ -287,7 +293,7 @@ def test_an_off_site_repair_names_no_supervisor(cast, device):
 def test_off_site_repair_is_not_started_without_the_storage_removal_note(cast, device, note):
     request = ask(cast, device, mode=RepairMode.OFF_SITE)
     svc.request_decide(actor=cast.lingdao, request=request, approve=True)
-    error = assert_refused(lambda: carry.repair_start(actor=cast.mishu, request=request, storage_removed_note=note),
+    error = assert_refused(lambda: repairs.repair_start(actor=cast.mishu, request=request, storage_removed_note=note),
                            ValidationFailed, "送外维修前须拆除信息存储部件")
     assert set(error.field_errors) == {"storage_removed_note"}
 
@@ -319,7 +325,7 @@ def test_a_rejected_or_cancelled_repair_changes_no_carrier(cast, device, how):
         svc.request_cancel(actor=cast.mishu, request=request, reason="已自行恢复")
     assert _carrier_row(device) == before
     assert not RequestItem.objects.filter(request=request, is_open=True).exists()
-    assert_refused(lambda: carry.repair_start(actor=cast.mishu, request=request), InvalidState)
+    assert_refused(lambda: repairs.repair_start(actor=cast.mishu, request=request), InvalidState)
     assert ask(cast, device).state == RequestState.SUBMITTED
 
 
@@ -364,7 +370,7 @@ def test_a_top_secret_computer_is_repaired_on_an_approver_of_that_level(cast, re
 def test_a_level_raised_after_approval_must_be_asked_again(cast, device):
     request = make_request(cast, device, RequestState.APPROVED)
     raise_level(registrar=cast.mishu, decider=cast.zhuren, carrier=device, level=3)
-    assert_refused(lambda: carry.repair_start(actor=cast.mishu, request=request), InvalidState, "密级已变更")
+    assert_refused(lambda: repairs.repair_start(actor=cast.mishu, request=request), InvalidState, "密级已变更")
 
 
 # ------------------------------------------------------------------------ custody and visibility
@@ -374,11 +380,11 @@ def test_the_on_site_supervisor_holds_and_sees_the_device_during_the_repair(cast
     assert not visible_carriers(cast.baomi).filter(pk=device.pk).exists()
     request = make_request(cast, device, RequestState.APPROVED)
     assert not visible_carriers(cast.baomi).filter(pk=device.pk).exists(), "approved is not yet in repair"
-    carry.repair_start(actor=cast.mishu, request=request)
+    repairs.repair_start(actor=cast.mishu, request=request)
     held = Carrier.objects.get(pk=device.pk)
     assert (held.custody_status, held.custodian) == (CustodyStatus.IN_REPAIR, cast.baomi)
     assert visible_carriers(cast.baomi).filter(pk=device.pk).exists()
-    done = carry.repair_finish(actor=cast.mishu, request=request, condition="intact")
+    done = repairs.repair_finish(actor=cast.mishu, request=request, condition="intact")
     back = Carrier.objects.get(pk=device.pk)
     assert (back.custody_status, back.custodian) == (CustodyStatus.IN_REGISTRY, cast.mishu)
     assert not visible_carriers(cast.baomi).filter(pk=device.pk).exists()
@@ -394,7 +400,7 @@ def test_the_off_site_storage_note_is_stored_on_the_request_and_in_the_custody_l
     request = ask(cast, device, mode=RepairMode.OFF_SITE, repairer="市涉密设备定点维修单位")
     svc.request_decide(actor=cast.lingdao, request=request, approve=True)
     note = "已拆除闪存芯片（序列号 FL-778），存机要室保密柜B"
-    started = carry.repair_start(actor=cast.mishu, request=request, storage_removed_note=f"  {note} ")
+    started = repairs.repair_start(actor=cast.mishu, request=request, storage_removed_note=f"  {note} ")
     assert started.storage_removed_note == note and started.storage_removed_at is not None
     stored = ApprovalRequest.objects.get(pk=request.pk)
     assert (stored.state, stored.storage_removed_note) == (RequestState.IN_PROGRESS, note)
@@ -406,6 +412,6 @@ def test_the_off_site_storage_note_is_stored_on_the_request_and_in_the_custody_l
     held = Carrier.objects.get(pk=device.pk)
     assert (held.custody_status, held.custodian) == (CustodyStatus.IN_REPAIR, cast.mishu)
     assert AuditEvent.objects.order_by("-seq").first().detail["storage_removed_note"] == note
-    done = carry.repair_finish(actor=cast.mishu, request=request, condition="damaged", note="外壳有划痕")
+    done = repairs.repair_finish(actor=cast.mishu, request=request, condition="damaged", note="外壳有划痕")
     assert (done.state, done.return_condition, done.return_note) == (RequestState.COMPLETED, "damaged", "外壳有划痕")
     assert Carrier.objects.get(pk=device.pk).custody_status == CustodyStatus.IN_REGISTRY

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import make_user
-from documents import services_approvals as loans
+from approvals.kinds import lend as lending
 from approvals.models import RequestKind
 from notifications import tasks
 from notifications.jobs import UnknownJob, job, registered_jobs, run_job
@@ -103,7 +103,7 @@ def test_ten_days_of_downtime_are_caught_up_in_one_run(people, register_carrier)
     assert len(notices(people.zhangsan)) == 1 and len(notices(people.lisi)) == 1
 
     # Beat and the workers are down for ten days; meanwhile one loan comes back.
-    loans.loan_return(actor=people.mishu, request=returned, condition="intact")
+    lending.loan_return(actor=people.mishu, request=returned, condition="intact")
     result = run_job("overdue_reminders", today=days(11))
 
     assert result == {"overdue": 2, "notices": 2, "digests": 1}, "one reminder per overdue request, not ten"

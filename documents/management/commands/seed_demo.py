@@ -2,7 +2,7 @@
 
 Everything goes through the same services a click would use (department_create, person_save,
 role_grant, carrier_register_incoming/outgoing, carrier_correct, and the approval services of
-documents.services_approvals / _copy / _carry / _destroy), so serials, custody rows, the change
+approvals.services and approvals.kinds), so serials, custody rows, the change
 history and the audit log are real.
 
 Idempotent: every section first looks for what it would create and creates only what is missing,
@@ -30,14 +30,16 @@ from django.utils import timezone
 from audits.models import AuditEvent
 from documents import policy
 from documents import services as carrier_services
-from documents import services_approvals as approvals
-from documents import services_carry as carry
-from documents import services_copy as copying
+from approvals import services as approvals
+from approvals.kinds import lend as lending
+from approvals.kinds import carry
+from approvals.kinds import repair as repairs
+from approvals.kinds import copy as copying
 from documents import services_circulation as circulations
 from documents import services_declassify as declassifying
-from documents import services_destroy as destroying
-from documents import services_reclassify as reclassifying
-from documents import services_scope as scoping
+from approvals.kinds import destroy as destroying
+from approvals.kinds import reclassify as reclassifying
+from approvals.kinds import scope as scoping
 from documents import services_disposal as disposal
 from documents.models import (
     DEVICE_KINDS, Carrier, CarrierGroupScope, CarrierKind, Circulation, CirculationState, CirculationStep,
@@ -47,7 +49,7 @@ from approvals.models import (
     ApprovalRequest, CopyMode, DestructionMethod, ReclassifyType, RepairMode, RequestItem, RequestKind, RequestState,
     ReturnCondition,
 )
-from documents.workflows import state_label
+from approvals.workflows import state_label
 from personnel import services as personnel_services
 from personnel.models import Department, Person, Role
 from personnel.policy import clearance_of
@@ -850,27 +852,27 @@ class RequestSeeder:
 
     def execute(self, request, mishu, fields):
         if request.kind == L:
-            return approvals.loan_check_out(actor=mishu, request=request)
+            return lending.loan_check_out(actor=mishu, request=request)
         if request.kind == C:
             return copying.copy_make(actor=mishu, request=request, copy_stamp=copying.default_copy_stamp(self.today))
         if request.kind == K:
             return carry.carry_check_out(actor=mishu, request=request)
         if request.kind == R:
-            return carry.repair_start(actor=mishu, request=request, storage_removed_note=fields.get("storage", ""))
+            return repairs.repair_start(actor=mishu, request=request, storage_removed_note=fields.get("storage", ""))
         return destroying.destruction_execute(actor=mishu, request=request, executed_on=self.today,
                                               destroyed_by_name=fields["destroyed_by_name"])
 
     def finish(self, request, mishu, fields):
         condition = ReturnCondition.INTACT
         if request.kind == L:
-            return approvals.loan_return(actor=mishu, request=request, condition=condition)
+            return lending.loan_return(actor=mishu, request=request, condition=condition)
         if request.kind == K:
             return carry.carry_return(actor=mishu, request=request, condition=condition, note="随身携带，未离身")
-        return carry.repair_finish(actor=mishu, request=request, condition=condition, note="修复后检测正常")
+        return repairs.repair_finish(actor=mishu, request=request, condition=condition, note="修复后检测正常")
 
     # -- creating, one per kind ------------------------------------------------------------------
     def create_lend(self, actor, carriers, fields, submit):
-        return approvals.loan_request_create(
+        return lending.loan_request_create(
             actor=actor, carrier=carriers[0], due_date=self.days(fields["due"]), reason=fields["reason"],
             on_site=fields.get("on_site", False), submit=submit, today=self.today)
 
@@ -917,7 +919,7 @@ class RequestSeeder:
 
     def create_repair(self, actor, carriers, fields, submit):
         supervisor = fields.get("supervisor")
-        return carry.repair_request_create(
+        return repairs.repair_request_create(
             actor=actor, carrier=carriers[0], mode=fields["mode"], repairer=fields["repairer"], reason=fields["reason"],
             supervisor=self.user(supervisor) if supervisor else None, submit=submit)
 

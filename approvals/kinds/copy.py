@@ -1,5 +1,5 @@
 """复制 / 摘抄 / 汇编 (copy) writes, SPEC §5 and REG24 art. 27(5), 29(4), on the shared approval
-mechanism (submit, cancel, approve and reject are the generic services of services_approvals).
+mechanism (submit, cancel, approve and reject are the generic services of approvals.services).
 
 A copy is a new carrier: its own 统一编号 and 份号, linked to its original, with the original's
 level, period and 知悉范围, and the 复制戳记 recorded ("视同原件进行管理"). A compilation (汇编)
@@ -15,17 +15,25 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from documents import policy
+from documents.models import Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, CustodyAction, CustodyStatus, Direction, SerialCounter
+from documents.services import VIEW_PERM, custody_record, local_today, next_serial
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level, highest_level, is_state_secret, period_rank
 
-from . import policy
-from .models import (
-    Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, CustodyAction, CustodyStatus, Direction, SerialCounter,
+from ..models import ApprovalRequest, CopyMode, RequestItem, RequestKind
+from ..registry import KindHandler
+from ..services import (
+    add_steps, approvers_of, audit, check_carriers_unchanged, check_party, close_items, lock_request, submit_if_asked,
 )
-from approvals.models import ApprovalRequest, ApprovalStep, CopyMode, RequestItem, RequestKind
-from .services import VIEW_PERM, custody_record, local_today, next_serial
-from .services_approvals import _approvers, _audit, _check_level_unchanged, _check_party, _close_items, _lock
-from .workflows import Action, CopyAction, move_for
+from ..workflows import ASK_AND_DECIDE, CopyAction, Move, Party, RequestState, move_for
+
+# 复制 / 摘抄 / 汇编: asked and decided as above; the registrar then makes the copies in one step
+# (new carriers linked to the original), which completes the request.
+COPY_TRANSITIONS = {
+    **ASK_AND_DECIDE,
+    (RequestState.APPROVED, CopyAction.MAKE_COPIES): Move(RequestState.COMPLETED, Party.REGISTRAR),
+}
 
 # At most this many copies in one request; more is a print run for a 定点复制单位, not a copy.
 MAX_COPIES = 50
@@ -127,15 +135,10 @@ def copy_request_create(*, actor, carriers, mode, count, reason, copy_title="", 
             "carrier").first()
         serial = busy.carrier.serial if busy else ""
         raise InvalidState(f"载体 {serial} 已有未办结的复制申请，不能重复申请") from None
-    ApprovalStep.objects.bulk_create([
-        ApprovalStep(request=request, **step) for step in policy.required_steps(RequestKind.COPY, level)
-    ])
-    if submit:
-        request.state = move_for(request.kind, request.state, Action.SUBMIT).to
-        request.submitted_at = timezone.now()
-        request.save(update_fields=["state", "submitted_at"])
-    _audit(actor=actor, action="create", request=request, carriers=locked, mode=mode, count=count,
-           submitted=bool(submit), consent_letter=request.consent_letter)
+    add_steps(request, level=level)
+    submit_if_asked(request, submit)
+    audit(actor=actor, action="create", request=request, carriers=locked, mode=mode, count=count,
+          submitted=bool(submit), consent_letter=request.consent_letter)
     return request
 
 
@@ -261,12 +264,12 @@ def _make_carrier(*, actor, values, copy_number, original, request, stamp, note,
 def copy_make(*, actor, request, copy_stamp):
     """制作复制件: the registrar makes the approved copies from the originals in the registry,
     registers each as a new carrier and records the 复制戳记; the request is complete."""
-    request, originals = _lock(request)
+    request, originals = lock_request(request)
     if request.kind != RequestKind.COPY:
         raise InvalidState("该申请不是复制申请")
     move = move_for(request.kind, request.state, CopyAction.MAKE_COPIES)
-    _check_party(move, actor=actor, request=request, carriers=originals)
-    _check_level_unchanged(request, originals)
+    check_party(move, actor=actor, request=request, carriers=originals)
+    check_carriers_unchanged(request, originals)
     stamp = (copy_stamp or "").strip()
     if not stamp:
         # REG24 art. 27(5): 复制件应当加盖复制机关、单位戳记.
@@ -277,7 +280,7 @@ def copy_make(*, actor, request, copy_stamp):
                                "须在库时才能复制")
     if request.level >= Level.TOP_SECRET and not request.consent_letter:
         raise InvalidState("绝密级载体的复制须先登记原定密机关的同意文件，不能制作复制件")
-    approvers = _approvers(request)
+    approvers = approvers_of(request)
     mode = CopyMode(request.copy_mode)
     made = []
     if mode == CopyMode.COMPILE:
@@ -311,7 +314,19 @@ def copy_make(*, actor, request, copy_stamp):
     request.executed_at = request.completed_at = now
     request.checked_out_by = actor
     request.save(update_fields=["state", "copy_stamp", "executed_at", "completed_at", "checked_out_by"])
-    _close_items(request)
-    _audit(actor=actor, action="make_copies", request=request, carriers=originals,
-           copies=[c.pk for c in made], serials=[c.serial for c in made], stamp=stamp)
+    close_items(request)
+    audit(actor=actor, action="make_copies", request=request, carriers=originals,
+          copies=[c.pk for c in made], serials=[c.serial for c in made], stamp=stamp)
     return request
+
+
+def check_approval(request, *, approve_abroad):
+    """A 绝密 copy is approved only once the original authority's consent is on record."""
+    if request.level >= Level.TOP_SECRET and not (
+            request.consent_letter and request.consent_date and request.consent_authority):
+        # REG24 art. 29(4); LAW24 art. 26: no 绝密 copy without the original authority's consent.
+        raise InvalidState("绝密级载体的复制须先登记原定密机关的同意文件（文号和日期），不能批准")
+    return {}
+
+
+HANDLER = KindHandler(kind=RequestKind.COPY, transitions=COPY_TRANSITIONS, check_approval=check_approval)

@@ -1,7 +1,7 @@
 """销毁 (destruction batch) writes, SPEC §5 and REG24 art. 28, on the shared approval mechanism.
 
 The batch is an ApprovalRequest of kind DESTROY (submit, cancel, approve and reject are the generic
-services of services_approvals; a rejected or cancelled batch gives its carriers back as they
+services of approvals.services; a rejected or cancelled batch gives its carriers back as they
 were). This module adds what only a destruction has: building the batch, designating the 监销人,
 each witness's own confirmation, and the execution. Same rules as every workflow write: one
 transaction, one audit event, carriers locked by id before the request row.
@@ -10,21 +10,35 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from documents import policy
+from documents.models import Carrier, CustodyStatus
+from documents.services import carrier_move, local_today
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import highest_level
 
-from . import policy
-from .models import Carrier, CustodyStatus
-from approvals.models import (
-    ApprovalRequest, ApprovalStep, DestructionDetail, DestructionMethod, DestructionWitness, RequestItem, RequestKind,
-    StepDecision,
+from ..models import (
+    ApprovalRequest, DestructionDetail, DestructionMethod, DestructionWitness, RequestItem, RequestKind, StepDecision,
 )
-from .services import carrier_move, local_today
-from .services_approvals import (
-    _audit, _check_level_unchanged, _check_party, _close_items, _lock, _name,
+from ..registry import KindHandler
+from ..services import (
+    add_steps, audit, check_carriers_unchanged, check_party, close_items, lock_request, name_of, submit_if_asked,
 )
-from .workflows import Action, DestroyAction, move_for
+from ..workflows import ASK_AND_DECIDE, DestroyAction, Move, Party, RequestState, move_for
 
+S, D, P = RequestState, DestroyAction, Party
+
+# 销毁 (batch): the registrar builds and submits it, a leader approves, the registrar designates the
+# 监销人 (at any time before execution), each witness confirms with their own login, and the
+# registrar records the execution. Designating and confirming keep the state: the execution checks
+# that enough witnesses have confirmed.
+DESTROY_TRANSITIONS = {
+    **ASK_AND_DECIDE,
+    (S.DRAFT, D.DESIGNATE): Move(S.DRAFT, P.REQUESTER),
+    (S.SUBMITTED, D.DESIGNATE): Move(S.SUBMITTED, P.REQUESTER),
+    (S.APPROVED, D.DESIGNATE): Move(S.APPROVED, P.REQUESTER),
+    (S.APPROVED, D.WITNESS_CONFIRM): Move(S.APPROVED, P.WITNESS),
+    (S.APPROVED, D.EXECUTE): Move(S.COMPLETED, P.REGISTRAR),
+}
 
 def _clean_details(*, reason, method, place, destruction_body, planned_date, today):
     errors = {}
@@ -86,21 +100,17 @@ def destruction_batch_create(*, actor, carriers, reason, method, place, destruct
                 RequestItem(request=request, carrier=c, kind=RequestKind.DESTROY) for c in locked])
     except IntegrityError:
         raise InvalidState("所选载体已在其他未办结的销毁批次中，不能重复列入") from None
-    ApprovalStep.objects.bulk_create([
-        ApprovalStep(request=request, **step) for step in policy.required_steps(RequestKind.DESTROY, level)])
+    add_steps(request, level=level)
     witness_users = _clean_witnesses(request, witnesses) if witnesses else []
     _designate(actor=actor, request=request, users=witness_users)
     for carrier in locked:
         carrier_move(actor=actor, carrier=carrier, to_status=CustodyStatus.PENDING_DESTRUCTION,
                      to_user=carrier.custodian, request=request, word="列入销毁",
                      note=f"列入销毁批次，销毁方式：{DestructionMethod(method).label}")
-    if submit:
-        request.state = move_for(request.kind, request.state, Action.SUBMIT).to
-        request.submitted_at = timezone.now()
-        request.save(update_fields=["state", "submitted_at"])
-    _audit(actor=actor, action="create", request=request, carriers=locked, method=method, place=place,
-           destruction_body=destruction_body, planned_date=planned_date.isoformat(),
-           witnesses=[u.pk for u in witness_users], submitted=bool(submit))
+    submit_if_asked(request, submit)
+    audit(actor=actor, action="create", request=request, carriers=locked, method=method, place=place,
+          destruction_body=destruction_body, planned_date=planned_date.isoformat(),
+          witnesses=[u.pk for u in witness_users], submitted=bool(submit))
     return request
 
 
@@ -129,27 +139,27 @@ def _designate(*, actor, request, users):
 @transaction.atomic
 def destruction_witnesses_set(*, actor, request, witnesses):
     """指定监销人 (replacing any designated before), possible until someone has confirmed."""
-    request, carriers = _lock(request)
+    request, carriers = lock_request(request)
     move = move_for(request.kind, request.state, DestroyAction.DESIGNATE)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
+    check_party(move, actor=actor, request=request, carriers=carriers)
     if request.witnesses.filter(confirmed_at__isnull=False).exists():
         raise InvalidState("已有监销人确认监销，不能再更换监销人")
     users = _clean_witnesses(request, witnesses)
     _designate(actor=actor, request=request, users=users)
-    _audit(actor=actor, action="designate", request=request, carriers=carriers, witnesses=[u.pk for u in users])
+    audit(actor=actor, action="designate", request=request, carriers=carriers, witnesses=[u.pk for u in users])
     return request
 
 
 @transaction.atomic
 def destruction_witness_confirm(*, actor, request):
     """确认监销: a designated witness, with their own login, confirms they witness the destruction."""
-    request, carriers = _lock(request)
+    request, carriers = lock_request(request)
     move = move_for(request.kind, request.state, DestroyAction.WITNESS_CONFIRM)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
+    check_party(move, actor=actor, request=request, carriers=carriers)
     witness = request.witnesses.select_for_update().get(user=actor)
     witness.confirmed_at = timezone.now()
     witness.save(update_fields=["confirmed_at"])
-    _audit(actor=actor, action="witness_confirm", request=request, carriers=carriers)
+    audit(actor=actor, action="witness_confirm", request=request, carriers=carriers)
     return request
 
 
@@ -158,12 +168,12 @@ def destruction_execute(*, actor, request, executed_on=None, destroyed_by=None, 
     """执行销毁: recorded by the registrar once the batch is approved and at least two distinct
     监销人 (one of them from 保密办, none the requester, each cleared for the level) have confirmed.
     Every carrier becomes 已销毁 and stays on record."""
-    request, carriers = _lock(request)
+    request, carriers = lock_request(request)
     if request.kind != RequestKind.DESTROY:
         raise InvalidState("该申请不是销毁申请")
     move = move_for(request.kind, request.state, DestroyAction.EXECUTE)
-    _check_party(move, actor=actor, request=request, carriers=carriers)
-    _check_level_unchanged(request, carriers)
+    check_party(move, actor=actor, request=request, carriers=carriers)
+    check_carriers_unchanged(request, carriers)
     confirmed = [w.user for w in request.witnesses.filter(confirmed_at__isnull=False)
                  .select_related("user__person__department")]
     refusal = policy.witnesses_refusal(confirmed, request)
@@ -188,24 +198,30 @@ def destruction_execute(*, actor, request, executed_on=None, destroyed_by=None, 
     detail = request.destruction
     detail.executed_on = executed_on
     detail.destroyed_by = destroyed_by
-    detail.destroyed_by_name = destroyed_by_name or _name(destroyed_by)
+    detail.destroyed_by_name = destroyed_by_name or name_of(destroyed_by)
     detail.executed_by = actor
     detail.save(update_fields=["executed_on", "destroyed_by", "destroyed_by_name", "executed_by"])
     now = timezone.now()
     request.state = move.to
     request.executed_at = request.completed_at = now
     request.save(update_fields=["state", "executed_at", "completed_at"])
-    _close_items(request)
-    approvers = "、".join(_name(step.decided_by) for step in request.steps.select_related("decided_by__person")
+    close_items(request)
+    approvers = "、".join(name_of(step.decided_by) for step in request.steps.select_related("decided_by__person")
                          .filter(decision=StepDecision.APPROVE).order_by("order"))
-    witnesses = "、".join(_name(u) for u in confirmed)
+    witnesses = "、".join(name_of(u) for u in confirmed)
     note = (f"{detail.get_method_display()}销毁于{detail.place}，{executed_on:%Y-%m-%d}，经{approvers}批准，"
             f"销毁人：{detail.destroyed_by_name}，监销人：{witnesses}")
     for carrier in carriers:
         # The custodian stays the last person accountable; the row names no receiver.
         carrier_move(actor=actor, carrier=carrier, to_status=CustodyStatus.DESTROYED, to_user=None,
                      request=request, word="销毁", note=note)
-    _audit(actor=actor, action="execute", request=request, carriers=carriers, executed_on=executed_on.isoformat(),
-           destroyed_by=destroyed_by.pk if destroyed_by else None, destroyed_by_name=detail.destroyed_by_name,
-           witnesses=[u.pk for u in confirmed])
+    audit(actor=actor, action="execute", request=request, carriers=carriers, executed_on=executed_on.isoformat(),
+          destroyed_by=destroyed_by.pk if destroyed_by else None, destroyed_by_name=detail.destroyed_by_name,
+          witnesses=[u.pk for u in confirmed])
     return request
+
+
+# A batch sets its carriers aside as 待销毁 when it is built; a rejected or cancelled batch gives
+# them back 在库, with their custodian (approvals.services releases them).
+HANDLER = KindHandler(kind=RequestKind.DESTROY, transitions=DESTROY_TRANSITIONS,
+                      held_status=(CustodyStatus.PENDING_DESTRUCTION, CustodyStatus.IN_REGISTRY))

@@ -3,7 +3,7 @@
 The registrar managing a carrier, or its 承办人, asks for one of four changes (ReclassifyType):
 a new level (with the period for it), a longer or a shorter period, or early declassification.
 The carrier's 定密责任人 — or an approver whose 定密权限 reaches the level — decides, and the
-decision is the change: approving (services_approvals.request_decide) applies it in the same
+decision is the change: approving (approvals.services.request_decide) applies it in the same
 transaction and completes the request. So the carrier row, one change-history row quoting both
 marks, one custody row, the decision's one audit event and the notices to everyone in the 知悉范围
 commit together or not at all. The mark is computed from the carrier row, so every list, register
@@ -16,8 +16,10 @@ on nothing can be extended or changed — it is declassified by law. Asking and 
 """
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from documents import policy
+from documents.models import Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, SecrecyStatus
+from documents.services import custody_record, local_today
 from notifications.services import Message, notify_many
 from notifications.targets import target_of
 from personnel.policy import clearance_of
@@ -26,12 +28,25 @@ from secrecy.levels import (
     STATE_SECRET_LEVELS, Level, PeriodKind, compute_declassify_on, format_mark, period_rank, validate_period,
 )
 
-from . import policy
-from .models import Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, SecrecyStatus
-from approvals.models import ApprovalRequest, ApprovalStep, ReclassifyType, RequestItem, RequestKind
-from .services import custody_record, local_today
-from .services_approvals import _audit
-from .workflows import Action, move_for
+from ..models import ApprovalRequest, ReclassifyType, RequestItem, RequestKind
+from ..registry import KindHandler
+from ..services import add_steps, audit, submit_if_asked
+from ..workflows import Action, Move, Party, RequestState
+
+S, A, P = RequestState, Action, Party
+
+# 密级变更 / 延期 / 提前解密: the registrar or the 承办人 asks; the 定密责任人 (or an approver with
+# 定密 authority) decides, and the decision is the change (LAW24 art. 23, 24: the classifier
+# decides, the mark is changed at once, REG24 art. 21). So approving carries it out in the same
+# transaction and completes the request: there is no registrar step in which an approved extension
+# could wait past the expiry date it had to beat.
+RECLASSIFY_TRANSITIONS = {
+    (S.DRAFT, A.SUBMIT): Move(S.SUBMITTED, P.REQUESTER),
+    (S.DRAFT, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.SUBMITTED, A.CANCEL): Move(S.CANCELLED, P.REQUESTER),
+    (S.SUBMITTED, A.APPROVE): Move(S.COMPLETED, P.APPROVER),
+    (S.SUBMITTED, A.REJECT): Move(S.REJECTED, P.APPROVER),
+}
 
 T = ReclassifyType
 
@@ -175,16 +190,10 @@ def reclassify_request_create(*, actor, carrier, change_type, reason, change_bas
             RequestItem.objects.create(request=request, carrier=carrier, kind=RequestKind.RECLASSIFY)
     except IntegrityError:
         raise InvalidState("该载体已有未办结的密级变更申请，不能重复申请") from None
-    ApprovalStep.objects.bulk_create([
-        ApprovalStep(request=request, **step)
-        for step in policy.required_steps(RequestKind.RECLASSIFY, level, classifier_id=carrier.classifier_id)
-    ])
-    if submit:
-        request.state = move_for(request.kind, request.state, Action.SUBMIT).to
-        request.submitted_at = timezone.now()
-        request.save(update_fields=["state", "submitted_at"])
-    _audit(actor=actor, action="create", request=request, carriers=[carrier], change_type=change_type,
-           from_mark=request.from_mark, to_mark=request.to_mark, submitted=bool(submit))
+    add_steps(request, level=level, classifier_id=carrier.classifier_id)
+    submit_if_asked(request, submit)
+    audit(actor=actor, action="create", request=request, carriers=[carrier], change_type=change_type,
+          from_mark=request.from_mark, to_mark=request.to_mark, submitted=bool(submit))
     return request
 
 
@@ -262,3 +271,16 @@ def reclassify_apply(*, actor, request, carrier):
         for pk in _scope_recipients(carrier, request)
     ])
     return {"from_mark": old_mark, "to_mark": new_mark, "change_type": change.value}
+
+
+def check_carriers(request, carriers):
+    """Its level is the higher of the old and new level; what must not have moved is the
+    carrier's mark since it was asked (and its period must still run)."""
+    for carrier in carriers:
+        refusal = approval_refusal(request, carrier)
+        if refusal:
+            raise InvalidState(refusal)
+
+
+HANDLER = KindHandler(kind=RequestKind.RECLASSIFY, transitions=RECLASSIFY_TRANSITIONS,
+                      check_carriers=check_carriers, complete=reclassify_apply)

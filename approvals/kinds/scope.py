@@ -4,23 +4,28 @@ Widening the 知悉范围 of a 秘密/机密/绝密 carrier beyond what the 定�
 the 主要负责人 or the delegate they named (DM14 art. 28: the scope is set at classification and
 changed only with the classifying authority's approval; SPEC §5 table). A reader in scope or the
 registrar managing the carrier asks; the decision is the widening, applied in the decision's
-transaction (workflows.SCOPE_TRANSITIONS), so nothing waits in between. Narrowing needs no
-approval (services.carrier_scope_revoke), and a 内部 carrier's scope stays the registrar's.
+transaction (SCOPE_TRANSITIONS below), so nothing waits in between. Narrowing needs no
+approval (documents.services.carrier_scope_revoke), and a 内部 carrier's scope stays the registrar's.
 """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from documents import policy
+from documents.models import CarrierGroupScope, CarrierUserScope, CustodyAction
+from documents.services import custody_record, grant_scope
 from notifications.services import notify
 from personnel.policy import clearance_of, display_name as person_name
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
-from . import policy
-from .models import CarrierGroupScope, CarrierUserScope, CustodyAction
-from approvals.models import RequestKind
-from .services import custody_record, grant_scope
-from .services_approvals import _audit
-from .services_carry import _create, _visible_locked
+from ..models import RequestKind
+from ..registry import KindHandler
+from ..services import audit, create_request, lock_visible_carrier
+from .reclassify import RECLASSIFY_TRANSITIONS
+
+# 知悉范围扩大: a reader in scope or the registrar asks; the 主要负责人 (or their delegate) decides,
+# and the decision is the widening (SPEC §5): approving adds the person or department at once.
+SCOPE_TRANSITIONS = dict(RECLASSIFY_TRANSITIONS)
 
 NOTICE_KIND_SCOPE = "scope_widened"
 
@@ -56,7 +61,7 @@ def _who(user, group):
 def scope_request_create(*, actor, carrier, reason, user_id=None, group_id=None, submit=True):
     """申请扩大知悉范围 of one carrier to one person or department; with submit (the usual click)
     it goes to the 主要负责人 (or their delegate) at once."""
-    carrier = _visible_locked(actor, carrier)
+    carrier = lock_visible_carrier(actor, carrier)
     refusal = policy.scope_request_refusal(actor, carrier)
     if refusal:
         raise PolicyDenied(refusal)
@@ -68,10 +73,10 @@ def scope_request_create(*, actor, carrier, reason, user_id=None, group_id=None,
         errors.update(refused.field_errors)
     if errors:
         raise ValidationFailed(errors)
-    request = _create(actor=actor, carrier=carrier, kind=RequestKind.SCOPE, submit=submit, reason=reason,
-                      scope_user=user, scope_group=group)
-    _audit(actor=actor, action="create", request=request, carriers=[carrier], submitted=bool(submit),
-           scope_user=user.pk if user else None, scope_group=group.pk if group else None)
+    request = create_request(actor=actor, carrier=carrier, kind=RequestKind.SCOPE, submit=submit, reason=reason,
+                             scope_user=user, scope_group=group)
+    audit(actor=actor, action="create", request=request, carriers=[carrier], submitted=bool(submit),
+          scope_user=user.pk if user else None, scope_group=group.pk if group else None)
     return request
 
 
@@ -94,3 +99,6 @@ def scope_apply(*, actor, request, carrier):
            link=carrier.get_absolute_url(), level=carrier.level, dedupe_key=f"{NOTICE_KIND_SCOPE}:{request.pk}",
            target=carrier)
     return {"scope_user": user.pk if user else None, "scope_group": group.pk if group else None}
+
+
+HANDLER = KindHandler(kind=RequestKind.SCOPE, transitions=SCOPE_TRANSITIONS, complete=scope_apply)
