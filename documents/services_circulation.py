@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from approvals.models import RequestItem
 from audits.services import record_event
 from notifications.services import notify
 from personnel.policy import clearance_of, is_admin_role
@@ -32,7 +33,6 @@ from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFai
 
 from . import policy
 from .models import Carrier, Circulation, CirculationState, CirculationStep, CustodyAction, CustodyStatus
-from approvals.models import RequestItem
 from .services import carrier_move, local_today
 
 MAX_READERS = 50

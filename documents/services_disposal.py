@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from approvals.models import RequestItem, RequestKind
 from audits.services import record_event
 from notifications.services import notify
 from personnel.models import ADMIN_ROLES, Role
@@ -27,7 +28,6 @@ from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFai
 
 from . import policy
 from .models import Carrier, Circulation, CirculationState, CustodyAction, CustodyStatus
-from approvals.models import RequestItem, RequestKind
 from .services import carrier_move
 
 # Statuses a carrier never leaves: it is gone from the registry for good (SPEC §3).

@@ -15,21 +15,21 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from approvals.kinds import scope as scoping
+from approvals.models import ApprovalRequest
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
 from . import policy, selectors, services
-from approvals.kinds import scope as scoping
+from .decorators import carrier_content
 from .filters import CarrierFilter
 from .forms import (
     CarrierCorrectionForm, IncomingRegistrationForm, OutgoingRegistrationForm, ScopeChangeForm,
     apply_domain_error,
 )
 from .models import Carrier, CarrierGroupScope, CarrierUserScope, Direction
-from approvals.models import ApprovalRequest
 from .policy import VIEW_CODENAME
 from .templatetags.carrier_tags import user_display
-from .decorators import carrier_content
 
 # ---------------------------------------------------------------------------------------------
 # List

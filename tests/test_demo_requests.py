@@ -11,12 +11,12 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from approvals.models import ApprovalRequest, ApprovalStep, DestructionDetail, DestructionWitness, RequestItem
+from approvals.workflows import all_transitions
 from audits.models import AuditEvent
 from documents import selectors
 from documents.models import Carrier, Circulation, CustodyEvent
-from approvals.models import ApprovalRequest, ApprovalStep, DestructionDetail, DestructionWitness, RequestItem
 from documents.registers import register_row_count
-from approvals.workflows import all_transitions
 from notifications.models import Notification
 
 # What the tables reach, written out (草稿 … 已撤销); checked against the tables themselves below.

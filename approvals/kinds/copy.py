@@ -166,7 +166,7 @@ def _document_family_ids(original):
 def _lock_copy_numbering():
     """Serialise the choice of new 份号 between concurrent copy_make calls.
 
-    Bug fix (found by documents/tests/test_concurrency_copy_pg.py): two registrars copying two
+    Bug fix (found by approvals/tests/test_concurrency_copy_pg.py): two registrars copying two
     different 份 of one document (same 文号) each lock only their own original, so both read the
     same highest 份号 and handed out the same new numbers. Every copy_make takes the serial counter
     row lock anyway (next_serial, for the 统一编号); taking it before reading the highest 份号 makes

@@ -18,10 +18,10 @@ from notifications.services import notify
 from personnel.policy import clearance_of, display_name as person_name
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
+from .reclassify import RECLASSIFY_TRANSITIONS
 from ..models import RequestKind
 from ..registry import KindHandler
 from ..services import audit, create_request, lock_visible_carrier
-from .reclassify import RECLASSIFY_TRANSITIONS
 
 # 知悉范围扩大: a reader in scope or the registrar asks; the 主要负责人 (or their delegate) decides,
 # and the decision is the widening (SPEC §5): approving adds the person or department at once.

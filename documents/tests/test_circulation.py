@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from pypdf import PdfReader
 
+from approvals.kinds import lend as lending
 from audits.models import AuditEvent
 from documents import registers
-from approvals.kinds import lend as lending
 from documents import services_circulation as circ
 from documents.models import (
     Circulation, CirculationState, CirculationStep, CustodyAction, CustodyEvent, CustodyStatus,

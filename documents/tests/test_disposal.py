@@ -6,13 +6,13 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from approvals import services as svc
+from approvals.kinds import lend as lending
+from approvals.models import RequestState
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors
-from approvals import services as svc
-from approvals.kinds import lend as lending
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
-from approvals.models import RequestState
 from documents.policy import visible_carriers
 from documents.services import local_today
 from documents.services_disposal import (

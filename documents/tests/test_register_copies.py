@@ -18,12 +18,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from audits.models import AuditEvent
-from documents import registers, services
 from approvals import services as sa
 from approvals.kinds import copy as scopy
-from documents.models import Carrier, RegisterJob, RegisterJobStatus
 from approvals.models import ApprovalRequest, RequestState
+from audits.models import AuditEvent
+from documents import registers, services
+from documents.models import Carrier, RegisterJob, RegisterJobStatus
 from documents.policy import visible_carriers
 from secrecy.errors import PolicyDenied
 

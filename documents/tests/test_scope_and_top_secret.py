@@ -8,14 +8,14 @@
 import pytest
 from django.urls import reverse
 
-from audits.models import AuditEvent
-from conftest import make_user
-from documents import policy, selectors, services, services_circulation
 from approvals import services as approval_services
 from approvals.kinds import lend as lending
 from approvals.kinds import scope as scoping
-from documents.models import CarrierUserScope, CustodyAction, CustodyEvent
 from approvals.models import ApprovalRequest, RequestKind, RequestState
+from audits.models import AuditEvent
+from conftest import make_user
+from documents import policy, selectors, services, services_circulation
+from documents.models import CarrierUserScope, CustodyAction, CustodyEvent
 from documents.policy import visible_carriers
 from notifications.models import Notification
 from personnel import services as personnel_services

@@ -10,16 +10,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from approvals.kinds import scope as scoping
 from audits.models import AuditEvent
 from conftest import carrier_data, make_user
 from documents import services
-from documents.tests.factories import widen_scope
-from approvals.kinds import scope as scoping
 from documents.models import (
     Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, CustodyEvent, CustodyStatus, Direction,
     SecrecyStatus, SerialCounter,
 )
 from documents.selectors import carrier_list_visible_to
+from documents.tests.factories import widen_scope
 from personnel import services as personnel_services
 from personnel.models import Role
 from secrecy.errors import DomainError, PolicyDenied, ValidationFailed

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
-from documents.models import Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, Direction
 from documents.forms import CarrierCorrectionForm
+from documents.models import Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, Direction
 from personnel.models import Role
 
 LIST_URL = reverse("documents:carrier_list")

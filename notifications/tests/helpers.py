@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from approvals import services as loans
 from approvals.kinds import lend as lending
 from approvals.kinds import carry
-from documents.models import Carrier
 from approvals.models import ApprovalRequest, RequestItem, RequestKind, RequestState
+from documents.models import Carrier
 from documents.services import local_today
 from documents.tests.factories import CarrierFactory
 

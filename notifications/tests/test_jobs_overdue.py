@@ -12,9 +12,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import make_user
 from approvals.kinds import lend as lending
 from approvals.models import RequestKind
+from conftest import make_user
 from notifications import tasks
 from notifications.jobs import UnknownJob, job, registered_jobs, run_job
 from notifications.models import Notification, OutboxEmail

@@ -9,11 +9,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
+from approvals import services as loans
+from approvals.kinds import lend as lending
 from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
 from documents import selectors
-from approvals import services as loans
-from approvals.kinds import lend as lending
 from documents.services import local_today
 from personnel import services as person_services
 from personnel.models import (

@@ -10,10 +10,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from approvals.models import ApprovalRequest
 from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
 from documents.models import Carrier
-from approvals.models import ApprovalRequest
 from personnel.auth import is_locked
 from personnel.models import Role
 from personnel.policy import roles_of

@@ -6,18 +6,17 @@ import io
 import re
 
 import pytest
-from guardian.shortcuts import assign_perm
 from django.urls import reverse
+from guardian.shortcuts import assign_perm
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from audits.models import AuditEvent
-from documents.models import Carrier, CustodyStatus
 from approvals.models import ApprovalRequest, DestructionWitness, RequestKind, RequestState
+from audits.models import AuditEvent
+from conftest import make_user
+from documents.models import Carrier, CustodyStatus
 from documents.services import local_today
 from personnel.models import Role
-
-from conftest import make_user
 
 NEW, LIST, INBOX = reverse("approvals:destroy_new"), reverse("approvals:destroy_list"), reverse("approvals:inbox")
 

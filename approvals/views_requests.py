@@ -1,7 +1,7 @@
 """The request pages of 复制（摘抄）, 汇编, 外出携带, 维修 and 密级变更, and the registrar's 制作复制件.
 
-Thin, like views_approvals: parse the form, call one service, and put its refusal next to the
-field it concerns (forms.apply_domain_error). Syntax errors (a date that is no date) stop before
+Thin, like approvals.views: parse the form, call one service, and put its refusal next to the
+field it concerns (documents.forms.apply_domain_error). Syntax errors (a date that is no date) stop before
 the service, so a half-understood form never creates anything. A carrier the user may not see is
 a 404 here as on the carrier page (SPEC §4), recorded as a denial (SPEC §10).
 """
@@ -11,22 +11,24 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from documents import policy, selectors
+from documents.forms import apply_domain_error
+from documents.views_common import carrier_or_404, perform
 from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
-from . import policy, selectors, services
-from approvals.kinds import carry as carrying
-from approvals.kinds import repair as repairs
-from approvals.kinds import copy as copying
-from approvals.kinds import reclassify as reclassifying
-from approvals.kinds import scope as scoping
 from .forms import (
     MAX_COMPILE_PARTS, CarryRequestForm, CompileRequestForm, CopyRequestForm, MakeCopiesForm, ReclassifyRequestForm,
-    RepairRequestForm, ScopeRequestForm, apply_domain_error,
+    RepairRequestForm, ScopeRequestForm,
 )
-from approvals.models import RequestKind
-from .views_approvals import _perform, _request_or_404
+from .kinds import carry as carrying
+from .kinds import copy as copying
+from .kinds import reclassify as reclassifying
+from .kinds import repair as repairs
+from .kinds import scope as scoping
+from .models import RequestKind
+from .views import _request_or_404
 
 ASK_REFUSALS = {
     RequestKind.COPY: policy.copy_request_refusal,
@@ -55,19 +57,11 @@ def ask_refusal(user, carrier, kind, open_kinds=None):
     return None
 
 
-def _carrier_or_404(request, pk):
-    try:
-        return selectors.carrier_get_for_user(user=request.user, pk=pk)
-    except NotVisible:
-        services.carrier_record_denied(user=request.user, requested=pk)
-        raise Http404("未找到该载体") from None
-
-
 def _carrier_request_page(request, carrier_pk, *, kind, build_form, create, heading, submit_label, success,
                           notes=lambda carrier: ()):
     """GET shows the form (or why there is none); POST asks the service and either goes to the
     new request's page or shows the form again with the refusal next to its field."""
-    carrier = _carrier_or_404(request, carrier_pk)
+    carrier = carrier_or_404(request, carrier_pk)
     form = build_form(carrier, request.POST if request.method == "POST" else None)
     refusal = None
     if request.method == "POST":
@@ -229,7 +223,7 @@ def make_copies(request, pk):
     approval = _request_or_404(request, pk)
     form = MakeCopiesForm(request.POST)
     form.is_valid()
-    done = _perform(request, lambda: copying.copy_make(
+    done = perform(request, lambda: copying.copy_make(
         actor=request.user, request=approval, copy_stamp=form.cleaned_data.get("copy_stamp", "")),
         success=f"已制作复制件（{approval.reference}），新载体已登记")
     if done is None and request.POST.get("next") == "queue":

@@ -9,20 +9,20 @@ import pytest
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
-from audits.models import AuditEvent
-from conftest import make_user
-from documents import selectors
 from approvals import services as svc
 from approvals.kinds import lend as lending
 from approvals.kinds import carry
 from approvals.kinds import repair as repairs
 from approvals.kinds import copy as scopy
-from documents.tests.factories import raise_level
-from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
-from approvals.models import ApprovalRequest, ApprovalStep, RepairMode, RequestItem, RequestState
-from documents.policy import visible_carriers
 from approvals.kinds.repair import REPAIR_TRANSITIONS
+from approvals.models import ApprovalRequest, ApprovalStep, RepairMode, RequestItem, RequestState
 from approvals.workflows import Action, Party
+from audits.models import AuditEvent
+from conftest import make_user
+from documents import selectors
+from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
+from documents.policy import visible_carriers
+from documents.tests.factories import raise_level
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
 

@@ -6,12 +6,12 @@ import re
 import pytest
 from django.urls import reverse
 
-from audits.models import AuditEvent
-from conftest import make_user
 from approvals import services as svc
 from approvals.kinds import lend as lending
-from documents.models import Carrier, CustodyStatus
 from approvals.models import ApprovalRequest, RequestState
+from audits.models import AuditEvent
+from conftest import make_user
+from documents.models import Carrier, CustodyStatus
 from documents.services import local_today
 from personnel.models import Role
 
@@ -261,10 +261,10 @@ def test_loan_register_downloads_and_counts_loans_not_carriers(client, unit, loa
 
 
 def test_the_inbox_shows_fifty_requests_a_page_oldest_first(client, unit, register_carrier, monkeypatch):
-    from documents import views_approvals
+    from approvals import views as approval_views
     from approvals.kinds.lend import loan_request_create
 
-    monkeypatch.setattr(views_approvals, "INBOX_PAGE_SIZE", 3)
+    monkeypatch.setattr(approval_views, "INBOX_PAGE_SIZE", 3)
     asked = []
     for _ in range(4):
         carrier = register_carrier(level=2, scope_users=[unit.lisi])

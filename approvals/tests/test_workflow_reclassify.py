@@ -12,18 +12,18 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from audits.models import AuditEvent
-from conftest import PASSWORD, make_user
-from documents import registers, selectors
 from approvals import services as svc
 from approvals.kinds import lend as lending
 from approvals.kinds import copy as scopy
 from approvals.kinds import reclassify as rsvc
-from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
-from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState
-from documents.services import local_today
 from approvals.kinds.reclassify import RECLASSIFY_TRANSITIONS
+from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState
 from approvals.workflows import Action, CopyAction, Party
+from audits.models import AuditEvent
+from conftest import PASSWORD, make_user
+from documents import registers, selectors
+from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
+from documents.services import local_today
 from notifications.models import Notification
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, PolicyDenied, ValidationFailed

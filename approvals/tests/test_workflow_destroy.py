@@ -4,19 +4,19 @@ import datetime as dt
 
 import pytest
 
-from audits.models import AuditEvent
-from conftest import make_user
-from documents import registers, selectors
 from approvals import services as svc
 from approvals.kinds import lend as lending
 from approvals.kinds import destroy
-from documents.models import Carrier, CustodyEvent, CustodyStatus
+from approvals.kinds.destroy import DESTROY_TRANSITIONS
 from approvals.models import (
     ApprovalRequest, ApprovalStep, DestructionDetail, DestructionWitness, RequestItem, RequestKind, RequestState,
 )
-from documents.services import local_today
-from approvals.kinds.destroy import DESTROY_TRANSITIONS
 from approvals.workflows import Action, DestroyAction, Party
+from audits.models import AuditEvent
+from conftest import make_user
+from documents import registers, selectors
+from documents.models import Carrier, CustodyEvent, CustodyStatus
+from documents.services import local_today
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
 

@@ -6,17 +6,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from approvals import services as svc
+from approvals.kinds import lend as lending
+from approvals.kinds.lend import LEND_TRANSITIONS
+from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, StepDecision
+from approvals.workflows import Action, Party
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import selectors
-from approvals import services as svc
-from approvals.kinds import lend as lending
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
-from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, StepDecision
 from documents.policy import visible_carriers
 from documents.services import local_today
-from approvals.kinds.lend import LEND_TRANSITIONS
-from approvals.workflows import Action, Party
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
 

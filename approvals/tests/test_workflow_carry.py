@@ -9,21 +9,21 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from audits.models import AuditEvent
-from conftest import make_user
-from documents import selectors
 from approvals import services as svc
 from approvals.kinds import lend as lending
 from approvals.kinds import carry
 from approvals.kinds import repair as repairs
 from approvals.kinds import copy as scopy
-from documents.tests.factories import raise_level, widen_scope
-from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
+from approvals.kinds.carry import CARRY_OUT_TRANSITIONS
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState
+from approvals.workflows import Action, Party
+from audits.models import AuditEvent
+from conftest import make_user
+from documents import selectors
+from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from documents.policy import visible_carriers
 from documents.services import carrier_scope_revoke, local_today
-from approvals.kinds.carry import CARRY_OUT_TRANSITIONS
-from approvals.workflows import Action, Party
+from documents.tests.factories import raise_level, widen_scope
 from personnel.models import Role
 from secrecy.errors import DomainError, InvalidState, NotVisible, PolicyDenied, ValidationFailed
 

@@ -1,7 +1,7 @@
 """销毁 screens: the registrar builds a batch from the carriers they may destroy, designates the
 监销人 and records the execution; a witness confirms with their own login; the 销毁清单 is printed
 from the batch. Submit, cancel, approve and reject use the generic approval views. Thin: parse
-input, call one selector or service (refusals become messages in views_approvals._perform).
+input, call one selector or service (refusals become messages in documents.views_common.perform).
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,17 +11,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from documents import policy, registers, selectors
+from documents.filters import CarrierFilter
+from documents.views_common import error_text, perform
 from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.forms import INVALID_CHOICE, row_ids
 from secrecy.levels import highest_level
 
-from . import policy, registers, selectors
-from approvals.kinds import destroy as destroying
-from .filters import CarrierFilter
 from .forms import DestructionBatchForm, DestructionExecuteForm, WitnessesForm
-from approvals.models import DestructionMethod
-from .views_approvals import _error_text, _mark_visible_items, _perform, _request_or_404
+from .kinds import destroy as destroying
+from .models import DestructionMethod
+from .views import _mark_visible_items, _request_or_404
 
 # The batch page lists at most this many candidates; the filters narrow it down.
 CANDIDATE_LIMIT = 300
@@ -75,7 +76,7 @@ def batch_new(request):
         except NotVisible:
             messages.error(request, "所选载体中有您无权查看的载体")
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, f"已建立并提交{batch.reference}，所列载体已标记为待销毁，等待领导审批")
             return redirect(batch.get_absolute_url())
@@ -94,7 +95,7 @@ def designate(request, pk):
     batch = _request_or_404(request, pk)
     form = WitnessesForm(request.POST)
     form.is_valid()
-    _perform(request, lambda: destroying.destruction_witnesses_set(
+    perform(request, lambda: destroying.destruction_witnesses_set(
         actor=request.user, request=batch, witnesses=list(form.cleaned_data.get("witnesses") or [])),
         success="监销人已指定")
     return redirect(batch.get_absolute_url())
@@ -104,7 +105,7 @@ def designate(request, pk):
 @require_POST
 def witness_confirm(request, pk):
     batch = _request_or_404(request, pk)
-    _perform(request, lambda: destroying.destruction_witness_confirm(actor=request.user, request=batch),
+    perform(request, lambda: destroying.destruction_witness_confirm(actor=request.user, request=batch),
              success=f"已确认监销（{batch.reference}）")
     if request.POST.get("next") == "destroy_list":
         return redirect(reverse("approvals:destroy_list"))
@@ -119,7 +120,7 @@ def execute(request, pk):
     form.is_valid()
     data = form.cleaned_data
     name = data.get("destroyed_by_name", "").strip()
-    _perform(request, lambda: destroying.destruction_execute(
+    perform(request, lambda: destroying.destruction_execute(
         actor=request.user, request=batch, executed_on=data.get("executed_on"),
         destroyed_by=None if name else request.user, destroyed_by_name=name),
         success=f"已执行销毁（{batch.reference}），载体已记为已销毁")

@@ -8,10 +8,10 @@ from django.db import connection
 
 from approvals import services as svc
 from approvals.kinds import destroy
-from documents.models import Carrier, CustodyEvent, CustodyStatus
 from approvals.models import ApprovalRequest, DestructionWitness, RequestItem, RequestKind, RequestState
+from approvals.tests.test_concurrency_lend_pg import THREADS, attempt, request_events, run_together
+from documents.models import Carrier, CustodyEvent, CustodyStatus
 from documents.services import local_today
-from documents.tests.test_concurrency_lend_pg import THREADS, attempt, request_events, run_together
 
 pytestmark = [
     pytest.mark.postgres,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_approvals as views
+from . import views
 from . import views_destroy, views_requests
 
 app_name = "approvals"

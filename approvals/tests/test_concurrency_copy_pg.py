@@ -8,11 +8,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
-from audits.models import AuditEvent
 from approvals import services as svc
 from approvals.kinds import copy as scopy
-from documents.models import Carrier, CustodyAction, CustodyEvent
 from approvals.models import ApprovalRequest, RequestItem, RequestState
+from audits.models import AuditEvent
+from documents.models import Carrier, CustodyAction, CustodyEvent
 from secrecy.errors import DomainError
 
 THREADS = 20

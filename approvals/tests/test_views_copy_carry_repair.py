@@ -7,14 +7,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from audits.models import AuditEvent
-from conftest import make_user
 from approvals import services as sa
 from approvals.kinds import carry as sc
 from approvals.kinds import repair as repairs
 from approvals.kinds import copy as scopy
-from documents.models import Carrier, CustodyStatus
 from approvals.models import ApprovalRequest, RequestKind, RequestState
+from audits.models import AuditEvent
+from conftest import make_user
+from documents.models import Carrier, CustodyStatus
 from documents.services import local_today
 from personnel.models import Role
 

@@ -9,10 +9,11 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from approvals.models import RequestKind
-from ..selectors import carrier_open_requests
+from documents.selectors import carrier_open_requests
+
+from ..models import RequestKind
 from ..views_requests import ask_refusal
-from approvals.workflows import action_label
+from ..workflows import action_label
 
 register = template.Library()
 

@@ -3,7 +3,7 @@ and the 申请借阅 form of the carrier page; the hand-out and take-back of loa
 repairs. Thin: parse input, call one selector or service. (The request forms of 复制, 汇编, 外出携带
 and 维修 are in views_requests.)
 
-A service's refusal (DomainError) becomes a message in one place: `_perform`.
+A service's refusal (DomainError) becomes a message in one place: documents.views_common.perform.
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,49 +14,30 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from documents import policy, selectors
+from documents.views_common import perform
 from personnel.models import Role
 from personnel.policy import has_role, is_admin_role
 from secrecy.badges import badge_counts
-from secrecy.errors import DomainError, NotVisible, ValidationFailed
+from secrecy.errors import NotVisible
 from secrecy.levels import highest_level
 
-from . import policy, selectors
-from approvals import services as approval_services
-from approvals.kinds import lend as lending
-from approvals.kinds import carry as carrying
-from approvals.kinds import repair as repairs
-from approvals.kinds import copy as copying
+from . import services as approval_services
 from .forms import (
     CancelForm, DecisionForm, DestructionExecuteForm, LoanRequestForm, LoanReturnForm, RepairStartForm,
     WitnessesForm,
 )
-from approvals.models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
-from approvals.workflows import Action, CopyAction, DestroyAction, Party, action_label, actions_from, move_for
+from .kinds import carry as carrying
+from .kinds import copy as copying
+from .kinds import lend as lending
+from .kinds import repair as repairs
+from .models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
+from .workflows import Action, CopyAction, DestroyAction, Party, action_label, actions_from, move_for
 
 INBOX_PAGE_SIZE = 50
 
 # Where a form goes back to after its action; a fixed list, so no open redirect.
 RETURN_PAGES = {"inbox": "approvals:inbox", "mine": "approvals:mine", "queue": "approvals:queue"}
-
-
-def _error_text(error):
-    parts = [error.message] if not isinstance(error, ValidationFailed) else []
-    for messages_ in error.field_errors.values():
-        parts.extend([messages_] if isinstance(messages_, str) else [str(m) for m in messages_])
-    return "；".join(parts) or error.message
-
-
-def _perform(request, action, *, success):
-    """Run one service call; a refusal becomes an error message, an invisible object a 404."""
-    try:
-        result = action()
-    except NotVisible:
-        raise Http404("未找到") from None
-    except DomainError as error:
-        messages.error(request, _error_text(error))
-        return None
-    messages.success(request, success)
-    return result
 
 
 def _back(request, approval):
@@ -232,7 +213,7 @@ def loan_request(request, carrier_pk):
     form = LoanRequestForm(request.POST)
     form.is_valid()  # Syntax only; an unparseable date arrives as None and the service says so.
     data = form.cleaned_data
-    created = _perform(request, lambda: lending.loan_request_create(
+    created = perform(request, lambda: lending.loan_request_create(
         actor=request.user, carrier=carrier, due_date=data.get("due_date"), reason=data.get("reason", "")),
         success="借阅申请已提交，等待领导审批")
     return redirect(created.get_absolute_url() if created else carrier.get_absolute_url())
@@ -242,7 +223,7 @@ def loan_request(request, carrier_pk):
 @require_POST
 def submit(request, pk):
     approval = _request_or_404(request, pk)
-    _perform(request, lambda: approval_services.request_submit(actor=request.user, request=approval),
+    perform(request, lambda: approval_services.request_submit(actor=request.user, request=approval),
              success="申请已提交")
     return _back(request, approval)
 
@@ -253,7 +234,7 @@ def cancel(request, pk):
     approval = _request_or_404(request, pk)
     form = CancelForm(request.POST)
     form.is_valid()
-    _perform(request, lambda: approval_services.request_cancel(
+    perform(request, lambda: approval_services.request_cancel(
         actor=request.user, request=approval, reason=form.cleaned_data.get("reason", "")), success="申请已撤销")
     return _back(request, approval)
 
@@ -267,7 +248,7 @@ def decide(request, pk):
         messages.error(request, "请选择同意或驳回")
         return _back(request, approval)
     approve = form.cleaned_data["decision"] == "approve"
-    _perform(request, lambda: approval_services.request_decide(
+    perform(request, lambda: approval_services.request_decide(
         actor=request.user, request=approval, approve=approve, comment=form.cleaned_data["comment"],
         approve_abroad=form.cleaned_data["approve_abroad"]),
         success=f"已{'同意' if approve else '驳回'}{approval.reference}")
@@ -300,7 +281,7 @@ def check_out(request, pk):
         return _back(request, approval)
     form = RepairStartForm(request.POST)
     form.is_valid()
-    _perform(request, lambda: service(request.user, approval, form.cleaned_data),
+    perform(request, lambda: service(request.user, approval, form.cleaned_data),
              success=f"已{action_label(Action.CHECK_OUT, approval.kind)}（{approval.reference}）")
     return _back(request, approval)
 
@@ -316,7 +297,7 @@ def take_back(request, pk):
         return _back(request, approval)
     form = LoanReturnForm(request.POST)
     form.is_valid()
-    _perform(request, lambda: service(
+    perform(request, lambda: service(
         actor=request.user, request=approval, condition=form.cleaned_data.get("condition", ""),
         note=form.cleaned_data.get("note", "")), success=f"{RETURN_DONE[approval.kind]}（{approval.reference}）")
     return _back(request, approval)

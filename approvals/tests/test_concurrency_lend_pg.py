@@ -7,11 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
-from audits.models import AuditEvent
 from approvals import services as svc
 from approvals.kinds import lend as lending
-from documents.models import Carrier, CustodyEvent, CustodyStatus
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestState, StepDecision
+from audits.models import AuditEvent
+from documents.models import Carrier, CustodyEvent, CustodyStatus
 from documents.services import local_today
 from secrecy.errors import DomainError
 
