@@ -46,8 +46,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from approvals.models import ApprovalRequest, RequestState  # noqa: E402
 from documents.models import (  # noqa: E402
-    ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, CustodyEvent, RequestState, SerialCounter,
+    Carrier, CarrierGroupScope, CarrierUserScope, CustodyEvent, SerialCounter,
 )
 from personnel.models import Department, PasswordState, Person, Role  # noqa: E402
 
@@ -426,7 +427,7 @@ def person_grant(n, index, k):
 
 
 def make_requests(count, user_ids):
-    from documents.services_approvals import loan_request_create
+    from approvals.kinds.lend import loan_request_create
     from secrecy.errors import DomainError
 
     pending = ApprovalRequest.objects.filter(state=RequestState.SUBMITTED).count()

@@ -6,16 +6,21 @@ from collections import Counter
 from django.core.management.base import CommandError
 
 from documents import policy
-from documents import services_approvals as approvals
-from documents import services_carry as carry
-from documents import services_copy as copying
-from documents import services_destroy as destroying
-from documents import services_reclassify as reclassifying
-from documents import services_scope as scoping
+from approvals import services as approvals
+from approvals.kinds import lend as lending
+from approvals.kinds import repair as repairs
+from approvals.kinds import carry
+from approvals.kinds import copy as copying
+from approvals.kinds import destroy as destroying
+from approvals.kinds import reclassify as reclassifying
+from approvals.kinds import scope as scoping
 from documents.models import (
-    DEVICE_KINDS, ApprovalRequest, Carrier, CarrierGroupScope, CarrierKind, CopyMode, CustodyAction, CustodyEvent,
-    CustodyStatus, DestructionMethod, Direction, ReclassifyType, RepairMode, RequestItem, RequestKind, RequestState,
-    ReturnCondition, SecrecyStatus,
+    DEVICE_KINDS, Carrier, CarrierGroupScope, CarrierKind, CustodyAction, CustodyEvent, CustodyStatus, Direction,
+    SecrecyStatus,
+)
+from approvals.models import (
+    ApprovalRequest, CopyMode, DestructionMethod, ReclassifyType, RepairMode, RequestItem, RequestKind,
+    RequestState, ReturnCondition,
 )
 from secrecy.levels import Level, PeriodKind, add_years, cap_date
 
@@ -327,27 +332,27 @@ class RequestSeeder:
 
     def execute(self, request, mishu, fields):
         if request.kind == L:
-            return approvals.loan_check_out(actor=mishu, request=request)
+            return lending.loan_check_out(actor=mishu, request=request)
         if request.kind == C:
             return copying.copy_make(actor=mishu, request=request, copy_stamp=copying.default_copy_stamp(self.today))
         if request.kind == K:
             return carry.carry_check_out(actor=mishu, request=request)
         if request.kind == R:
-            return carry.repair_start(actor=mishu, request=request, storage_removed_note=fields.get("storage", ""))
+            return repairs.repair_start(actor=mishu, request=request, storage_removed_note=fields.get("storage", ""))
         return destroying.destruction_execute(actor=mishu, request=request, executed_on=self.today,
                                               destroyed_by_name=fields["destroyed_by_name"])
 
     def finish(self, request, mishu, fields):
         condition = ReturnCondition.INTACT
         if request.kind == L:
-            return approvals.loan_return(actor=mishu, request=request, condition=condition)
+            return lending.loan_return(actor=mishu, request=request, condition=condition)
         if request.kind == K:
             return carry.carry_return(actor=mishu, request=request, condition=condition, note="随身携带，未离身")
-        return carry.repair_finish(actor=mishu, request=request, condition=condition, note="修复后检测正常")
+        return repairs.repair_finish(actor=mishu, request=request, condition=condition, note="修复后检测正常")
 
     # -- creating, one per kind ------------------------------------------------------------------
     def create_lend(self, actor, carriers, fields, submit):
-        return approvals.loan_request_create(
+        return lending.loan_request_create(
             actor=actor, carrier=carriers[0], due_date=self.days(fields["due"]), reason=fields["reason"],
             on_site=fields.get("on_site", False), submit=submit, today=self.today)
 
@@ -394,7 +399,7 @@ class RequestSeeder:
 
     def create_repair(self, actor, carriers, fields, submit):
         supervisor = fields.get("supervisor")
-        return carry.repair_request_create(
+        return repairs.repair_request_create(
             actor=actor, carrier=carriers[0], mode=fields["mode"], repairer=fields["repairer"], reason=fields["reason"],
             supervisor=self.user(supervisor) if supervisor else None, submit=submit)
 

@@ -10,9 +10,10 @@ from documents import services_circulation as circulations
 from documents import services_declassify as declassifying
 from documents import services_disposal as disposal
 from documents.models import (
-    Carrier, CarrierKind, Circulation, CirculationState, CirculationStep, CustodyAction, CustodyEvent, CustodyStatus,
-    Direction, RequestItem, SecrecyStatus,
+    Carrier, CarrierKind, Circulation, CirculationState, CirculationStep, CustodyAction, CustodyEvent,
+    CustodyStatus, Direction, SecrecyStatus,
 )
+from approvals.models import RequestItem
 from personnel.policy import clearance_of
 from secrecy.levels import Level
 

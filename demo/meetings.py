@@ -16,7 +16,8 @@ import zoneinfo
 
 from django.core.management.base import CommandError
 
-from documents.models import Carrier, Circulation, CustodyStatus, RequestItem, SecrecyStatus
+from approvals.models import RequestItem
+from documents.models import Carrier, Circulation, CustodyStatus, SecrecyStatus
 from meetings import services
 from meetings.models import Attendee, AttendeeRole, Disposition, Meeting
 from secrecy.levels import Level

@@ -9,7 +9,7 @@ def _sees_carriers(user):
 
 def requests_to_decide(user):
     """待办: requests this user may decide — an approver, or a 定密责任人 deciding 密级变更."""
-    from .models import ApprovalRequest
+    from approvals.models import ApprovalRequest
     from .policy import decidable_requests_q, may_decide_anything
 
     if not _sees_carriers(user) or not (Role.APPROVER in roles_of(user) or may_decide_anything(user)):

@@ -17,11 +17,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from approvals.models import ApprovalRequest, RequestItem, RequestState
 from notifications.jobs import job
 from notifications.services import Message, kick_delivery, notify_many
 from personnel.models import ADMIN_ROLES, Person, Role
-
-from .models import ApprovalRequest, RequestItem, RequestState
 
 # The registrar's digest names at most this many requests; the queue page has them all.
 DIGEST_LINES = 20

@@ -7,6 +7,9 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from approvals.models import (
+    ApprovalRequest, ApprovalStep, DestructionWitness, RequestItem, RequestKind, RequestState, StepDecision,
+)
 from personnel.models import Role
 from personnel.policy import (
     clearance_of, decides_scope_expansion, group_ids_of, handling_clearance, has_role, is_admin_role, person_of, roles_of,
@@ -15,9 +18,8 @@ from personnel.policy import (
 from secrecy.levels import Level, is_state_secret
 
 from .models import (
-    DEVICE_KINDS, ApprovalRequest, ApprovalStep, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope,
-    Circulation, CirculationState, CustodyStatus, DestructionWitness, RequestItem, RequestKind, RequestState,
-    SecrecyStatus, StepDecision,
+    DEVICE_KINDS, Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, Circulation, CirculationState,
+    CustodyStatus, SecrecyStatus,
 )
 
 VIEW_CODENAME = "view_carrier"

@@ -45,9 +45,12 @@ from secrecy.printing import Column, Register, RegisterChanged, StreamedRows, re
 
 from .filters import CarrierFilter
 from .models import (
-    KIND_COUNT_UNIT, ApprovalRequest, ApprovalStep, Carrier, CarrierKind, CopyMode, CustodyStatus, DestructionMethod, Direction, RegisterFormat,
-    RegisterJob, RegisterJobStatus, RequestItem, RequestKind, RequestState, ReturnCondition, SecrecyStatus,
-    StepDecision, TransmissionMethod,
+    KIND_COUNT_UNIT, Carrier, CarrierKind, CustodyStatus, Direction, RegisterFormat, RegisterJob, RegisterJobStatus,
+    SecrecyStatus, TransmissionMethod,
+)
+from approvals.models import (
+    ApprovalRequest, ApprovalStep, CopyMode, DestructionMethod, RequestItem, RequestKind, RequestState,
+    ReturnCondition, StepDecision,
 )
 from .selectors import carrier_list_visible_to, destruction_batch_for_print
 
@@ -515,7 +518,7 @@ def _copy_level(request):
 
 def _copy_period(request):
     """The mark the copies carry: the original's; a compilation's is its highest level with the
-    longest period of its parts (REG24 art. 27(5); services_copy._compiled_values)."""
+    longest period of its parts (REG24 art. 27(5); approvals.kinds.copy._compiled_values)."""
     originals = request.originals
     if request.copy_mode != CopyMode.COMPILE:
         return _lines(_period_mark(o) for o in originals)

@@ -5,14 +5,13 @@ from django.db import connections
 from django.db.models import Prefetch
 from django.db.models.expressions import RawSQL
 
+from approvals.models import ApprovalRequest, ApprovalStep, DestructionWitness, RequestItem, RequestKind, RequestState
 from secrecy.errors import NotVisible
 from secrecy.keyset import empty_page, keyset_page
 from secrecy.levels import Level
 
 from .filters import CarrierFilter
-from .models import (
-    ApprovalRequest, ApprovalStep, Carrier, CustodyEvent, DestructionWitness, RequestItem, RequestKind, RequestState,
-)
+from .models import Carrier, CustodyEvent
 from .policy import (
     decidable_requests_q, destruction_candidates_q, destruction_list_printable_q, executable_requests_q,
     request_visible_q, visibility_plan, visible_carriers,

@@ -40,7 +40,7 @@ def local_today():
     return timezone.localdate()
 
 
-def _next_serial(registry, year):
+def next_serial(registry, year):
     """Take the next gapless number for (registry, year) under a row lock.
 
     ignore_conflicts makes the first registration of a year race-free; select_for_update then
@@ -154,8 +154,16 @@ def _declassify_on(values):
     )
 
 
-def _record_custody(*, carrier, action, actor, note="", from_user=None, to_user=None,
-                    from_status="", to_status="", approval_ref="", receiver="", receipt_number=""):
+# The change history of a carrier labels a record whose reason starts with this as 流转 (a
+# workflow moved it), not 更正 (templates/documents/carrier_detail.html).
+CUSTODY_MOVE_PREFIX = "流转："
+
+
+def custody_record(*, carrier, action, actor, note="", from_user=None, to_user=None,
+                   from_status="", to_status="", approval_ref="", receiver="", receipt_number=""):
+    """Write one row of the carrier's 流转记录 for an event that does not move it (registration,
+    correction, a scope change, a copy made from it, a change of its mark). A move — a change of
+    status or custodian — goes through carrier_move, which writes its row itself."""
     return CustodyEvent.objects.create(
         carrier=carrier, action=action, recorded_by=actor, note=note, from_user=from_user, to_user=to_user,
         from_status=from_status, to_status=to_status, approval_ref=approval_ref, receiver=receiver,
@@ -163,7 +171,41 @@ def _record_custody(*, carrier, action, actor, note="", from_user=None, to_user=
     )
 
 
-def _grant(carrier, *, user=None, group=None):
+def carrier_move(*, actor, carrier, to_status, to_user, request, note, action=CustodyAction.STATUS_CHANGED,
+                 word="", why=None, approval_ref="", receiver="", receipt_number="", department=None):
+    """The one way a carrier changes hands or status: the carrier row (with its change-history
+    reason, marked as 流转) and its custody row, together. Returns the custody row.
+
+    The caller is a service that has locked the carrier row and checked state and policy; it
+    writes the audit event of its business action. to_user is the new custodian, or None when the
+    accountable person stays (it leaves the registry, goes out for repair, is destroyed or lost):
+    the custody row then names nobody as receiver. request is whatever the move is made under —
+    an approval request, a circulation, a meeting — anything with a `reference` ("借阅申请第3号"),
+    or None; documents does not know the apps above it. why overrides the change-history text
+    ("<word>（<reference>）" by default); department moves the carrier to another managing
+    department in the same write (a meeting copy taken back by another unit's registry)."""
+    reference = request.reference if request is not None else approval_ref
+    previous_status, previous_user = carrier.custody_status, carrier.custodian
+    carrier.custody_status = to_status
+    fields = ["custody_status"]
+    if to_user is not None:
+        carrier.custodian = to_user
+        fields.append("custodian")
+    if department is not None and department.pk != carrier.department_id:
+        carrier.department = department
+        fields.append("department")
+    if why is None:
+        why = f"{word}（{reference}）" if reference else word
+    carrier._history_user = actor
+    carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{why}"
+    carrier.save(update_fields=fields)
+    return custody_record(carrier=carrier, action=action, actor=actor, from_user=previous_user, to_user=to_user,
+                          from_status=previous_status, to_status=to_status, approval_ref=reference, note=note,
+                          receiver=receiver, receipt_number=receipt_number)
+
+
+def grant_scope(carrier, *, user=None, group=None):
+    """Add a person or a group to the carrier's 知悉范围 (the caller checks, records and audits)."""
     assign_perm(VIEW_PERM, user or group, carrier)
 
 
@@ -198,7 +240,7 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
 
     registry = settings.SECRECY["REGISTRY_CODE"]
     year = local_today().year
-    number = _next_serial(registry, year)
+    number = next_serial(registry, year)
     carrier = Carrier(
         serial=f"{year}-{number:06d}", registry=registry, serial_year=year, serial_number=number,
         direction=direction, registered_by=actor, custodian=actor, custody_status=CustodyStatus.IN_REGISTRY,
@@ -208,11 +250,11 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
     full_clean_or_refuse(carrier, validate_unique=False)
     carrier.save()
     for user in scope_users:
-        _grant(carrier, user=user)
+        grant_scope(carrier, user=user)
     for group in scope_groups:
-        _grant(carrier, group=group)
-    _record_custody(carrier=carrier, action=CustodyAction.REGISTERED, actor=actor, to_user=actor,
-                    to_status=CustodyStatus.IN_REGISTRY, note=f"{Direction(direction).label}登记")
+        grant_scope(carrier, group=group)
+    custody_record(carrier=carrier, action=CustodyAction.REGISTERED, actor=actor, to_user=actor,
+                   to_status=CustodyStatus.IN_REGISTRY, note=f"{Direction(direction).label}登记")
     record_event(actor=actor, action=f"carrier.register_{direction}", target=carrier, level=carrier.level,
                  detail={"serial": carrier.serial, "scope_users": [u.pk for u in scope_users],
                          "scope_groups": [g.pk for g in scope_groups]})
@@ -292,8 +334,8 @@ def carrier_correct(*, actor, carrier, changes, reason):
     full_clean_or_refuse(carrier, validate_unique=False)
     carrier.save()
     labels = ", ".join(str(Carrier._meta.get_field(f).verbose_name) for f in changed)
-    _record_custody(carrier=carrier, action=CustodyAction.CORRECTED, actor=actor,
-                    note=f"更正：{labels}；原因：{reason.strip()}")
+    custody_record(carrier=carrier, action=CustodyAction.CORRECTED, actor=actor,
+                   note=f"更正：{labels}；原因：{reason.strip()}")
     record_event(actor=actor, action="carrier.correct", target=carrier, level=carrier.level,
                  detail={"changed": changed, "reason": reason.strip()})
     return carrier
@@ -323,17 +365,17 @@ def carrier_scope_grant(*, actor, carrier, reason, user_id=None, group_id=None):
         raise ValidationFailed({"reason": "请填写调整知悉范围的理由"})
     if policy.scope_widening_needs_approval(carrier):
         # SPEC §5: widening the scope of a 秘密/机密/绝密 carrier is decided by the 主要负责人 or
-        # their delegate (services_scope.scope_request_create), never on the registrar's word.
+        # their delegate (approvals.kinds.scope.scope_request_create), never on the registrar's word.
         raise PolicyDenied("秘密级以上载体扩大知悉范围须经主要负责人或其委托的审批人批准，请提出知悉范围扩大申请")
     user, group = _scope_target(user_id, group_id)
     if user is not None and clearance_of(user) < carrier.level:
         # Granting scope to someone not cleared would be a record that cannot be used; refuse it
         # so the register of who may know stays truthful.
         raise ValidationFailed({"user": "该人员的涉密等级低于载体密级，不能列入知悉范围"})
-    _grant(carrier, user=user, group=group)
+    grant_scope(carrier, user=user, group=group)
     who = display_name(user) if user else group.name
-    _record_custody(carrier=carrier, action=CustodyAction.SCOPE_GRANTED, actor=actor,
-                    note=f"列入知悉范围：{who}；理由：{reason.strip()}")
+    custody_record(carrier=carrier, action=CustodyAction.SCOPE_GRANTED, actor=actor,
+                   note=f"列入知悉范围：{who}；理由：{reason.strip()}")
     record_event(actor=actor, action="carrier.scope_grant", target=carrier, level=carrier.level,
                  detail={"user": user.pk if user else None, "group": group.pk if group else None,
                          "reason": reason.strip()})
@@ -354,8 +396,8 @@ def carrier_scope_revoke(*, actor, carrier, reason, user_id=None, group_id=None)
         user, group = _scope_target(None, group_id)
     remove_perm(VIEW_PERM, user or group, carrier)
     who = display_name(user) if user else group.name
-    _record_custody(carrier=carrier, action=CustodyAction.SCOPE_REVOKED, actor=actor,
-                    note=f"移出知悉范围：{who}；理由：{reason.strip()}")
+    custody_record(carrier=carrier, action=CustodyAction.SCOPE_REVOKED, actor=actor,
+                   note=f"移出知悉范围：{who}；理由：{reason.strip()}")
     record_event(actor=actor, action="carrier.scope_revoke", target=carrier, level=carrier.level,
                  detail={"user": user.pk if user else None, "group": group.pk if group else None,
                          "reason": reason.strip()})

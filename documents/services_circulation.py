@@ -25,17 +25,15 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from approvals.models import RequestItem
 from audits.services import record_event
 from notifications.services import notify
 from personnel.policy import clearance_of, is_admin_role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 from . import policy
-from .models import (
-    Carrier, Circulation, CirculationState, CirculationStep, CustodyAction, CustodyStatus, RequestItem,
-)
-from .services import _record_custody, local_today
-from .services_approvals import CUSTODY_MOVE_PREFIX
+from .models import Carrier, Circulation, CirculationState, CirculationStep, CustodyAction, CustodyStatus
+from .services import carrier_move, local_today
 
 MAX_READERS = 50
 
@@ -82,17 +80,6 @@ def _next(steps):
 def _audit(*, actor, action, circulation, carrier, **extra):
     record_event(actor=actor, action=f"circulation.{action}", target=circulation, level=carrier.level,
                  detail={"circulation": circulation.pk, "carrier": carrier.pk, "state": circulation.state, **extra})
-
-
-def _move(*, actor, carrier, circulation, to_user, to_status, action, from_status, note, word):
-    previous = carrier.custodian
-    carrier.custody_status = to_status
-    carrier.custodian = to_user
-    carrier._history_user = actor
-    carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{word}（{circulation.reference}）"
-    carrier.save(update_fields=["custody_status", "custodian"])
-    _record_custody(carrier=carrier, action=action, actor=actor, from_user=previous, to_user=to_user,
-                    from_status=from_status, to_status=to_status, approval_ref=circulation.reference, note=note)
 
 
 def _reader_refusal(user, carrier):
@@ -178,8 +165,8 @@ def circulation_hand_to_next(*, actor, circulation, today=None):
     step.handed_at, step.handed_by = now, actor
     step.deadline = today + dt.timedelta(days=circulation_days(carrier.level))
     step.save(update_fields=["handed_at", "handed_by", "deadline"])
-    _move(actor=actor, carrier=carrier, circulation=circulation, to_user=reader, to_status=CustodyStatus.CIRCULATING,
-          action=CustodyAction.HANDED_OUT, from_status=CustodyStatus.IN_REGISTRY, word="传阅送达",
+    carrier_move(actor=actor, carrier=carrier, request=circulation, to_user=reader, to_status=CustodyStatus.CIRCULATING,
+                 action=CustodyAction.HANDED_OUT, word="传阅送达",
           note=f"传阅送达第{step.order}位阅读人，阅签期限 {step.deadline:%Y-%m-%d}")
     notify([reader], kind="circulation_handed", title=f"待阅签：{circulation.reference}",
            body=f"机要室已将传阅载体送达您处，请于{step.deadline:%Y-%m-%d}前阅签并交回机要室，不得转交他人。",
@@ -233,8 +220,8 @@ def circulation_take_back(*, actor, circulation, unsigned_reason=""):
     now = timezone.now()
     step.returned_at, step.returned_to = now, actor
     step.save(update_fields=["returned_at", "returned_to"])
-    _move(actor=actor, carrier=carrier, circulation=circulation, to_user=actor, to_status=CustodyStatus.IN_REGISTRY,
-          action=CustodyAction.RETURNED, from_status=CustodyStatus.CIRCULATING, word="传阅交回",
+    carrier_move(actor=actor, carrier=carrier, request=circulation, to_user=actor, to_status=CustodyStatus.IN_REGISTRY,
+                 action=CustodyAction.RETURNED, word="传阅交回",
           note=(f"第{step.order}位阅读人阅毕交回" if step.signed_at else
                 f"第{step.order}位阅读人未阅签，收回：{unsigned_reason}"))
     finished = _next(steps) is None

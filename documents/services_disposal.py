@@ -20,15 +20,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from approvals.models import RequestItem, RequestKind
 from audits.services import record_event
 from notifications.services import notify
 from personnel.models import ADMIN_ROLES, Role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 from . import policy
-from .models import Carrier, Circulation, CirculationState, CustodyAction, CustodyStatus, RequestItem, RequestKind
-from .services import _record_custody
-from .services_approvals import CUSTODY_MOVE_PREFIX
+from .models import Carrier, Circulation, CirculationState, CustodyAction, CustodyStatus
+from .services import carrier_move
 
 # Statuses a carrier never leaves: it is gone from the registry for good (SPEC §3).
 FINAL_STATUSES = (
@@ -111,15 +111,11 @@ def _clean(values, messages):
 
 def _leave(*, actor, carrier, to_status, action, word, receiver, receipt_number, note, audit_action, detail):
     previous = carrier.custody_status
-    carrier.custody_status = to_status
-    carrier._history_user = actor
-    carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{word}（{'，'.join(filter(None, (receiver, receipt_number)))}）"
-    carrier.save(update_fields=["custody_status"])
     # The custodian stays: the last person accountable in this unit, as after 销毁. Where the
     # carrier went is the receiver and the receipt of this row.
-    _record_custody(carrier=carrier, action=action, actor=actor, from_user=carrier.custodian, to_user=None,
-                    from_status=previous, to_status=to_status, note=note, receiver=receiver,
-                    receipt_number=receipt_number)
+    carrier_move(actor=actor, carrier=carrier, to_status=to_status, to_user=None, request=None, action=action,
+                 why=f"{word}（{'，'.join(filter(None, (receiver, receipt_number)))}）", note=note,
+                 receiver=receiver, receipt_number=receipt_number)
     record_event(actor=actor, action=f"carrier.{audit_action}", target=carrier, level=carrier.level,
                  detail={"serial": carrier.serial, "from_status": previous, "to_status": to_status,
                          "receiver": receiver, "receipt_number": receipt_number, "note": note, **detail})
@@ -225,14 +221,9 @@ def mark_lost_locked(*, actor, carrier, custody_note, approval_ref=""):
     The caller has locked the carrier row, checked who asks and that the carrier may be reported
     lost from its current status, and writes the one audit event of its business action."""
     previous = carrier.custody_status
-    carrier.custody_status = CustodyStatus.LOST
-    carrier._history_user = actor
-    carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}报告丢失"
-    carrier.save(update_fields=["custody_status"])
     # from_user: who held it when it was lost (the borrower, the carrier-out or the registry).
-    _record_custody(carrier=carrier, action=CustodyAction.REPORTED_LOST, actor=actor, from_user=carrier.custodian,
-                    from_status=previous, to_status=CustodyStatus.LOST, note=custody_note,
-                    approval_ref=approval_ref)
+    carrier_move(actor=actor, carrier=carrier, to_status=CustodyStatus.LOST, to_user=None, request=None,
+                 action=CustodyAction.REPORTED_LOST, why="报告丢失", approval_ref=approval_ref, note=custody_note)
     # SPEC §10: a carrier reported lost anywhere opens (or joins) a 丢失 incident, whose 24-hour
     # upward-report deadline (REG24 art. 61) starts now. 保密办 is told by _alert_loss below.
     from audits.services_incidents import incident_for_lost_carrier

@@ -15,19 +15,21 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from approvals.kinds import scope as scoping
+from approvals.models import ApprovalRequest
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
-from . import policy, selectors, services, services_scope
+from . import policy, selectors, services
+from .decorators import carrier_content
 from .filters import CarrierFilter
 from .forms import (
     CarrierCorrectionForm, IncomingRegistrationForm, OutgoingRegistrationForm, ScopeChangeForm,
     apply_domain_error,
 )
-from .models import ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, Direction
+from .models import Carrier, CarrierGroupScope, CarrierUserScope, Direction
 from .policy import VIEW_CODENAME
 from .templatetags.carrier_tags import user_display
-from .decorators import carrier_content
 
 # ---------------------------------------------------------------------------------------------
 # List
@@ -283,7 +285,7 @@ def carrier_scope(request, pk):
         # SPEC §5: widening a 秘密/机密/绝密 carrier's scope is an approval request; narrowing, and
         # a 内部 carrier's scope, stay the registrar's own act.
         widening = action == "grant" and policy.scope_widening_needs_approval(carrier)
-        service = (services_scope.scope_request_create if widening else
+        service = (scoping.scope_request_create if widening else
                    services.carrier_scope_grant if action == "grant" else services.carrier_scope_revoke)
         try:
             done = service(actor=request.user, carrier=carrier, reason=form.cleaned_data["reason"],

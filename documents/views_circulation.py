@@ -1,7 +1,7 @@
 """传阅 screens (SPEC §6): the registrar starts a circulation from the carrier page, hands the
 carrier to each reader in turn and takes it back; the reader signs (阅签) on the circulation page
 or from 待阅签; the 传阅单 prints from the circulation. Thin: parse input, call one selector or
-service; refusals become messages in views_approvals._perform, invisible things are 404.
+service; refusals become messages in views_common.perform, invisible things are 404.
 """
 import re
 
@@ -19,9 +19,9 @@ from secrecy.forms import SafeForm
 from secrecy.levels import highest_level
 
 from . import policy, registers, selectors, selectors_circulation, services_circulation
-from .models import CustodyStatus
-from .views_approvals import _error_text, _perform
 from .decorators import carrier_content
+from .models import CustodyStatus
+from .views_common import error_text, perform
 
 READER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -86,7 +86,7 @@ def start(request, carrier_pk):
                 for field, problems in error.field_errors.items():
                     form.add_error(field if field in form.fields else None, problems)
             else:
-                form.add_error(None, _error_text(error))
+                form.add_error(None, error_text(error))
         else:
             messages.success(request, f"已发起{circulation.reference}，请将载体送达第一位阅读人")
             return redirect(circulation.get_absolute_url())
@@ -127,7 +127,7 @@ def detail(request, pk):
 
 def _act(request, pk, call, success):
     circulation = _circulation_or_404(request, pk)
-    _perform(request, lambda: call(circulation), success=success)
+    perform(request, lambda: call(circulation), success=success)
     if request.POST.get("next") == "mine":
         return redirect("circulation:mine")
     return redirect(circulation.get_absolute_url())

@@ -19,7 +19,7 @@ from . import policy, services_disposal
 from .forms import apply_domain_error
 from .forms_disposal import ArchiveForm, ReportLostForm, ReturnToIssuerForm, TransferForm
 from .models import CustodyStatus
-from .views_requests import _carrier_or_404
+from .views_common import carrier_or_404
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def disposal_refusal(user, carrier, slug):
 @login_required
 def dispose(request, pk, action):
     disposal = DISPOSALS.get(action)
-    carrier = _carrier_or_404(request, pk)
+    carrier = carrier_or_404(request, pk)
     # To anyone but the carrier's registrar these pages do not exist (like 更正登记).
     if disposal is None or not policy.may_manage(request.user, carrier):
         raise Http404()

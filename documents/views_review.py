@@ -11,9 +11,9 @@ from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import highest_level
 
 from . import services_review
-from .services import local_today
-from .views_requests import _carrier_or_404
 from .decorators import carrier_content
+from .services import local_today
+from .views_common import carrier_or_404
 
 
 @login_required
@@ -30,7 +30,7 @@ def review_list(request):
 @login_required
 @require_POST
 def review_keep(request, pk):
-    carrier = _carrier_or_404(request, pk)
+    carrier = carrier_or_404(request, pk)
     year = local_today().year
     try:
         services_review.review_keep(actor=request.user, carrier=carrier, year=year,

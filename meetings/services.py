@@ -24,8 +24,7 @@ from django.utils import timezone
 from audits.services import record_event
 from documents import policy as carrier_policy
 from documents.models import Carrier, CustodyAction, CustodyStatus, SecrecyStatus
-from documents.services import _record_custody
-from documents.services_approvals import CUSTODY_MOVE_PREFIX
+from documents.services import carrier_move
 from documents.services_disposal import mark_lost_locked
 from notifications.services import notify
 from personnel.models import ADMIN_ROLES, Department, Role
@@ -157,21 +156,6 @@ def _values(data):
         if field in values:
             values[field] = values[field] or ""
     return values
-
-
-def _move_carrier(*, actor, meeting, carrier, to_status, to_user, action, word, note, department=None):
-    previous_status, previous_user = carrier.custody_status, carrier.custodian
-    carrier.custody_status = to_status
-    carrier.custodian = to_user
-    fields = ["custody_status", "custodian"]
-    if department is not None and department.pk != carrier.department_id:
-        carrier.department = department
-        fields.append("department")
-    carrier._history_user = actor
-    carrier._change_reason = f"{CUSTODY_MOVE_PREFIX}{word}（{meeting.reference}）"
-    carrier.save(update_fields=fields)
-    _record_custody(carrier=carrier, action=action, actor=actor, from_user=previous_user, to_user=to_user,
-                    from_status=previous_status, to_status=to_status, approval_ref=meeting.reference, note=note)
 
 
 def _registrar_serving(department, level):
@@ -408,9 +392,9 @@ def handout_give(*, actor, meeting, serial, attendee, disposition=Disposition.RE
                                              disposition=disposition, handed_by=actor)
     except IntegrityError:  # pragma: no cover — the carrier lock and its status come first
         raise InvalidState(f"载体 {carrier.serial} 已分发给其他参会人员") from None
-    _move_carrier(actor=actor, meeting=meeting, carrier=carrier, to_status=CustodyStatus.AT_MEETING,
-                  to_user=attendee.user, action=CustodyAction.HANDED_OUT, word="会议分发",
-                  note=f"会议文件第{number}号，分发给{name}（{Disposition(disposition).label}）")
+    carrier_move(actor=actor, request=meeting, carrier=carrier, to_status=CustodyStatus.AT_MEETING,
+                 to_user=attendee.user, action=CustodyAction.HANDED_OUT, word="会议分发",
+                 note=f"会议文件第{number}号，分发给{name}（{Disposition(disposition).label}）")
     _audit(actor=actor, action="handout_give", meeting=meeting, handout=handout.pk, number=number,
            carrier=carrier.pk, serial=carrier.serial, attendee=attendee.pk, user=attendee.user_id,
            disposition=disposition)
@@ -428,9 +412,9 @@ def handout_recover(*, actor, meeting, handout, note=""):
     note = (note or "").strip()
     handout.recovered_at, handout.recovered_by = timezone.now(), actor
     handout.save(update_fields=["recovered_at", "recovered_by"])
-    _move_carrier(actor=actor, meeting=meeting, carrier=carrier, to_status=CustodyStatus.IN_REGISTRY, to_user=actor,
-                  action=CustodyAction.RETURNED, word="会议文件收回",
-                  note=f"会议文件第{handout.number}号收回" + (f"：{note}" if note else ""))
+    carrier_move(actor=actor, request=meeting, carrier=carrier, to_status=CustodyStatus.IN_REGISTRY, to_user=actor,
+                 action=CustodyAction.RETURNED, word="会议文件收回",
+                 note=f"会议文件第{handout.number}号收回" + (f"：{note}" if note else ""))
     _audit(actor=actor, action="handout_recover", meeting=meeting, handout=handout.pk, number=handout.number,
            carrier=carrier.pk, serial=carrier.serial, note=note)
     return handout
@@ -484,10 +468,10 @@ def meeting_close(*, actor, meeting):
         person = person_of(handout.attendee.user)
         department = person.department if person is not None else meeting.department
         registrar = _registrar_serving(department, carrier.level) or actor
-        _move_carrier(actor=actor, meeting=meeting, carrier=carrier, to_status=CustodyStatus.IN_REGISTRY,
-                      to_user=registrar, action=CustodyAction.RETURNED, word="会后带回登记", department=department,
-                      note=f"会后带回，交机要室登记（会议文件第{handout.number}号，"
-                           f"领取人 {policy.display_name(handout.attendee.user)}，由{department.name}管理）")
+        carrier_move(actor=actor, request=meeting, carrier=carrier, to_status=CustodyStatus.IN_REGISTRY,
+                     to_user=registrar, action=CustodyAction.RETURNED, word="会后带回登记", department=department,
+                     note=f"会后带回，交机要室登记（会议文件第{handout.number}号，"
+                          f"领取人 {policy.display_name(handout.attendee.user)}，由{department.name}管理）")
         handout.kept_registered_at = now
         handout.save(update_fields=["kept_registered_at"])
         kept_detail.append({"number": handout.number, "carrier": carrier.pk, "department": department.pk,

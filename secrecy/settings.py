@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "audits",
     "personnel",
     "documents",
+    "approvals",
     "meetings",
     "notifications",
     "portal",

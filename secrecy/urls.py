@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("", include("documents.urls_disposal")),
     path("registers/", include("documents.urls_registers")),
-    path("approvals/", include("documents.urls_approvals")),
+    path("approvals/", include("approvals.urls")),
     path("circulation/", include("documents.urls_circulation")),
     path("reviews/", include("documents.urls_review")),
     path("meetings/", include("meetings.urls")),

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from kombu.exceptions import OperationalError
 
-from documents import services_approvals, services_reclassify
+from approvals import services as approval_services
+from approvals.kinds import reclassify as reclassifying
 from documents.models import Carrier, SecrecyStatus
 from notifications import services as notifications
 from notifications.models import Notification, OutboxEmail
@@ -29,9 +30,9 @@ def test_register_approve_and_notify_with_the_broker_down(unit, register_carrier
         deliver_outbox.delay()  # the broker really is unreachable
 
     carrier = register_carrier(level=3, outgoing=True, classifier=unit.zhuren, scope_users=[unit.lisi])
-    request = services_reclassify.reclassify_request_create(
+    request = reclassifying.reclassify_request_create(
         actor=unit.mishu, carrier=carrier, change_type="declassify", reason="已公开发布", change_basis="发布公告")
-    services_approvals.request_decide(actor=unit.zhuren, request=request, approve=True, comment="同意提前解密")
+    approval_services.request_decide(actor=unit.zhuren, request=request, approve=True, comment="同意提前解密")
 
     assert Carrier.objects.get(pk=carrier.pk).secrecy_status == SecrecyStatus.DECLASSIFIED
     notified = set(Notification.objects.filter(kind__startswith="reclassif").values_list("recipient__username",

@@ -30,9 +30,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from documents.models import (
-    ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, CirculationStep, DestructionWitness, RequestItem,
-)
+from approvals.models import ApprovalRequest, DestructionWitness, RequestItem
+from documents.models import Carrier, CarrierGroupScope, CarrierUserScope, CirculationStep
 from documents.registers import register_produce
 from meetings.models import Handout
 from personnel.models import Person

@@ -22,8 +22,9 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from approvals.models import ApprovalRequest, RequestKind
 from audits.models import AuditEvent
-from documents.models import ApprovalRequest, Carrier, Circulation, RegisterJob, RequestKind
+from documents.models import Carrier, Circulation, RegisterJob
 from documents.selectors import carrier_list_visible_to
 from meetings.models import Handout
 from notifications.models import Notification

@@ -13,8 +13,9 @@ from django.db.models import Min
 from django.test import override_settings
 from django.utils import timezone
 
+from approvals.models import RequestItem
 from audits.models import AuditEvent
-from documents.models import Carrier, Circulation, CirculationStep, CustodyEvent, RequestItem
+from documents.models import Carrier, Circulation, CirculationStep, CustodyEvent
 from documents.services_declassify import SYSTEM_USERNAME
 from notifications.models import Notification
 

@@ -7,7 +7,9 @@ the carrier view knowing about it; the service decides again when the form is se
 from django import template
 from django.utils import timezone
 
-from ..models import CirculationState, CustodyStatus, RequestItem
+from approvals.models import RequestItem
+
+from ..models import CirculationState, CustodyStatus
 from ..policy import may_manage
 from ..selectors_circulation import carrier_circulations, circulation_steps
 

@@ -79,22 +79,24 @@ def bulk_group_grants(pairs, permission=None):
 def raise_level(*, registrar, decider, carrier, level, copy_number=None):
     """Change a carrier's level the only way there is (密级变更, decided by a 定密 authority);
     corrections cannot (issue 11 §1). Returns the carrier as stored."""
-    from documents import services_approvals, services_reclassify
+    from approvals import services as approval_services
+    from approvals.kinds import reclassify as reclassifying
     from documents.models import Carrier
 
-    request = services_reclassify.reclassify_request_create(
+    request = reclassifying.reclassify_request_create(
         actor=registrar, carrier=carrier, change_type="level", new_level=level, period_kind="term",
         period_value=5, period_unit="year", reason="定密更正", change_basis="某事项保密范围第1条")
-    services_approvals.request_decide(actor=decider, request=request, approve=True)
+    approval_services.request_decide(actor=decider, request=request, approve=True)
     return Carrier.objects.get(pk=carrier.pk)
 
 
 def widen_scope(*, carrier, registrar, principal, user=None, group=None, reason="工作需要"):
     """Add a person or department to a 秘密+ carrier's 知悉范围 the only way there is: a 知悉范围扩大
     request decided by the 主要负责人 (issue 11 §8)."""
-    from documents import services_approvals, services_scope
+    from approvals import services as approval_services
+    from approvals.kinds import scope as scoping
 
-    request = services_scope.scope_request_create(
+    request = scoping.scope_request_create(
         actor=registrar, carrier=carrier, reason=reason, user_id=user.pk if user else None,
         group_id=group.pk if group else None)
-    return services_approvals.request_decide(actor=principal, request=request, approve=True)
+    return approval_services.request_decide(actor=principal, request=request, approve=True)

@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from pypdf import PdfReader
 
+from approvals.kinds import lend as lending
 from audits.models import AuditEvent
-from documents import registers, services_approvals as loans
+from documents import registers
 from documents import services_circulation as circ
 from documents.models import (
     Circulation, CirculationState, CirculationStep, CustodyAction, CustodyEvent, CustodyStatus,
@@ -97,7 +98,7 @@ def test_the_database_allows_one_open_circulation_per_carrier(unit, carrier):
 
 
 def test_a_carrier_in_an_open_request_is_not_circulated(unit, carrier):
-    loans.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=days(3), reason="参阅")
+    lending.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=days(3), reason="参阅")
     with pytest.raises(InvalidState):
         started(unit, carrier)
 
@@ -344,7 +345,8 @@ def test_the_overdue_job_costs_a_fixed_number_of_queries_per_batch(unit, registe
 
 
 def test_between_readers_the_carrier_belongs_to_the_circulation(unit, carrier):
-    from documents import services_carry, services_destroy
+    from approvals.kinds import carry as carrying
+    from approvals.kinds import destroy as destroying
     from documents.policy import destruction_candidates_q, visible_carriers
 
     circulation = started(unit, carrier)
@@ -353,12 +355,12 @@ def test_between_readers_the_carrier_belongs_to_the_circulation(unit, carrier):
     circ.circulation_take_back(actor=unit.mishu, circulation=circulation)
     assert fresh(carrier).custody_status == CustodyStatus.IN_REGISTRY
     with pytest.raises(PolicyDenied, match="正在传阅"):
-        loans.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today(), reason="参阅")
+        lending.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today(), reason="参阅")
     with pytest.raises(PolicyDenied, match="正在传阅"):
-        services_carry.carry_request_create(actor=unit.lisi, carrier=carrier, destination="北京",
+        carrying.carry_request_create(actor=unit.lisi, carrier=carrier, destination="北京",
                                             depart_date=local_today(), due_date=local_today(), reason="开会")
     with pytest.raises(PolicyDenied, match="正在传阅"):
-        services_destroy.destruction_batch_create(actor=unit.mishu, carriers=[carrier], reason="清理", method="shred",
+        destroying.destruction_batch_create(actor=unit.mishu, carriers=[carrier], reason="清理", method="shred",
                                                   place="机要室", planned_date=local_today())
     assert not visible_carriers(unit.mishu).filter(destruction_candidates_q(unit.mishu), pk=carrier.pk).exists()
 

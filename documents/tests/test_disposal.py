@@ -6,10 +6,13 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from approvals import services as svc
+from approvals.kinds import lend as lending
+from approvals.models import RequestState
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import selectors, services_approvals as svc
-from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus, RequestState
+from documents import selectors
+from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from documents.policy import visible_carriers
 from documents.services import local_today
 from documents.services_disposal import (
@@ -33,10 +36,10 @@ def snapshot(carrier):
 
 
 def lend_out(unit, carrier):
-    request = svc.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today() + dt.timedelta(days=1),
+    request = lending.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today() + dt.timedelta(days=1),
                                       reason="起草材料需参阅", submit=True)
     request = svc.request_decide(actor=unit.lingdao, request=request, approve=True, comment="同意")
-    return svc.loan_check_out(actor=unit.mishu, request=request)
+    return lending.loan_check_out(actor=unit.mishu, request=request)
 
 
 def do_return(unit, carrier, **kw):
@@ -137,7 +140,7 @@ def test_only_the_carriers_registrar_may_dispose(unit, carrier, doer, who):
 
 @pytest.mark.parametrize("doer", [do_return, do_archive, do_transfer])
 def test_an_open_request_blocks_leaving_and_is_named(unit, carrier, doer):
-    request = svc.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today() + dt.timedelta(days=1),
+    request = lending.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today() + dt.timedelta(days=1),
                                       reason="需参阅", submit=True)
     before = snapshot(carrier)
     with pytest.raises(InvalidState) as error:
@@ -301,7 +304,7 @@ def test_errors_are_shown_next_to_the_fields(client, unit, carrier):
 
 
 def test_an_open_request_is_shown_above_the_form(client, unit, carrier):
-    request = svc.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today() + dt.timedelta(days=1),
+    request = lending.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today() + dt.timedelta(days=1),
                                       reason="需参阅", submit=True)
     client.force_login(unit.mishu)
     response = client.post(url(carrier, "archive"), {"archive_number": "WS-1"})

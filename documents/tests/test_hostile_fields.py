@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
+from approvals.models import ApprovalRequest
 from documents import services
-from documents.models import ApprovalRequest, Carrier
+from documents.models import Carrier
 from documents.tests.test_views import INCOMING_URL, field_errors, incoming_post
 from secrecy.errors import ValidationFailed
 

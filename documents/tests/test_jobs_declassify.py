@@ -388,11 +388,12 @@ def test_a_changed_period_reminds_again_once(unit, register_carrier):
     carrier = expiring(register_carrier, term_days=20)
     run_job("expiry_reminders", today=days(0))
     # The extension is a 密级变更 decided by the 定密责任人 (a correction cannot change the period).
-    from documents import services_approvals, services_reclassify
-    request = services_reclassify.reclassify_request_create(
+    from approvals import services as approval_services
+    from approvals.kinds import reclassify as reclassifying
+    request = reclassifying.reclassify_request_create(
         actor=unit.mishu, carrier=carrier, change_type="extend", period_kind="term", period_value=25,
         period_unit="day", reason="按来文通知延长", change_basis="上级通知")
-    services_approvals.request_decide(actor=unit.zhuren, request=request, approve=True)
+    approval_services.request_decide(actor=unit.zhuren, request=request, approve=True)
     run_job("expiry_reminders", today=days(1))
     run_job("expiry_reminders", today=days(2))
     first, second = notices(unit.zhuren, kind="expiry_reminder")

@@ -5,7 +5,8 @@ import re
 
 from django.urls import reverse
 
-from documents import services_approvals, services_destroy
+from approvals import services as approval_services
+from approvals.kinds import destroy as destroying
 from documents.services import local_today
 
 
@@ -19,16 +20,16 @@ def nav_count(client, user):
 def test_a_witness_sees_the_batch_waiting_for_them_in_the_nav_count(client, unit, register_carrier):
     carrier = register_carrier(level=2, copy_number=1, scope_users=[unit.baomi, unit.lingdao])
     assert nav_count(client, unit.baomi) is None, "保密办 without anything to do has no 待办 entry"
-    batch = services_destroy.destruction_batch_create(
+    batch = destroying.destruction_batch_create(
         actor=unit.mishu, carriers=[carrier], reason="清理", method="shred", place="机要室",
         planned_date=local_today() + dt.timedelta(days=1), witnesses=[unit.baomi, unit.lingdao], submit=True)
     assert nav_count(client, unit.baomi) is None, "nothing to confirm before approval"
     assert nav_count(client, unit.lingdao) == 1, "lingdao may decide the batch"
-    services_approvals.request_decide(actor=unit.zhuren, request=batch, approve=True, comment="同意")
+    approval_services.request_decide(actor=unit.zhuren, request=batch, approve=True, comment="同意")
     assert nav_count(client, unit.baomi) == 1
     assert nav_count(client, unit.lingdao) == 1, "now waiting for lingdao's own 监销 confirmation"
     inbox = client.get(reverse("approvals:inbox")).content.decode()
     assert batch.reference in inbox or f"#{batch.pk}" in inbox
-    services_destroy.destruction_witness_confirm(actor=unit.baomi, request=batch)
+    destroying.destruction_witness_confirm(actor=unit.baomi, request=batch)
     assert nav_count(client, unit.baomi) is None
     assert nav_count(client, unit.zhangsan) is None

@@ -18,9 +18,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
+from approvals import services as sa
+from approvals.kinds import copy as scopy
+from approvals.models import ApprovalRequest, RequestState
 from audits.models import AuditEvent
-from documents import registers, services, services_approvals as sa, services_copy as scopy
-from documents.models import ApprovalRequest, Carrier, RegisterJob, RegisterJobStatus, RequestState
+from documents import registers, services
+from documents.models import Carrier, RegisterJob, RegisterJobStatus
 from documents.policy import visible_carriers
 from secrecy.errors import PolicyDenied
 

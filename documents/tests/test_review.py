@@ -129,14 +129,15 @@ def test_job_skips_inactive_classifier(unit, carriers, other_classifier):
 
 
 def test_the_classifier_may_ask_for_a_change_from_the_review_but_not_decide_it(unit, register_carrier):
-    from documents import services_approvals, services_reclassify
+    from approvals import services as approval_services
+    from approvals.kinds import reclassify as reclassifying
     from secrecy.errors import PolicyDenied
 
     carrier = register_carrier(level=3, outgoing=True, classifier=unit.zhuren, period_value=10,
                                scope_users=[unit.zhuren])
-    request = services_reclassify.reclassify_request_create(
+    request = reclassifying.reclassify_request_create(
         actor=unit.zhuren, carrier=carrier, change_type="declassify", reason="年度审核：已公开发布",
         change_basis="年度审核")
     assert request.requester_id == unit.zhuren.pk
     with pytest.raises(PolicyDenied, match="本人"):
-        services_approvals.request_decide(actor=unit.zhuren, request=request, approve=True, comment="同意")
+        approval_services.request_decide(actor=unit.zhuren, request=request, approve=True, comment="同意")

@@ -8,12 +8,14 @@
 import pytest
 from django.urls import reverse
 
+from approvals import services as approval_services
+from approvals.kinds import lend as lending
+from approvals.kinds import scope as scoping
+from approvals.models import ApprovalRequest, RequestKind, RequestState
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import policy, selectors, services, services_approvals, services_circulation, services_scope
-from documents.models import (
-    ApprovalRequest, CarrierUserScope, CustodyAction, CustodyEvent, RequestKind, RequestState,
-)
+from documents import policy, selectors, services, services_circulation
+from documents.models import CarrierUserScope, CustodyAction, CustodyEvent
 from documents.policy import visible_carriers
 from notifications.models import Notification
 from personnel import services as personnel_services
@@ -51,7 +53,7 @@ def test_a_work_secret_scope_is_still_the_registrars_to_widen(unit, register_car
     services.carrier_scope_grant(actor=unit.mishu, carrier=internal, user_id=unit.wangwu.pk, reason="工作需要")
     assert sees(unit.wangwu, internal)
     with pytest.raises(PolicyDenied, match="直接调整"):
-        services_scope.scope_request_create(actor=unit.mishu, carrier=internal, user_id=unit.zhangsan.pk,
+        scoping.scope_request_create(actor=unit.mishu, carrier=internal, user_id=unit.zhangsan.pk,
                                             reason="工作需要")
 
 
@@ -61,7 +63,7 @@ def test_narrowing_needs_no_approval(unit, secret):
 
 
 def test_a_reader_in_scope_asks_and_only_the_principal_or_delegate_decides(unit, secret):
-    request = services_scope.scope_request_create(actor=unit.lisi, carrier=secret, user_id=unit.lingdao.pk,
+    request = scoping.scope_request_create(actor=unit.lisi, carrier=secret, user_id=unit.lingdao.pk,
                                                   reason="分管领导需阅知")
     assert request.state == RequestState.SUBMITTED and request.kind == RequestKind.SCOPE
     assert request.steps.get().requirement == "主要负责人或其委托的审批人"
@@ -70,22 +72,22 @@ def test_a_reader_in_scope_asks_and_only_the_principal_or_delegate_decides(unit,
     assert request not in selectors.requests_inbox(user=unit.lingdao)
     before = world()
     with pytest.raises(PolicyDenied, match="主要负责人或其委托"):
-        services_approvals.request_decide(actor=unit.lingdao, request=request, approve=True)
+        approval_services.request_decide(actor=unit.lingdao, request=request, approve=True)
     assert world() == before
     assert request in selectors.requests_inbox(user=unit.zhuren)
 
-    services_approvals.request_decide(actor=unit.zhuren, request=request, approve=True, comment="同意")
+    approval_services.request_decide(actor=unit.zhuren, request=request, approve=True, comment="同意")
     request.refresh_from_db()
     assert request.state == RequestState.COMPLETED and request.completed_at is not None
     assert sees(unit.lingdao, secret)
     row = CustodyEvent.objects.filter(carrier=secret, action=CustodyAction.SCOPE_GRANTED).get()
     assert row.approval_ref == request.reference and request.reference in row.note
-    assert sorted(Notification.objects.filter(kind=services_scope.NOTICE_KIND_SCOPE)
+    assert sorted(Notification.objects.filter(kind=scoping.NOTICE_KIND_SCOPE)
                   .values_list("recipient__username", flat=True)) == ["lingdao", "lisi"]
 
 
 def test_a_delegate_named_by_the_principal_decides(unit, secret):
-    request = services_scope.scope_request_create(actor=unit.mishu, carrier=secret, group_id=unit.business.group.pk,
+    request = scoping.scope_request_create(actor=unit.mishu, carrier=secret, group_id=unit.business.group.pk,
                                                   reason="业务一处全体需阅知")
     with pytest.raises(PolicyDenied):
         personnel_services.person_designate(actor=unit.baomi, user=unit.lingdao, field="scope_delegate",
@@ -95,16 +97,16 @@ def test_a_delegate_named_by_the_principal_decides(unit, secret):
     assert event.actor == unit.zhuren and event.detail["field"] == "scope_delegate"
     lingdao = type(unit.lingdao).objects.get(pk=unit.lingdao.pk)
     assert request in selectors.requests_inbox(user=lingdao)
-    services_approvals.request_decide(actor=lingdao, request=request, approve=True)
+    approval_services.request_decide(actor=lingdao, request=request, approve=True)
     assert sees(unit.zhangsan, secret) is False, "a department grant still filters by clearance"
     assert sees(unit.lisi, secret)
 
 
 def test_a_rejected_widening_changes_nothing(unit, secret):
-    request = services_scope.scope_request_create(actor=unit.lisi, carrier=secret, user_id=unit.lingdao.pk,
+    request = scoping.scope_request_create(actor=unit.lisi, carrier=secret, user_id=unit.lingdao.pk,
                                                   reason="阅知")
     scopes = list(CarrierUserScope.objects.values_list("id", flat=True))
-    services_approvals.request_decide(actor=unit.zhuren, request=request, approve=False, comment="无必要")
+    approval_services.request_decide(actor=unit.zhuren, request=request, approve=False, comment="无必要")
     assert list(CarrierUserScope.objects.values_list("id", flat=True)) == scopes
     assert not sees(unit.lingdao, secret)
 
@@ -112,14 +114,14 @@ def test_a_rejected_widening_changes_nothing(unit, secret):
 def test_a_widening_is_refused_at_its_fields_for_the_uncleared_and_the_outsider(unit, secret):
     before = world()
     with pytest.raises(ValidationFailed) as refused:
-        services_scope.scope_request_create(actor=unit.lisi, carrier=secret, user_id=unit.zhangsan.pk, reason="")
+        scoping.scope_request_create(actor=unit.lisi, carrier=secret, user_id=unit.zhangsan.pk, reason="")
     assert "涉密等级低于载体密级" in refused.value.field_errors["user"]
     assert "理由" in refused.value.field_errors["reason"]
     with pytest.raises(ValidationFailed) as refused:
-        services_scope.scope_request_create(actor=unit.mishu, carrier=secret, user_id=unit.lisi.pk, reason="x")
+        scoping.scope_request_create(actor=unit.mishu, carrier=secret, user_id=unit.lisi.pk, reason="x")
     assert "已在知悉范围内" in refused.value.field_errors["user"]
     with pytest.raises(NotVisible):
-        services_scope.scope_request_create(actor=unit.zhangsan, carrier=secret, user_id=unit.zhangsan.pk,
+        scoping.scope_request_create(actor=unit.zhangsan, carrier=secret, user_id=unit.zhangsan.pk,
                                             reason="我也想看")
     assert world() == before
 
@@ -176,7 +178,7 @@ def test_only_a_designated_registrar_receives_top_secret(unit, register_carrier,
 def test_an_undesignated_registrar_neither_hands_out_nor_manages_top_secret(unit, register_carrier,
                                                                             second_registrar):
     top = register_carrier(level=4, copy_number=1, scope_users=[unit.zhuren])
-    loan = services_approvals.loan_request_create(actor=unit.zhuren, carrier=top, due_date=None, reason="阅")
+    loan = lending.loan_request_create(actor=unit.zhuren, carrier=top, due_date=None, reason="阅")
     assert "绝密载体专人" in policy.execute_refusal(second_registrar, loan, [top])
     assert policy.execute_refusal(unit.mishu, loan, [top]) is None
     assert not ApprovalRequest.objects.filter(policy.executable_requests_q(second_registrar), pk=loan.pk).exists()

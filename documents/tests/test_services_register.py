@@ -10,16 +10,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from approvals.kinds import scope as scoping
 from audits.models import AuditEvent
 from conftest import carrier_data, make_user
 from documents import services
-from documents.tests.factories import widen_scope
-from documents import services_scope
 from documents.models import (
     Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, CustodyEvent, CustodyStatus, Direction,
     SecrecyStatus, SerialCounter,
 )
 from documents.selectors import carrier_list_visible_to
+from documents.tests.factories import widen_scope
 from personnel import services as personnel_services
 from personnel.models import Role
 from secrecy.errors import DomainError, PolicyDenied, ValidationFailed
@@ -430,7 +430,7 @@ def test_scope_cannot_be_granted_to_someone_below_the_level(unit, register_carri
     carrier = register_carrier(level=3)
     before = snapshot()
     with pytest.raises(ValidationFailed) as refused:
-        services_scope.scope_request_create(actor=unit.mishu, carrier=carrier, user_id=unit.zhangsan.pk, reason="需要")
+        scoping.scope_request_create(actor=unit.mishu, carrier=carrier, user_id=unit.zhangsan.pk, reason="需要")
     assert "user" in refused.value.field_errors and has_chinese(refused.value.field_errors["user"])
     assert snapshot() == before
 

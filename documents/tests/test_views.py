@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
-from documents.models import Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, Direction
 from documents.forms import CarrierCorrectionForm
+from documents.models import Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, Direction
 from personnel.models import Role
 
 LIST_URL = reverse("documents:carrier_list")
@@ -466,9 +466,9 @@ def test_scope_can_be_granted_and_revoked_and_shows_in_the_timeline(client, unit
     # 机密: the widening waits for the 主要负责人 (issue 11 §8).
     client.force_login(unit.lingdao)
     assert client.get(carrier.get_absolute_url()).status_code == 404
-    from documents import services_approvals
-    from documents.models import ApprovalRequest, RequestKind
-    services_approvals.request_decide(actor=unit.zhuren, request=ApprovalRequest.objects.get(kind=RequestKind.SCOPE),
+    from approvals import services as approval_services
+    from approvals.models import ApprovalRequest, RequestKind
+    approval_services.request_decide(actor=unit.zhuren, request=ApprovalRequest.objects.get(kind=RequestKind.SCOPE),
                                       approve=True)
     client.force_login(unit.mishu)
     html = client.get(carrier.get_absolute_url()).content.decode()
@@ -480,7 +480,7 @@ def test_scope_can_be_granted_and_revoked_and_shows_in_the_timeline(client, unit
     client.force_login(unit.mishu)
     response = client.post(url, {"scope-action": "grant", "scope-group": unit.office.pk, "scope-reason": "办公室办理"})
     assert response.status_code == 302
-    services_approvals.request_decide(actor=unit.zhuren, request=ApprovalRequest.objects.filter(
+    approval_services.request_decide(actor=unit.zhuren, request=ApprovalRequest.objects.filter(
         kind=RequestKind.SCOPE).latest("id"), approve=True)
     assert CarrierGroupScope.objects.filter(content_object=carrier, group=unit.office.group).exists()
 

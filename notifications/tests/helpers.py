@@ -5,8 +5,11 @@ import itertools
 
 from django.contrib.auth import get_user_model
 
-from documents import services_approvals as loans, services_carry as carry
-from documents.models import ApprovalRequest, Carrier, RequestItem, RequestKind, RequestState
+from approvals import services as loans
+from approvals.kinds import lend as lending
+from approvals.kinds import carry
+from approvals.models import ApprovalRequest, RequestItem, RequestKind, RequestState
+from documents.models import Carrier
 from documents.services import local_today
 from documents.tests.factories import CarrierFactory
 
@@ -23,10 +26,10 @@ def lend_out(unit, register_carrier, *, borrower, level=2, due=None, department=
     """A loan checked out today, due on `due` (default today): overdue from the day after."""
     carrier = register_carrier(level=level, copy_number=next(_copy_numbers), scope_users=[borrower],
                                department=department or unit.business)
-    request = loans.loan_request_create(actor=borrower, carrier=carrier, due_date=due or local_today(),
+    request = lending.loan_request_create(actor=borrower, carrier=carrier, due_date=due or local_today(),
                                         reason="参阅")
     loans.request_decide(actor=unit.zhuren if level >= 4 else unit.lingdao, request=request, approve=True)
-    return loans.loan_check_out(actor=unit.mishu, request=request)
+    return lending.loan_check_out(actor=unit.mishu, request=request)
 
 
 def carry_out(unit, register_carrier, *, bearer, level=2, due=None):

@@ -12,9 +12,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from approvals.kinds import lend as lending
+from approvals.models import RequestKind
 from conftest import make_user
-from documents import services_approvals as loans
-from documents.models import RequestKind
 from notifications import tasks
 from notifications.jobs import UnknownJob, job, registered_jobs, run_job
 from notifications.models import Notification, OutboxEmail
@@ -103,7 +103,7 @@ def test_ten_days_of_downtime_are_caught_up_in_one_run(people, register_carrier)
     assert len(notices(people.zhangsan)) == 1 and len(notices(people.lisi)) == 1
 
     # Beat and the workers are down for ten days; meanwhile one loan comes back.
-    loans.loan_return(actor=people.mishu, request=returned, condition="intact")
+    lending.loan_return(actor=people.mishu, request=returned, condition="intact")
     result = run_job("overdue_reminders", today=days(11))
 
     assert result == {"overdue": 2, "notices": 2, "digests": 1}, "one reminder per overdue request, not ten"

@@ -9,10 +9,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
+from approvals import services as loans
+from approvals.kinds import lend as lending
 from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
 from documents import selectors
-from documents import services_approvals as loans
 from documents.services import local_today
 from personnel import services as person_services
 from personnel.models import (
@@ -182,10 +183,10 @@ def _ready_leave(unit, person, kind=LeaveKind.LEAVE_UNIT):
 def test_leaving_is_refused_while_a_carrier_is_held_then_approved_ends_sessions_and_login(unit, register_carrier,
                                                                                          client, settings):
     carrier = register_carrier(level=3, title="借阅中的文件", scope_users=[unit.lisi])
-    request = loans.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today() + dt.timedelta(days=1),
+    request = lending.loan_request_create(actor=unit.lisi, carrier=carrier, due_date=local_today() + dt.timedelta(days=1),
                                         reason="参阅", submit=True)
     request = loans.request_decide(actor=unit.lingdao, request=request, approve=True, comment="同意")
-    loans.loan_check_out(actor=unit.mishu, request=request)
+    lending.loan_check_out(actor=unit.mishu, request=request)
 
     # lisi is logged in, twice (two browsers).
     assert client.login(username="lisi", password=PASSWORD)
@@ -204,7 +205,7 @@ def test_leaving_is_refused_while_a_carrier_is_held_then_approved_ends_sessions_
     assert get_user_model().objects.get(pk=unit.lisi.pk).is_active
     assert client.get(reverse("home")).status_code == 200
 
-    loans.loan_return(actor=unit.mishu, request=request, condition="intact")
+    lending.loan_return(actor=unit.mishu, request=request, condition="intact")
     assert leave_blockers(leave) == []
     leave = leave_approve(actor=unit.zhuren, leave=leave, comment="同意", today=TODAY)
 

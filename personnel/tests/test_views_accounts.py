@@ -10,9 +10,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from approvals.models import ApprovalRequest
 from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
-from documents.models import ApprovalRequest, Carrier
+from documents.models import Carrier
 from personnel.auth import is_locked
 from personnel.models import Role
 from personnel.policy import roles_of
@@ -341,7 +342,7 @@ def test_the_admin_shows_the_sysadmin_no_carrier_and_no_audit_log(unit, register
     for account in (fresh(sysadmin), make_superuser(sysadmin)):
         client = as_user(account)
         for url, model in (("/admin/documents/carrier/", Carrier),
-                           ("/admin/documents/approvalrequest/", ApprovalRequest)):
+                           ("/admin/approvals/approvalrequest/", ApprovalRequest)):
             response = client.get(url)
             assert response.status_code == 200 and response.context["cl"].result_count == 0, url
             assert response.context["cl"].model is model

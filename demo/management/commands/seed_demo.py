@@ -2,7 +2,7 @@
 
 Everything goes through the same services a click would use (department_create, person_save,
 role_grant, carrier_register_incoming/outgoing, carrier_correct, and the approval services of
-documents.services_approvals / _copy / _carry / _destroy), so serials, custody rows, the change
+approvals.services and approvals.kinds), so serials, custody rows, the change
 history and the audit log are real.
 
 Idempotent: every section first looks for what it would create and creates only what is missing,
@@ -34,10 +34,10 @@ from demo.carriers import seed_carriers
 from demo.cast import seed_departments, seed_people
 from demo.lifecycle import seed_declassify, seed_lifecycle
 from documents.models import (
-    ApprovalRequest, Carrier, CarrierKind, Circulation, CirculationState, CustodyStatus, Direction, RequestKind,
-    RequestState, SecrecyStatus,
+    Carrier, CarrierKind, Circulation, CirculationState, CustodyStatus, Direction, SecrecyStatus,
 )
-from documents.workflows import state_label
+from approvals.models import ApprovalRequest, RequestKind, RequestState
+from approvals.workflows import state_label
 from secrecy.levels import Level
 
 

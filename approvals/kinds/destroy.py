@@ -1,0 +1,227 @@
+"""销毁 (destruction batch) writes, SPEC §5 and REG24 art. 28, on the shared approval mechanism.
+
+The batch is an ApprovalRequest of kind DESTROY (submit, cancel, approve and reject are the generic
+services of approvals.services; a rejected or cancelled batch gives its carriers back as they
+were). This module adds what only a destruction has: building the batch, designating the 监销人,
+each witness's own confirmation, and the execution. Same rules as every workflow write: one
+transaction, one audit event, carriers locked by id before the request row.
+"""
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from documents import policy
+from documents.models import Carrier, CustodyStatus
+from documents.services import carrier_move, local_today
+from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
+from secrecy.levels import highest_level
+
+from ..models import (
+    ApprovalRequest, DestructionDetail, DestructionMethod, DestructionWitness, RequestItem, RequestKind, StepDecision,
+)
+from ..registry import KindHandler
+from ..services import (
+    add_steps, audit, check_carriers_unchanged, check_party, close_items, lock_request, name_of, submit_if_asked,
+)
+from ..workflows import ASK_AND_DECIDE, DestroyAction, Move, Party, RequestState, move_for
+
+S, D, P = RequestState, DestroyAction, Party
+
+# 销毁 (batch): the registrar builds and submits it, a leader approves, the registrar designates the
+# 监销人 (at any time before execution), each witness confirms with their own login, and the
+# registrar records the execution. Designating and confirming keep the state: the execution checks
+# that enough witnesses have confirmed.
+DESTROY_TRANSITIONS = {
+    **ASK_AND_DECIDE,
+    (S.DRAFT, D.DESIGNATE): Move(S.DRAFT, P.REQUESTER),
+    (S.SUBMITTED, D.DESIGNATE): Move(S.SUBMITTED, P.REQUESTER),
+    (S.APPROVED, D.DESIGNATE): Move(S.APPROVED, P.REQUESTER),
+    (S.APPROVED, D.WITNESS_CONFIRM): Move(S.APPROVED, P.WITNESS),
+    (S.APPROVED, D.EXECUTE): Move(S.COMPLETED, P.REGISTRAR),
+}
+
+def _clean_details(*, reason, method, place, destruction_body, planned_date, today):
+    errors = {}
+    reason = (reason or "").strip()
+    place = (place or "").strip()
+    destruction_body = (destruction_body or "").strip()
+    if not reason:
+        errors["reason"] = "请填写销毁事由"
+    if method not in DestructionMethod.values:
+        errors["method"] = "请选择销毁方式（送销、碎纸、粉碎、消磁或物理破坏）"
+    elif method == DestructionMethod.SEND and not destruction_body:
+        # REG24 art. 28: 送销 goes to the body set up by the 保密行政管理部门.
+        errors["destruction_body"] = "送销须填写承销单位（保密行政管理部门设立的销毁工作机构或指定的承销单位）"
+    if not place:
+        errors["place"] = "请填写销毁地点"
+    if not planned_date:
+        errors["planned_date"] = "请填写计划销毁日期"
+    elif planned_date < today:
+        errors["planned_date"] = "计划销毁日期不能早于今天"
+    if errors:
+        raise ValidationFailed(errors)
+    return reason, place, destruction_body
+
+
+@transaction.atomic
+def destruction_batch_create(*, actor, carriers, reason, method, place, destruction_body="", planned_date=None,
+                             witnesses=(), submit=False, today=None):
+    """Build a batch from carriers the registrar manages (在库, 已解密 ones included); they become
+    待销毁 (one custody row each). With submit it goes to the leaders at once."""
+    today = today or local_today()
+    if not policy.may_build_destruction(actor):
+        raise PolicyDenied("只有机要秘书可以组织销毁")
+    ids = sorted({c.pk if isinstance(c, Carrier) else int(c) for c in carriers})
+    if not ids:
+        raise ValidationFailed({"carriers": "请至少选择一件载体"})
+    locked = list(Carrier.objects.select_for_update().filter(pk__in=ids).order_by("id"))
+    visible = set(policy.visible_carriers(actor).filter(pk__in=ids).values_list("pk", flat=True))
+    if len(locked) != len(ids) or visible != set(ids):
+        raise NotVisible()
+    for carrier in locked:
+        refusal = policy.destruction_item_refusal(actor, carrier)
+        if refusal:
+            raise PolicyDenied(refusal)
+    busy = (RequestItem.objects.filter(carrier_id__in=ids, is_open=True)
+            .select_related("carrier", "request").order_by("carrier_id").first())
+    if busy is not None:
+        raise InvalidState(f"载体 {busy.carrier.serial} 已有未办结的{RequestKind(busy.kind).label}申请"
+                           f"（{busy.request.reference}），不能列入销毁")
+    reason, place, destruction_body = _clean_details(
+        reason=reason, method=method, place=place, destruction_body=destruction_body,
+        planned_date=planned_date, today=today)
+    level = highest_level(c.level for c in locked)
+    request = ApprovalRequest.objects.create(kind=RequestKind.DESTROY, requester=actor, reason=reason, level=level)
+    DestructionDetail.objects.create(request=request, method=method, place=place,
+                                     destruction_body=destruction_body, planned_date=planned_date)
+    try:
+        with transaction.atomic():
+            RequestItem.objects.bulk_create([
+                RequestItem(request=request, carrier=c, kind=RequestKind.DESTROY) for c in locked])
+    except IntegrityError:
+        raise InvalidState("所选载体已在其他未办结的销毁批次中，不能重复列入") from None
+    add_steps(request, level=level)
+    witness_users = _clean_witnesses(request, witnesses) if witnesses else []
+    _designate(actor=actor, request=request, users=witness_users)
+    for carrier in locked:
+        carrier_move(actor=actor, carrier=carrier, to_status=CustodyStatus.PENDING_DESTRUCTION,
+                     to_user=carrier.custodian, request=request, word="列入销毁",
+                     note=f"列入销毁批次，销毁方式：{DestructionMethod(method).label}")
+    submit_if_asked(request, submit)
+    audit(actor=actor, action="create", request=request, carriers=locked, method=method, place=place,
+          destruction_body=destruction_body, planned_date=planned_date.isoformat(),
+          witnesses=[u.pk for u in witness_users], submitted=bool(submit))
+    return request
+
+
+def _clean_witnesses(request, witnesses):
+    users = list({(u.pk if hasattr(u, "pk") else int(u)) for u in witnesses})
+    found = list(get_user_model().objects.filter(pk__in=users).select_related("person__department"))
+    if len(found) != len(users):
+        raise ValidationFailed({"witnesses": "所选监销人不存在"})
+    refusal = policy.witnesses_refusal(found, request)
+    if refusal:
+        raise PolicyDenied(refusal)
+    return sorted(found, key=lambda u: u.pk)
+
+
+def _designate(*, actor, request, users):
+    """Make `users` the current witnesses: keep those already designated, withdraw the others
+    (the rows stay, nothing is deleted), designate the new ones."""
+    wanted = {u.pk for u in users}
+    current = DestructionWitness.objects.select_for_update().filter(request=request)
+    current.exclude(user_id__in=wanted).update(withdrawn_at=timezone.now())
+    kept = set(current.filter(user_id__in=wanted).values_list("user_id", flat=True))
+    DestructionWitness.objects.bulk_create([
+        DestructionWitness(request=request, user=u, designated_by=actor) for u in users if u.pk not in kept])
+
+
+@transaction.atomic
+def destruction_witnesses_set(*, actor, request, witnesses):
+    """指定监销人 (replacing any designated before), possible until someone has confirmed."""
+    request, carriers = lock_request(request)
+    move = move_for(request.kind, request.state, DestroyAction.DESIGNATE)
+    check_party(move, actor=actor, request=request, carriers=carriers)
+    if request.witnesses.filter(confirmed_at__isnull=False).exists():
+        raise InvalidState("已有监销人确认监销，不能再更换监销人")
+    users = _clean_witnesses(request, witnesses)
+    _designate(actor=actor, request=request, users=users)
+    audit(actor=actor, action="designate", request=request, carriers=carriers, witnesses=[u.pk for u in users])
+    return request
+
+
+@transaction.atomic
+def destruction_witness_confirm(*, actor, request):
+    """确认监销: a designated witness, with their own login, confirms they witness the destruction."""
+    request, carriers = lock_request(request)
+    move = move_for(request.kind, request.state, DestroyAction.WITNESS_CONFIRM)
+    check_party(move, actor=actor, request=request, carriers=carriers)
+    witness = request.witnesses.select_for_update().get(user=actor)
+    witness.confirmed_at = timezone.now()
+    witness.save(update_fields=["confirmed_at"])
+    audit(actor=actor, action="witness_confirm", request=request, carriers=carriers)
+    return request
+
+
+@transaction.atomic
+def destruction_execute(*, actor, request, executed_on=None, destroyed_by=None, destroyed_by_name=""):
+    """执行销毁: recorded by the registrar once the batch is approved and at least two distinct
+    监销人 (one of them from 保密办, none the requester, each cleared for the level) have confirmed.
+    Every carrier becomes 已销毁 and stays on record."""
+    request, carriers = lock_request(request)
+    if request.kind != RequestKind.DESTROY:
+        raise InvalidState("该申请不是销毁申请")
+    move = move_for(request.kind, request.state, DestroyAction.EXECUTE)
+    check_party(move, actor=actor, request=request, carriers=carriers)
+    check_carriers_unchanged(request, carriers)
+    confirmed = [w.user for w in request.witnesses.filter(confirmed_at__isnull=False)
+                 .select_related("user__person__department")]
+    refusal = policy.witnesses_refusal(confirmed, request)
+    if refusal:
+        raise PolicyDenied(f"监销人确认不足，不能执行销毁：{refusal}")
+    for carrier in carriers:
+        if carrier.custody_status != CustodyStatus.PENDING_DESTRUCTION:
+            raise InvalidState(
+                f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，不是待销毁状态")
+    today = local_today()
+    executed_on = executed_on or today
+    destroyed_by_name = (destroyed_by_name or "").strip()
+    errors = {}
+    if executed_on > today:
+        errors["executed_on"] = "销毁日期不能晚于今天"
+    elif request.decided_at and executed_on < timezone.localdate(request.decided_at):
+        errors["executed_on"] = "销毁日期不能早于批准日期"
+    if destroyed_by is None and not destroyed_by_name:
+        errors["destroyed_by_name"] = "请填写销毁人"
+    if errors:
+        raise ValidationFailed(errors)
+    detail = request.destruction
+    detail.executed_on = executed_on
+    detail.destroyed_by = destroyed_by
+    detail.destroyed_by_name = destroyed_by_name or name_of(destroyed_by)
+    detail.executed_by = actor
+    detail.save(update_fields=["executed_on", "destroyed_by", "destroyed_by_name", "executed_by"])
+    now = timezone.now()
+    request.state = move.to
+    request.executed_at = request.completed_at = now
+    request.save(update_fields=["state", "executed_at", "completed_at"])
+    close_items(request)
+    approvers = "、".join(name_of(step.decided_by) for step in request.steps.select_related("decided_by__person")
+                         .filter(decision=StepDecision.APPROVE).order_by("order"))
+    witnesses = "、".join(name_of(u) for u in confirmed)
+    note = (f"{detail.get_method_display()}销毁于{detail.place}，{executed_on:%Y-%m-%d}，经{approvers}批准，"
+            f"销毁人：{detail.destroyed_by_name}，监销人：{witnesses}")
+    for carrier in carriers:
+        # The custodian stays the last person accountable; the row names no receiver.
+        carrier_move(actor=actor, carrier=carrier, to_status=CustodyStatus.DESTROYED, to_user=None,
+                     request=request, word="销毁", note=note)
+    audit(actor=actor, action="execute", request=request, carriers=carriers, executed_on=executed_on.isoformat(),
+          destroyed_by=destroyed_by.pk if destroyed_by else None, destroyed_by_name=detail.destroyed_by_name,
+          witnesses=[u.pk for u in confirmed])
+    return request
+
+
+# A batch sets its carriers aside as 待销毁 when it is built; a rejected or cancelled batch gives
+# them back 在库, with their custodian (approvals.services releases them).
+HANDLER = KindHandler(kind=RequestKind.DESTROY, transitions=DESTROY_TRANSITIONS,
+                      held_status=(CustodyStatus.PENDING_DESTRUCTION, CustodyStatus.IN_REGISTRY))
