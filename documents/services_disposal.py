@@ -26,6 +26,7 @@ from personnel.models import ADMIN_ROLES, Role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 from . import policy
+from .lost_carriers import lost_carrier_incident
 from .models import Carrier, Circulation, CirculationState, CustodyAction, CustodyStatus, RequestItem, RequestKind
 from .services import _record_custody
 from .services_approvals import CUSTODY_MOVE_PREFIX
@@ -235,10 +236,8 @@ def mark_lost_locked(*, actor, carrier, custody_note, approval_ref=""):
                     approval_ref=approval_ref)
     # SPEC §10: a carrier reported lost anywhere opens (or joins) a 丢失 incident, whose 24-hour
     # upward-report deadline (REG24 art. 61) starts now. 保密办 is told by _alert_loss below.
-    from audits.services_incidents import incident_for_lost_carrier
-
-    incident = incident_for_lost_carrier(actor=actor, carrier_id=carrier.pk, serial=carrier.serial,
-                                         level=carrier.level, note=custody_note, notify_office=False)
+    incident = lost_carrier_incident(actor=actor, carrier_id=carrier.pk, serial=carrier.serial,
+                                     level=carrier.level, note=custody_note, notify_office=False)
     return _alert_loss(actor=actor, carrier=carrier, previous=previous, incident=incident)
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "personnel",
     "documents",
     "meetings",
+    "oversight",
     "notifications",
     "axes",
 ]
@@ -88,7 +89,7 @@ TEMPLATES = [
                 "personnel.context_processors.navigation",
                 "personnel.context_processors_accounts.navigation",
                 "audits.context_processors.navigation",
-                "audits.context_processors_inspections.navigation",
+                "oversight.context_processors.navigation",
             ],
         },
     },

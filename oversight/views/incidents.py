@@ -13,16 +13,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from secrecy.forms import submit_form
+from secrecy.forms import put_domain_error as _put_errors, submit_form
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import highest_level
 from secrecy.visibility import carriers_visible_among
 
-from . import services_incidents as services
-from .forms_inspections import IncidentCloseForm, IncidentForm, UpwardReportForm
-from .models import INCIDENT_TRANSITIONS, IncidentAction, IncidentState
-from .services_inspections import is_business_user, is_secrecy_office
-from .views_inspections import _put_errors
+from ..forms import IncidentCloseForm, IncidentForm, UpwardReportForm
+from ..models import INCIDENT_TRANSITIONS, IncidentAction, IncidentState
+from ..policy import is_business_user, is_secrecy_office
+from ..services import incidents as services
 
 STATE_CSS = {
     IncidentState.OPEN: "req-state-submitted", IncidentState.REPORTED: "req-state-in_progress",

@@ -8,7 +8,7 @@ Who does what (SPEC §1: 保密办 "runs … inspections"):
 - the three administrators do none of it (SPEC §1: no business content at all).
 
 Each service is one transaction: the inspection row is locked first (then the rectification row),
-the transition table (audits.models.INSPECTION_TRANSITIONS) is asked, the policy checked, and
+the transition table (oversight.models.INSPECTION_TRANSITIONS) is asked, the policy checked, and
 exactly one audit event written. Nothing is ever deleted.
 """
 import datetime as dt
@@ -18,38 +18,21 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from audits.services import record_event
 from notifications.services import notify
 from personnel.models import ADMIN_ROLES, Department, Role
-from personnel.policy import has_role, is_admin_role, roles_of
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
-from .models import (
-    ChecklistItem, ChecklistTemplate, Finding, FindingResult, Inspection, InspectionAction, Rectification, RectificationState, inspection_move_for,
+from ..models import (
+    ChecklistItem, ChecklistTemplate, Finding, FindingResult, Inspection, InspectionAction, Rectification,
+    RectificationState, inspection_move_for,
 )
-from .services import record_event
+from ..policy import is_business_user, is_secrecy_office, secrecy_office_users, user_name
 
 A = InspectionAction
 NOTICE_KIND_RECTIFICATION = "rectification"
 # Longest checklist a template may hold; a longer one is two inspections.
 MAX_ITEMS = 100
-
-
-# ------------------------------------------------------------------------------------- policy
-
-
-def _active(user):
-    return bool(getattr(user, "is_authenticated", False)) and user.is_active
-
-
-def is_secrecy_office(user):
-    """保密办 runs inspections and handles incidents; an administrator never does, even holding the
-    role by mistake (三员分立, SPEC §1)."""
-    return _active(user) and has_role(user, Role.SECRECY_OFFICE) and not is_admin_role(user)
-
-
-def is_business_user(user):
-    """Someone with a business role (reader, registrar, approver, 保密办) and no administrator role."""
-    return _active(user) and bool(roles_of(user)) and not is_admin_role(user)
 
 
 def _require_office(actor, what):
@@ -93,17 +76,6 @@ def _audit(*, actor, action, inspection, target=None, **detail):
 
 def _date(day):
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def user_name(user):
-    person = getattr(user, "person", None)
-    return getattr(person, "full_name", "") or user.get_username()
-
-
-def secrecy_office_users():
-    """Active 保密办 role holders who are not administrators: who gets the office's notices."""
-    return list(get_user_model().objects.filter(groups__name=Role.SECRECY_OFFICE, is_active=True)
-                .exclude(groups__name__in=ADMIN_ROLES).distinct().order_by("pk"))
 
 
 def open_items_text(items):

@@ -5,12 +5,13 @@
   (SPEC §1: no business content at all).
 - REG24 art. 61: a (possible) leak is reported to the same-level 保密行政管理部门 and the 上级主管
   部门 within 24 hours. The deadline (discovered_at + 24 h) is stored on the incident, shown on its
-  page and watched by the hourly job audits.jobs_inspections.incident_deadline.
+  page and watched by the hourly job oversight.jobs.incident_deadline.
 - 保密办 records the upward report (when, to whom, how) and closes the incident with its outcome;
   closing needs the upward report first.
 - A carrier reported lost anywhere in the system (documents' 报告丢失, a meeting copy reported lost)
   opens a 丢失 incident or joins the open one of the same day: incident_for_lost_carrier, called by
-  the documents/meetings services inside their own transaction (audits never imports them).
+  the documents/meetings services inside their own transaction (through documents' lost-carrier
+  hook, which OversightConfig.ready() fills: documents never imports oversight).
 
 Each service is one transaction with the incident row locked, the transition table asked, the
 policy checked and exactly one audit event. Nothing is ever deleted.
@@ -22,16 +23,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audits.services import record_event
 from notifications.services import notify
 from secrecy.errors import NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
 
-from .models import (
+from ..models import (
     INCIDENT_REPORT_HOURS, SHANGHAI, Incident, IncidentAction, IncidentCarrier, IncidentKind, IncidentState,
     incident_move_for,
 )
-from .services import record_event
-from .services_inspections import is_business_user, is_secrecy_office, secrecy_office_users, user_name
+from ..policy import is_business_user, is_secrecy_office, secrecy_office_users, user_name
 
 A = IncidentAction
 NOTICE_KIND_INCIDENT = "incident"

@@ -16,14 +16,14 @@ from secrecy.forms import domain_error_text as _error_text, put_domain_error as 
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level
 
-from . import services_inspections as services
-from .forms_inspections import (
+from ..forms import (
     CompleteForm, FindingForm, InspectionCloseForm, InspectionForm, RectificationForm, TemplateForm, VerifyForm,
 )
-from .models import (
+from ..models import (
     INSPECTION_TRANSITIONS, ChecklistTemplate, Finding, FindingResult, InspectionAction, InspectionState,
     Rectification, RectificationState,
 )
+from ..services import inspections as services
 
 # Inspection records are the unit's internal working papers (内部): not state secrets, not public.
 PAGE_LEVEL = int(Level.WORK)
