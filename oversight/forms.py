@@ -11,8 +11,8 @@ from .models import (
     ChecklistTemplate, Finding, FindingResult, Incident, IncidentKind, Inspection, Rectification,
 )
 from .policy import secrecy_office_users, user_name
+from .selectors import rectification_candidates
 from .services.incidents import parse_serials
-from .services.inspections import rectification_candidates
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DATETIME_INPUTS = [DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]

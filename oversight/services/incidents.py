@@ -284,36 +284,3 @@ def incident_close(*, actor, incident, closing_note):
     incident.save(update_fields=["state", "closing_note", "closed_by", "closed_at"])
     _audit(actor=actor, action="close", incident=incident, closing_note=closing_note)
     return incident
-
-
-# ------------------------------------------------------------------ reads (who may see what)
-# 保密办 sees every incident (it must report each one upward, REG24 art. 61, whatever its level);
-# a reporter sees the incidents they reported; everyone else — the administrators included — sees
-# none (404).
-
-
-def visible_incidents_q(user):
-    if is_secrecy_office(user):
-        return Q()
-    if not is_business_user(user):
-        return Q(pk__in=[])
-    return Q(reported_by=user)
-
-
-def incidents_visible_to(*, user, state=None):
-    queryset = Incident.objects.filter(visible_incidents_q(user))
-    if state:
-        queryset = queryset.filter(state=state)
-    return queryset.select_related("reported_by__person").order_by("-discovered_at", "-id")
-
-
-def incident_get_for_user(*, user, pk):
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotVisible() from None
-    incident = (Incident.objects.filter(visible_incidents_q(user), pk=pk)
-                .select_related("reported_by__person", "upward_recorded_by__person", "closed_by__person").first())
-    if incident is None:
-        raise NotVisible()
-    return incident

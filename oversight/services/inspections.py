@@ -13,14 +13,13 @@ exactly one audit event written. Nothing is ever deleted.
 """
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from audits.services import record_event
 from notifications.services import notify
-from personnel.models import ADMIN_ROLES, Department, Role
+from personnel.models import Department
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 from ..models import (
@@ -326,58 +325,3 @@ def inspection_close(*, actor, inspection, closing_note):
     _audit(actor=actor, action="close", inspection=inspection, closing_note=closing_note,
            rectifications=inspection.rectifications.count())
     return inspection
-
-
-# ------------------------------------------------------------------ reads (who may see what)
-# 保密办 sees every inspection; the owner of a rectification item sees the inspection it belongs to
-# (read-only but for their own item); everyone else — the administrators included — sees none
-# (answered 404, never 403).
-
-
-def visible_inspections_q(user):
-    if is_secrecy_office(user):
-        return Q()
-    if not is_business_user(user):
-        return Q(pk__in=[])
-    return Q(Exists(Rectification.objects.filter(inspection=OuterRef("pk"), owner=user)))
-
-
-def inspections_visible_to(*, user, state=None):
-    queryset = Inspection.objects.filter(visible_inspections_q(user))
-    if state:
-        queryset = queryset.filter(state=state)
-    return queryset.select_related("department", "lead_inspector__person", "template").annotate(
-        nonconform_count=Count("findings", filter=Q(findings__result=FindingResult.NONCONFORM), distinct=True),
-        rectification_count=Count("rectifications", distinct=True),
-        open_rectification_count=Count("rectifications", filter=Q(rectifications__state=RectificationState.OPEN),
-                                       distinct=True),
-    ).order_by("-inspected_on", "-id")
-
-
-def inspection_get_for_user(*, user, pk):
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotVisible() from None
-    inspection = (Inspection.objects.filter(visible_inspections_q(user), pk=pk)
-                  .select_related("department", "template", "lead_inspector__person", "created_by__person",
-                                  "closed_by__person").first())
-    if inspection is None:
-        raise NotVisible()
-    return inspection
-
-
-def rectifications_owned_by(*, user):
-    """我的整改事项: the user's items, open ones first, then by deadline."""
-    if not is_business_user(user):
-        return Rectification.objects.none()
-    return (Rectification.objects.filter(owner=user).select_related("inspection__department", "verified_by__person")
-            .order_by("state", "deadline", "id"))
-
-
-def rectification_candidates():
-    """Who may own a rectification item: active business users (one query)."""
-    business = [r for r in Role.values if r not in ADMIN_ROLES]
-    return (get_user_model().objects.filter(is_active=True, groups__name__in=business)
-            .exclude(groups__name__in=ADMIN_ROLES).select_related("person__department").distinct()
-            .order_by("person__department_id", "username"))

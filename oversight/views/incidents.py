@@ -18,6 +18,7 @@ from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import highest_level
 from secrecy.visibility import carriers_visible_among
 
+from .. import selectors
 from ..forms import IncidentCloseForm, IncidentForm, UpwardReportForm
 from ..models import INCIDENT_TRANSITIONS, IncidentAction, IncidentState
 from ..policy import is_business_user, is_secrecy_office
@@ -36,7 +37,7 @@ def _business_only(request):
 
 def _incident_or_404(request, pk):
     try:
-        return services.incident_get_for_user(user=request.user, pk=pk)
+        return selectors.incident_get_for_user(user=request.user, pk=pk)
     except NotVisible:
         raise Http404("未找到该事件") from None
 
@@ -61,7 +62,7 @@ def incident_list(request):
     state = request.GET.get("state") or ""
     if state not in IncidentState.values:
         state = ""
-    rows = list(services.incidents_visible_to(user=request.user, state=state or None)[:500])
+    rows = list(selectors.incidents_visible_to(user=request.user, state=state or None)[:500])
     now = timezone.now()
     for row in rows:
         row.state_css = STATE_CSS[row.state]
