@@ -47,7 +47,8 @@ def auditor_ids():
 
 
 def watched_admin_ids():
-    """A subquery of the users whose acts the daily summary counts as 管理员操作."""
+    """A subquery of the users whose acts the daily summary counts as 管理员操作: the watched
+    administrators and any superuser, who can do in the Django admin what the roles can and more."""
     return get_user_model().objects.filter(_people.watched_admins_q() | Q(is_superuser=True)).values("pk")
 
 

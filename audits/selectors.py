@@ -28,8 +28,7 @@ from .verify import GENESIS_HASH, ROW_FIELDS
 
 DAILY_SUMMARY_ACTION = "audit.daily_summary"
 FAILED_LOGIN_ACTION = "auth.login_failed"
-# Whose acts the daily summary lists as 管理员操作: the two other 三员 (REG24 art. 32–35) and any
-# superuser, who can do in the Django admin what the roles can and more (audits.policy).
+# Whose acts the daily summary lists as 管理员操作: audits.policy.watched_admin_ids.
 
 # An export renders in the request (there is no worker job for it). XLSX streams, about half a
 # second per 1,000 rows; the PDF lays out its table at ~8 ms a row (measured: 1,000 rows 8.6 s), so

@@ -121,7 +121,7 @@ def incident_report(*, actor, kind, discovered_at, place, level, description, oc
                     harm="", involved_persons="", serials=()):
     """报告泄密/丢失事件. The reporter gives what they know now; 保密办 is told at once and has 24 hours
     from discovery to report upward (REG24 art. 61). `serials`: 统一编号 of carriers involved, as
-    the reporter knows them (kept as given: audits does not read the carrier register)."""
+    the reporter knows them (kept as given, never looked up in the carrier register)."""
     if not may_report(actor):
         raise PolicyDenied("只有业务人员可以报告泄密或丢失事件")
     now = timezone.now()
