@@ -1,4 +1,4 @@
-from .selectors import may_read_audit_log
+from .policy import may_read_audit_log
 
 
 def navigation(request):

@@ -10,14 +10,10 @@ import datetime as dt
 import json
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
-from personnel.models import Role
-from personnel.policy import has_role
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.keyset import keyset_page, queryset_fetch
 from secrecy.levels import level_label
@@ -27,14 +23,13 @@ from .chain import ALG_LABELS
 from .filters import FILTER_KEYS, SHANGHAI, AuditEventFilter, day_start, describe_filters
 from .labels import action_label
 from .models import AuditEvent, AuditHead, AuditResult
+from .policy import actor_related, full_name, may_read_audit_log, watched_admin_ids
 from .services import event_hash_of
 from .verify import GENESIS_HASH, ROW_FIELDS
 
 DAILY_SUMMARY_ACTION = "audit.daily_summary"
 FAILED_LOGIN_ACTION = "auth.login_failed"
-# Whose acts the daily summary lists as 管理员操作: the two other 三员 (REG24 art. 32–35) and any
-# superuser, who can do in the Django admin what the roles can and more.
-WATCHED_ADMIN_ROLES = (Role.SYSADMIN, Role.SECURITY_ADMIN)
+# Whose acts the daily summary lists as 管理员操作: audits.policy.watched_admin_ids.
 
 # An export renders in the request (there is no worker job for it). XLSX streams, about half a
 # second per 1,000 rows; the PDF lays out its table at ~8 ms a row (measured: 1,000 rows 8.6 s), so
@@ -48,10 +43,6 @@ EXPORT_COLUMNS = [
 ]
 
 
-def may_read_audit_log(user):
-    return bool(getattr(user, "is_authenticated", False)) and has_role(user, Role.AUDITOR)
-
-
 def _require(user):
     if not may_read_audit_log(user):
         raise NotVisible()
@@ -62,20 +53,12 @@ def _require(user):
 
 def actor_label(event):
     """Who acted, as the auditor knows them: "姓名（账号）", the account alone, or who it was
-    when nobody was signed in. Callers select_related("actor__person") for a whole page."""
+    when nobody was signed in. Callers select_related(actor_related()) for a whole page."""
     username = event.actor_username
     if event.actor_id is None and not username:
         return "未登录用户" if event.action.startswith("auth.") else "系统"
-    person = _person_of(event.actor) if event.actor_id is not None else None
-    name = getattr(person, "full_name", "") or ""
+    name = full_name(event.actor) if event.actor_id is not None else ""
     return f"{name}（{username}）" if name and name != username else username
-
-
-def _person_of(user):
-    try:
-        return user.person
-    except ObjectDoesNotExist:  # accounts without a 涉密人员 record
-        return None
 
 
 def with_labels(events):
@@ -121,7 +104,7 @@ def event_filterset(*, user, data=None):
 
 
 def _base():
-    return AuditEvent.objects.select_related("actor__person", "target_type")
+    return AuditEvent.objects.select_related(actor_related(), "target_type")
 
 
 def event_list(*, user, filters=None):
@@ -300,11 +283,6 @@ class DaySummary:
         }
 
 
-def _admin_actor_ids():
-    return get_user_model().objects.filter(
-        Q(groups__name__in=WATCHED_ADMIN_ROLES) | Q(is_superuser=True)).values("pk")
-
-
 def _day_events(day):
     return AuditEvent.objects.filter(at__gte=day_start(day), at__lt=day_start(day + dt.timedelta(days=1)))
 
@@ -333,7 +311,7 @@ def day_summary(day):
         day=day, total=sum(n for _, n in by_action), by_action=by_action,
         denied=events.filter(result=AuditResult.DENIED).count(),
         failed_logins=events.filter(action=FAILED_LOGIN_ACTION).count(),
-        admin_actions=events.filter(actor_id__in=_admin_actor_ids()).count(),
+        admin_actions=events.filter(actor_id__in=watched_admin_ids()).count(),
         head_seq=head_seq, head_hash=head_hash, head_alg=head_alg,
     )
 
@@ -366,14 +344,14 @@ def day_summary_for(*, user, day):
         {"last_seq": 0, "last_hash": GENESIS_HASH}
 
     def listed(queryset):
-        return with_labels(list(queryset.select_related("actor__person").order_by("seq")[:SUMMARY_LIST_ROWS]))
+        return with_labels(list(queryset.select_related(actor_related()).order_by("seq")[:SUMMARY_LIST_ROWS]))
 
     return {
         "summary": summary,
         "by_action": [(code, action_label(code), n) for code, n in summary.by_action],
         "denied_events": listed(events.filter(result=AuditResult.DENIED)),
         "failed_logins": listed(events.filter(action=FAILED_LOGIN_ACTION)),
-        "admin_events": listed(events.filter(actor_id__in=_admin_actor_ids())),
+        "admin_events": listed(events.filter(actor_id__in=watched_admin_ids())),
         "recorded": recorded,
         "recorded_check": recorded_check,
         "head": head,
@@ -382,7 +360,7 @@ def day_summary_for(*, user, day):
 
 
 def printed_by_label(user):
-    name = getattr(_person_of(user), "full_name", "") or ""
+    name = full_name(user)
     username = user.get_username()
     return f"{name}（{username}）" if name and name != username else username
 

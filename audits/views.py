@@ -27,6 +27,7 @@ from . import selectors
 from .filters import FILTER_KEYS
 from .forms import SummaryDayForm
 from .models import AuditResult
+from .policy import may_read_audit_log
 from .services import record_event
 
 CONTENT_TYPES = {
@@ -44,7 +45,7 @@ def auditor_only(*methods):
         @login_required
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not selectors.may_read_audit_log(request.user):
+            if not may_read_audit_log(request.user):
                 raise Http404()
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)

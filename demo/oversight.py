@@ -2,7 +2,7 @@
 
 `seed_inspections(ctx, result)` is a section of `python manage.py seed_demo` (demo/management/
 commands/seed_demo.py; demo.base.Context with .users by username, .departments by code, .today). It goes
-through audits.services_inspections / services_incidents like a click would, so notices and audit
+through oversight.services.inspections / incidents like a click would, so notices and audit
 events are real. Idempotent: the section is marked by its checklist template; when that exists it
 changes nothing.
 
@@ -19,9 +19,8 @@ from django.utils import timezone
 
 from secrecy.levels import Level
 
-from audits import services_incidents as incidents
-from audits import services_inspections as inspections
-from audits.models import ChecklistTemplate, FindingResult, IncidentKind
+from oversight.models import ChecklistTemplate, FindingResult, IncidentKind
+from oversight.services import incidents, inspections
 
 TEMPLATE_NAME = "涉密载体和涉密计算机保密检查表"
 CHECKLIST = [

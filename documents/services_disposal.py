@@ -27,6 +27,7 @@ from personnel.models import ADMIN_ROLES, Role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 from . import policy
+from .lost_carriers import lost_carrier_incident
 from .models import Carrier, Circulation, CirculationState, CustodyAction, CustodyStatus
 from .services import carrier_move
 
@@ -226,10 +227,8 @@ def mark_lost_locked(*, actor, carrier, custody_note, approval_ref=""):
                  action=CustodyAction.REPORTED_LOST, why="报告丢失", approval_ref=approval_ref, note=custody_note)
     # SPEC §10: a carrier reported lost anywhere opens (or joins) a 丢失 incident, whose 24-hour
     # upward-report deadline (REG24 art. 61) starts now. 保密办 is told by _alert_loss below.
-    from audits.services_incidents import incident_for_lost_carrier
-
-    incident = incident_for_lost_carrier(actor=actor, carrier_id=carrier.pk, serial=carrier.serial,
-                                         level=carrier.level, note=custody_note, notify_office=False)
+    incident = lost_carrier_incident(actor=actor, carrier_id=carrier.pk, serial=carrier.serial,
+                                     level=carrier.level, note=custody_note, notify_office=False)
     return _alert_loss(actor=actor, carrier=carrier, previous=previous, incident=incident)
 
 

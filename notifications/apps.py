@@ -12,6 +12,8 @@ class NotificationsConfig(AppConfig):
         # so later work (declassification, pre-expiry reminders, circulation deadlines) adds a job
         # by writing one decorated function in <app>/jobs.py — no edit here, no new beat machinery.
         autodiscover_modules("jobs")
+        # The daily audit summary's job: audits writes it, this app tells the auditors.
+        from . import jobs_audit  # noqa: F401
 
         from secrecy.badges import register_badge
 

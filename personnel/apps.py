@@ -21,6 +21,24 @@ class PersonnelConfig(AppConfig):
         register_badge("travel_waiting", travel_waiting)
         register_badge("locked_accounts", locked_accounts_badge)
 
+        # The audit log's questions about people (audits imports no app above it): who reads it,
+        # whose acts its daily summary watches, and people's names on its screens.
+        from django.db.models import Q
+
+        from audits.policy import register_people
+
+        from .models import Role
+        from .policy import has_role, person_of
+
+        register_people(
+            is_auditor=lambda user: has_role(user, Role.AUDITOR),
+            auditors_q=lambda: Q(groups__name=Role.AUDITOR),
+            # REG24 art. 32–35: the auditor watches the other two of the 三员.
+            watched_admins_q=lambda: Q(groups__name__in=(Role.SYSADMIN, Role.SECURITY_ADMIN)),
+            full_name=lambda user: getattr(person_of(user), "full_name", "") or "",
+            name_related="person",
+        )
+
 
 class SecrecyAdminConfig(admin_apps.AdminConfig):
     """Replaces "django.contrib.admin" in INSTALLED_APPS so that the default admin site — the one

@@ -16,7 +16,7 @@ urlpatterns = [
     path("accounts/", include("personnel.urls_accounts")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("audits.urls")),
-    path("inspections/", include("audits.urls_inspections")),
-    path("incidents/", include("audits.urls_incidents")),
+    path("inspections/", include("oversight.urls.inspections")),
+    path("incidents/", include("oversight.urls.incidents")),
     path("admin/", admin.site.urls),
 ]

@@ -292,7 +292,7 @@ def kwargs_for(name, username):
 
 
 def _audits_kwargs(name):
-    from audits import models
+    from oversight import models
 
     if name == "inspections:template_toggle":
         return {"pk": _first(models.ChecklistTemplate).pk}

@@ -3,9 +3,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from audits import services_incidents as incidents
-from audits.models import Incident, IncidentKind
 from documents.services_disposal import carrier_report_lost
+from oversight.models import Incident, IncidentKind
+from oversight.services import incidents
 from secrecy.levels import Level
 
 NOTE = "机要室保密柜清点时未找到"

@@ -1,7 +1,7 @@
 """The daily audit summary job (issue 6): once per day it writes one `audit.daily_summary` event
 for the previous day with the day's counts and the chain head at the day's end, and tells the
 auditors; a second run writes nothing; a job that missed days writes only yesterday's (see
-audits/jobs.py for why); and the head it records is what `verify_audit --expect-head` accepts."""
+audits/summary.py for why); and the head it records is what `verify_audit --expect-head` accepts."""
 import datetime as dt
 import io
 import zoneinfo

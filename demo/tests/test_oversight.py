@@ -4,9 +4,10 @@ import types
 
 from django.utils import timezone
 
-from audits.models import (
-    AuditEvent, ChecklistItem, ChecklistTemplate, Finding, Incident, IncidentCarrier, IncidentState, Inspection,
-    InspectionState, Rectification,
+from audits.models import AuditEvent
+from oversight.models import (
+    ChecklistItem, ChecklistTemplate, Finding, Incident, IncidentCarrier, IncidentState, Inspection, InspectionState,
+    Rectification,
 )
 from demo.oversight import seed_inspections
 from notifications.models import Notification

@@ -200,7 +200,7 @@ def test_reporting_a_loss_marks_it_and_alerts_secrecy_office_once(unit, carrier)
     # Two real changes, two events: the 丢失 incident opened for it (SPEC §10) and the report itself.
     assert [e.action for e in AuditEvent.objects.order_by("seq")[events_before:]] == [
         "incident.open_for_lost_carrier", "carrier.report_lost"]
-    from audits.models import Incident
+    from oversight.models import Incident
     incident = Incident.objects.get()
     assert incident.kind == "loss" and carrier.serial in [c.serial for c in incident.carriers.all()]
     notices = Notification.objects.filter(kind="carrier_lost")

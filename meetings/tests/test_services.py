@@ -366,7 +366,7 @@ def test_reporting_a_copy_lost_marks_the_carrier_and_alerts_the_secrecy_office(u
     # 24-hour deadline) and the meeting's own (the custody row and the alert belong to it).
     opened = AuditEvent.objects.filter(seq__gt=seq, action="incident.open_for_lost_carrier").get()
     event = assert_one_event(opened.seq, "meeting.handout_report_lost", unit.mishu, running_meeting)
-    from audits.models import Incident
+    from oversight.models import Incident
     assert Incident.objects.get().carriers.get().serial == carrier.serial
     assert unit.baomi.pk in event.detail["notified"]
     carrier.refresh_from_db()

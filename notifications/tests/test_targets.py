@@ -53,7 +53,7 @@ def test_a_loss_alert_to_the_secrecy_office_outside_the_scope_does_not_name_the_
     to_baomi = Notification.objects.get(recipient=unit.baomi)
     assert "丢失" in to_baomi.title and carrier.serial not in to_baomi.title + to_baomi.body
     # Linked to the 丢失 incident she must report upward, never to the carrier (issue 11 §2).
-    from audits.models import Incident
+    from oversight.models import Incident
     assert to_baomi.link == Incident.objects.get().get_absolute_url() and to_baomi.target_id is None
     to_registrar = Notification.objects.get(recipient=unit.mishu)
     assert carrier.serial in to_registrar.title and to_registrar.target_id == carrier.pk

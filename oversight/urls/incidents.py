@@ -1,7 +1,7 @@
 """泄密/丢失事件 pages, mounted at incidents/ by secrecy/urls.py."""
 from django.urls import path
 
-from . import views_incidents as views
+from ..views import incidents as views
 
 app_name = "incidents"
 

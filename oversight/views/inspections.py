@@ -16,14 +16,15 @@ from secrecy.forms import domain_error_text as _error_text, put_domain_error as 
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level
 
-from . import services_inspections as services
-from .forms_inspections import (
+from .. import selectors
+from ..forms import (
     CompleteForm, FindingForm, InspectionCloseForm, InspectionForm, RectificationForm, TemplateForm, VerifyForm,
 )
-from .models import (
+from ..models import (
     INSPECTION_TRANSITIONS, ChecklistTemplate, Finding, FindingResult, InspectionAction, InspectionState,
     Rectification, RectificationState,
 )
+from ..services import inspections as services
 
 # Inspection records are the unit's internal working papers (内部): not state secrets, not public.
 PAGE_LEVEL = int(Level.WORK)
@@ -49,7 +50,7 @@ def _office_only(request):
 
 def _inspection_or_404(request, pk):
     try:
-        return services.inspection_get_for_user(user=request.user, pk=pk)
+        return selectors.inspection_get_for_user(user=request.user, pk=pk)
     except NotVisible:
         raise Http404("未找到该检查") from None
 
@@ -68,7 +69,7 @@ def inspection_list(request):
     state = request.GET.get("state") or ""
     if state not in InspectionState.values:
         state = ""
-    rows = list(services.inspections_visible_to(user=request.user, state=state or None)[:500])
+    rows = list(selectors.inspections_visible_to(user=request.user, state=state or None)[:500])
     for row in rows:
         row.state_css = STATE_CSS[row.state]
     return render(request, "inspections/list.html", {
@@ -281,7 +282,7 @@ def mine(request):
     """我的整改事项: every item the user owns, open ones first."""
     if not services.is_business_user(request.user):
         raise Http404()
-    items = list(services.rectifications_owned_by(user=request.user))
+    items = list(selectors.rectifications_owned_by(user=request.user))
     today = timezone.localdate()
     for item in items:
         item.overdue = item.state == RectificationState.OPEN and item.deadline < today

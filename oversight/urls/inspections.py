@@ -1,7 +1,7 @@
 """保密检查 pages, mounted at inspections/ by secrecy/urls.py."""
 from django.urls import path
 
-from . import views_inspections as views
+from ..views import inspections as views
 
 app_name = "inspections"
 

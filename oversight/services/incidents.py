@@ -5,12 +5,13 @@
   (SPEC §1: no business content at all).
 - REG24 art. 61: a (possible) leak is reported to the same-level 保密行政管理部门 and the 上级主管
   部门 within 24 hours. The deadline (discovered_at + 24 h) is stored on the incident, shown on its
-  page and watched by the hourly job audits.jobs_inspections.incident_deadline.
+  page and watched by the hourly job oversight.jobs.incident_deadline.
 - 保密办 records the upward report (when, to whom, how) and closes the incident with its outcome;
   closing needs the upward report first.
 - A carrier reported lost anywhere in the system (documents' 报告丢失, a meeting copy reported lost)
   opens a 丢失 incident or joins the open one of the same day: incident_for_lost_carrier, called by
-  the documents/meetings services inside their own transaction (audits never imports them).
+  the documents/meetings services inside their own transaction (through documents' lost-carrier
+  hook, which OversightConfig.ready() fills: documents never imports oversight).
 
 Each service is one transaction with the incident row locked, the transition table asked, the
 policy checked and exactly one audit event. Nothing is ever deleted.
@@ -22,16 +23,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audits.services import record_event
 from notifications.services import notify
 from secrecy.errors import NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
 
-from .models import (
+from ..models import (
     INCIDENT_REPORT_HOURS, SHANGHAI, Incident, IncidentAction, IncidentCarrier, IncidentKind, IncidentState,
     incident_move_for,
 )
-from .services import record_event
-from .services_inspections import is_business_user, is_secrecy_office, secrecy_office_users, user_name
+from ..policy import is_business_user, is_secrecy_office, secrecy_office_users, user_name
 
 A = IncidentAction
 NOTICE_KIND_INCIDENT = "incident"
@@ -120,7 +121,7 @@ def incident_report(*, actor, kind, discovered_at, place, level, description, oc
                     harm="", involved_persons="", serials=()):
     """报告泄密/丢失事件. The reporter gives what they know now; 保密办 is told at once and has 24 hours
     from discovery to report upward (REG24 art. 61). `serials`: 统一编号 of carriers involved, as
-    the reporter knows them (kept as given: audits does not read the carrier register)."""
+    the reporter knows them (kept as given, never looked up in the carrier register)."""
     if not may_report(actor):
         raise PolicyDenied("只有业务人员可以报告泄密或丢失事件")
     now = timezone.now()
@@ -282,37 +283,4 @@ def incident_close(*, actor, incident, closing_note):
     incident.closed_by, incident.closed_at = actor, timezone.now()
     incident.save(update_fields=["state", "closing_note", "closed_by", "closed_at"])
     _audit(actor=actor, action="close", incident=incident, closing_note=closing_note)
-    return incident
-
-
-# ------------------------------------------------------------------ reads (who may see what)
-# 保密办 sees every incident (it must report each one upward, REG24 art. 61, whatever its level);
-# a reporter sees the incidents they reported; everyone else — the administrators included — sees
-# none (404).
-
-
-def visible_incidents_q(user):
-    if is_secrecy_office(user):
-        return Q()
-    if not is_business_user(user):
-        return Q(pk__in=[])
-    return Q(reported_by=user)
-
-
-def incidents_visible_to(*, user, state=None):
-    queryset = Incident.objects.filter(visible_incidents_q(user))
-    if state:
-        queryset = queryset.filter(state=state)
-    return queryset.select_related("reported_by__person").order_by("-discovered_at", "-id")
-
-
-def incident_get_for_user(*, user, pk):
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotVisible() from None
-    incident = (Incident.objects.filter(visible_incidents_q(user), pk=pk)
-                .select_related("reported_by__person", "upward_recorded_by__person", "closed_by__person").first())
-    if incident is None:
-        raise NotVisible()
     return incident

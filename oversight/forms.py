@@ -10,8 +10,9 @@ from secrecy.levels import Level
 from .models import (
     ChecklistTemplate, Finding, FindingResult, Incident, IncidentKind, Inspection, Rectification,
 )
-from .services_incidents import parse_serials
-from .services_inspections import rectification_candidates, secrecy_office_users, user_name
+from .policy import secrecy_office_users, user_name
+from .selectors import rectification_candidates
+from .services.incidents import parse_serials
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DATETIME_INPUTS = [DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]

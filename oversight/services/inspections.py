@@ -8,48 +8,30 @@ Who does what (SPEC §1: 保密办 "runs … inspections"):
 - the three administrators do none of it (SPEC §1: no business content at all).
 
 Each service is one transaction: the inspection row is locked first (then the rectification row),
-the transition table (audits.models.INSPECTION_TRANSITIONS) is asked, the policy checked, and
+the transition table (oversight.models.INSPECTION_TRANSITIONS) is asked, the policy checked, and
 exactly one audit event written. Nothing is ever deleted.
 """
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Max
 from django.utils import timezone
 
+from audits.services import record_event
 from notifications.services import notify
-from personnel.models import ADMIN_ROLES, Department, Role
-from personnel.policy import has_role, is_admin_role, roles_of
+from personnel.models import Department
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
-from .models import (
-    ChecklistItem, ChecklistTemplate, Finding, FindingResult, Inspection, InspectionAction, Rectification, RectificationState, inspection_move_for,
+from ..models import (
+    ChecklistItem, ChecklistTemplate, Finding, FindingResult, Inspection, InspectionAction, Rectification,
+    RectificationState, inspection_move_for,
 )
-from .services import record_event
+from ..policy import is_business_user, is_secrecy_office, secrecy_office_users, user_name
 
 A = InspectionAction
 NOTICE_KIND_RECTIFICATION = "rectification"
 # Longest checklist a template may hold; a longer one is two inspections.
 MAX_ITEMS = 100
-
-
-# ------------------------------------------------------------------------------------- policy
-
-
-def _active(user):
-    return bool(getattr(user, "is_authenticated", False)) and user.is_active
-
-
-def is_secrecy_office(user):
-    """保密办 runs inspections and handles incidents; an administrator never does, even holding the
-    role by mistake (三员分立, SPEC §1)."""
-    return _active(user) and has_role(user, Role.SECRECY_OFFICE) and not is_admin_role(user)
-
-
-def is_business_user(user):
-    """Someone with a business role (reader, registrar, approver, 保密办) and no administrator role."""
-    return _active(user) and bool(roles_of(user)) and not is_admin_role(user)
 
 
 def _require_office(actor, what):
@@ -93,17 +75,6 @@ def _audit(*, actor, action, inspection, target=None, **detail):
 
 def _date(day):
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def user_name(user):
-    person = getattr(user, "person", None)
-    return getattr(person, "full_name", "") or user.get_username()
-
-
-def secrecy_office_users():
-    """Active 保密办 role holders who are not administrators: who gets the office's notices."""
-    return list(get_user_model().objects.filter(groups__name=Role.SECRECY_OFFICE, is_active=True)
-                .exclude(groups__name__in=ADMIN_ROLES).distinct().order_by("pk"))
 
 
 def open_items_text(items):
@@ -354,58 +325,3 @@ def inspection_close(*, actor, inspection, closing_note):
     _audit(actor=actor, action="close", inspection=inspection, closing_note=closing_note,
            rectifications=inspection.rectifications.count())
     return inspection
-
-
-# ------------------------------------------------------------------ reads (who may see what)
-# 保密办 sees every inspection; the owner of a rectification item sees the inspection it belongs to
-# (read-only but for their own item); everyone else — the administrators included — sees none
-# (answered 404, never 403).
-
-
-def visible_inspections_q(user):
-    if is_secrecy_office(user):
-        return Q()
-    if not is_business_user(user):
-        return Q(pk__in=[])
-    return Q(Exists(Rectification.objects.filter(inspection=OuterRef("pk"), owner=user)))
-
-
-def inspections_visible_to(*, user, state=None):
-    queryset = Inspection.objects.filter(visible_inspections_q(user))
-    if state:
-        queryset = queryset.filter(state=state)
-    return queryset.select_related("department", "lead_inspector__person", "template").annotate(
-        nonconform_count=Count("findings", filter=Q(findings__result=FindingResult.NONCONFORM), distinct=True),
-        rectification_count=Count("rectifications", distinct=True),
-        open_rectification_count=Count("rectifications", filter=Q(rectifications__state=RectificationState.OPEN),
-                                       distinct=True),
-    ).order_by("-inspected_on", "-id")
-
-
-def inspection_get_for_user(*, user, pk):
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotVisible() from None
-    inspection = (Inspection.objects.filter(visible_inspections_q(user), pk=pk)
-                  .select_related("department", "template", "lead_inspector__person", "created_by__person",
-                                  "closed_by__person").first())
-    if inspection is None:
-        raise NotVisible()
-    return inspection
-
-
-def rectifications_owned_by(*, user):
-    """我的整改事项: the user's items, open ones first, then by deadline."""
-    if not is_business_user(user):
-        return Rectification.objects.none()
-    return (Rectification.objects.filter(owner=user).select_related("inspection__department", "verified_by__person")
-            .order_by("state", "deadline", "id"))
-
-
-def rectification_candidates():
-    """Who may own a rectification item: active business users (one query)."""
-    business = [r for r in Role.values if r not in ADMIN_ROLES]
-    return (get_user_model().objects.filter(is_active=True, groups__name__in=business)
-            .exclude(groups__name__in=ADMIN_ROLES).select_related("person__department").distinct()
-            .order_by("person__department_id", "username"))

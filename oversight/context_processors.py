@@ -6,7 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from secrecy.badges import badge_counts
 
 from .models import Incident, IncidentState, Rectification, RectificationState
-from .services_inspections import is_business_user, is_secrecy_office
+from .policy import is_business_user, is_secrecy_office
 
 EMPTY = {"inspections_nav_url": None, "incidents_nav_url": None, "my_rectifications_count": 0,
          "incidents_open_count": 0}

@@ -1,6 +1,5 @@
 """Periodic jobs of inspections and incidents (SPEC §7 "due inspections and rectifications", §10),
-registered in the notifications job registry. notifications autodiscovers <app>/jobs.py only, so
-AuditsConfig.ready() imports this module.
+registered in the notifications job registry (NotificationsConfig.ready() autodiscovers this module).
 
 Both are keyset scans over a partial index of the open rows, a fixed number of queries per batch,
 idempotent through dedupe keys (unique per recipient) and asking "what is due now", never "since the
@@ -28,7 +27,7 @@ from notifications.jobs import job, keyset_batches as _keyset
 from notifications.services import Message, kick_delivery, notify_many
 
 from .models import SHANGHAI, Incident, IncidentKind, IncidentState, Rectification, RectificationState
-from .services_inspections import secrecy_office_users
+from .policy import secrecy_office_users
 
 NOTICE_KIND_DUE = "rectification_due"
 NOTICE_KIND_OVERDUE = "rectification_overdue"

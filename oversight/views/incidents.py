@@ -13,16 +13,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from secrecy.forms import submit_form
+from secrecy.forms import put_domain_error as _put_errors, submit_form
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import highest_level
 from secrecy.visibility import carriers_visible_among
 
-from . import services_incidents as services
-from .forms_inspections import IncidentCloseForm, IncidentForm, UpwardReportForm
-from .models import INCIDENT_TRANSITIONS, IncidentAction, IncidentState
-from .services_inspections import is_business_user, is_secrecy_office
-from .views_inspections import _put_errors
+from .. import selectors
+from ..forms import IncidentCloseForm, IncidentForm, UpwardReportForm
+from ..models import INCIDENT_TRANSITIONS, IncidentAction, IncidentState
+from ..policy import is_business_user, is_secrecy_office
+from ..services import incidents as services
 
 STATE_CSS = {
     IncidentState.OPEN: "req-state-submitted", IncidentState.REPORTED: "req-state-in_progress",
@@ -37,7 +37,7 @@ def _business_only(request):
 
 def _incident_or_404(request, pk):
     try:
-        return services.incident_get_for_user(user=request.user, pk=pk)
+        return selectors.incident_get_for_user(user=request.user, pk=pk)
     except NotVisible:
         raise Http404("未找到该事件") from None
 
@@ -62,7 +62,7 @@ def incident_list(request):
     state = request.GET.get("state") or ""
     if state not in IncidentState.values:
         state = ""
-    rows = list(services.incidents_visible_to(user=request.user, state=state or None)[:500])
+    rows = list(selectors.incidents_visible_to(user=request.user, state=state or None)[:500])
     now = timezone.now()
     for row in rows:
         row.state_css = STATE_CSS[row.state]

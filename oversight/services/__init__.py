@@ -1,0 +1,1 @@
+"""Every write of inspections (services.inspections) and incidents (services.incidents)."""
