@@ -46,18 +46,18 @@ def lock_visible_carrier(actor, carrier):
 
 def check_party(move, *, actor, request, carriers, step=None):
     """PolicyDenied unless the actor is the party the table names for this move."""
-    if move.by == Party.REQUESTER:
+    if Party.REQUESTER in move.by:
         if actor.pk != request.requester_id:
             raise PolicyDenied("只有申请人本人可以办理此操作")
-    elif move.by == Party.APPROVER:
+    elif Party.APPROVER in move.by:
         refusal = policy.decide_refusal(actor, request, step)
         if refusal:
             raise PolicyDenied(refusal)
-    elif move.by == Party.REGISTRAR:
+    elif Party.REGISTRAR in move.by:
         refusal = policy.execute_refusal(actor, request, carriers)
         if refusal:
             raise PolicyDenied(refusal)
-    elif move.by == Party.WITNESS:
+    elif Party.WITNESS in move.by:
         witness = request.witnesses.filter(user=actor).first()
         refusal = policy.witness_confirm_refusal(actor, request, witness)
         if refusal:

@@ -142,13 +142,13 @@ def _allowed_actions(user, approval, carriers):
     step = next((s for s in approval.step_list if not s.decision), None)
     for action in actions_from(approval.kind, approval.state):
         by = move_for(approval.kind, approval.state, action).by
-        if by == Party.REQUESTER and user.pk == approval.requester_id:
+        if Party.REQUESTER in by and user.pk == approval.requester_id:
             allowed.add(action)
-        elif by == Party.APPROVER and step is not None and not policy.decide_refusal(user, approval, step):
+        elif Party.APPROVER in by and step is not None and not policy.decide_refusal(user, approval, step):
             allowed.add(action)
-        elif by == Party.REGISTRAR and not policy.execute_refusal(user, approval, carriers):
+        elif Party.REGISTRAR in by and not policy.execute_refusal(user, approval, carriers):
             allowed.add(action)
-        elif by == Party.WITNESS and not policy.witness_confirm_refusal(
+        elif Party.WITNESS in by and not policy.witness_confirm_refusal(
                 user, approval, next((w for w in approval.witness_list if w.user_id == user.pk), None)):
             allowed.add(action)
     return allowed

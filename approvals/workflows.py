@@ -12,11 +12,10 @@ every carrier's 管理部门).
 Approving moves the request to 已批准 only when its last required step is approved; until then it
 stays 待审批 for the next step (policy.required_steps decides how many there are).
 """
-import dataclasses
-
 from django.db import models
 
 from secrecy.errors import InvalidState
+from secrecy.workflow import Move, Workflow
 
 from .models import KIND_STATE_LABELS, RequestKind, RequestState
 from .registry import handler_for, registered_kinds
@@ -61,12 +60,6 @@ KIND_ACTION_LABELS = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class Move:
-    to: str
-    by: str
-
-
 S, A, P = RequestState, Action, Party
 
 # The asking and deciding part every kind shares.
@@ -109,19 +102,24 @@ def all_transitions():
     return {kind: handler.transitions for kind, handler in registered_kinds().items()}
 
 
+def workflow_of(kind):
+    """The kind's table as a Workflow (secrecy.workflow), or None when the kind is not registered."""
+    table = transitions_of(kind)
+    if not table:
+        return None
+    return Workflow(table, refusal=lambda state, action: (
+        f"该{RequestKind(kind).label}申请当前为“{state_label(kind, state)}”，不能{action_label(action, kind)}"))
+
+
 def move_for(kind, state, action):
     """The allowed move, or InvalidState with a message the user can read."""
-    table = transitions_of(kind) or None
-    if table is None:
+    workflow = workflow_of(kind)
+    if workflow is None:
         raise InvalidState(f"{RequestKind(kind).label}申请的办理流程尚未开放")
-    move = table.get((state, action))
-    if move is None:
-        raise InvalidState(
-            f"该{RequestKind(kind).label}申请当前为“{state_label(kind, state)}”，不能{action_label(action, kind)}"
-        )
-    return move
+    return workflow.move_for(state, action)
 
 
 def actions_from(kind, state):
     """The actions the table allows from a state (for showing buttons)."""
-    return [action for (from_state, action) in transitions_of(kind) if from_state == state]
+    workflow = workflow_of(kind)
+    return workflow.actions_from(state) if workflow is not None else []

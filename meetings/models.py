@@ -4,7 +4,6 @@ attendees (参会人员 and 工作人员, sign-in recorded) and the numbered car
 Nothing here is ever deleted: every foreign key is PROTECT and there is no delete service. The
 writes are in meetings/services.py; the states and the one transition table are below.
 """
-import dataclasses
 import zoneinfo
 
 from django.conf import settings
@@ -12,8 +11,8 @@ from django.db import models
 from django.urls import reverse
 
 from personnel.models import Department
-from secrecy.errors import InvalidState
 from secrecy.levels import Level
+from secrecy.workflow import Move, Workflow
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -49,47 +48,29 @@ class MeetingParty(models.TextChoices):
     ATTENDEE = "attendee", "参会人员本人"
 
 
-@dataclasses.dataclass(frozen=True)
-class MeetingMove:
-    to: str
-    by: tuple
-
-
 S, A, P = MeetingState, MeetingAction, MeetingParty
 
-# The transition table of a meeting: (state, action) -> MeetingMove(next state, who may act).
-# The table is the documentation; services ask it (move_for) before anything else.
+# The transition table of a meeting: (state, action) -> Move(next state, who may act).
+# The table is the documentation; services ask it (MEETING_TRANSITIONS.move_for) before anything else.
 # - Attendees are named while preparing and, for late designations, while the meeting runs
 #   (REG24 art. 45(1) 限定参加人员和工作人员范围; each one is checked against the level).
 # - Opening needs the checklist (QA items 113, 115); sign-in is 身份核实 (REG24 art. 45(4)).
 # - Handouts are given, recovered or reported lost only while the meeting runs; closing needs every
 #   会后收回 copy back or reported lost (QA item 114).
 # - Cancelling is for a meeting that never took place: nothing has been handed out yet.
-MEETING_TRANSITIONS = {
-    (S.PLANNING, A.UPDATE): MeetingMove(S.PLANNING, (P.MANAGER,)),
-    (S.PLANNING, A.ADD_ATTENDEE): MeetingMove(S.PLANNING, (P.MANAGER,)),
-    (S.PLANNING, A.OPEN): MeetingMove(S.IN_PROGRESS, (P.MANAGER,)),
-    (S.PLANNING, A.CANCEL): MeetingMove(S.CANCELLED, (P.MANAGER,)),
-    (S.IN_PROGRESS, A.ADD_ATTENDEE): MeetingMove(S.IN_PROGRESS, (P.MANAGER,)),
-    (S.IN_PROGRESS, A.SIGN_IN): MeetingMove(S.IN_PROGRESS, (P.MANAGER, P.ATTENDEE)),
-    (S.IN_PROGRESS, A.HAND_OUT): MeetingMove(S.IN_PROGRESS, (P.MANAGER,)),
-    (S.IN_PROGRESS, A.RECOVER): MeetingMove(S.IN_PROGRESS, (P.MANAGER,)),
-    (S.IN_PROGRESS, A.REPORT_LOST): MeetingMove(S.IN_PROGRESS, (P.MANAGER,)),
-    (S.IN_PROGRESS, A.CLOSE): MeetingMove(S.CLOSED, (P.MANAGER,)),
-}
-
-
-def meeting_move_for(state, action):
-    """The allowed move, or InvalidState with a message the user can read."""
-    move = MEETING_TRANSITIONS.get((state, action))
-    if move is None:
-        raise InvalidState(f"会议当前为“{MeetingState(state).label}”，不能{MeetingAction(action).label}")
-    return move
-
-
-def meeting_actions_from(state):
-    """The actions the table allows from a state (for showing buttons)."""
-    return [action for (from_state, action) in MEETING_TRANSITIONS if from_state == state]
+MEETING_TRANSITIONS = Workflow({
+    (S.PLANNING, A.UPDATE): Move(S.PLANNING, (P.MANAGER,)),
+    (S.PLANNING, A.ADD_ATTENDEE): Move(S.PLANNING, (P.MANAGER,)),
+    (S.PLANNING, A.OPEN): Move(S.IN_PROGRESS, (P.MANAGER,)),
+    (S.PLANNING, A.CANCEL): Move(S.CANCELLED, (P.MANAGER,)),
+    (S.IN_PROGRESS, A.ADD_ATTENDEE): Move(S.IN_PROGRESS, (P.MANAGER,)),
+    (S.IN_PROGRESS, A.SIGN_IN): Move(S.IN_PROGRESS, (P.MANAGER, P.ATTENDEE)),
+    (S.IN_PROGRESS, A.HAND_OUT): Move(S.IN_PROGRESS, (P.MANAGER,)),
+    (S.IN_PROGRESS, A.RECOVER): Move(S.IN_PROGRESS, (P.MANAGER,)),
+    (S.IN_PROGRESS, A.REPORT_LOST): Move(S.IN_PROGRESS, (P.MANAGER,)),
+    (S.IN_PROGRESS, A.CLOSE): Move(S.CLOSED, (P.MANAGER,)),
+}, refusal=lambda state, action: (
+    f"会议当前为“{MeetingState(state).label}”，不能{MeetingAction(action).label}"))
 
 
 class Meeting(models.Model):

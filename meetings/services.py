@@ -34,8 +34,8 @@ from secrecy.levels import Level
 
 from . import policy
 from .models import (
-    MEETING_LEVELS, SHANGHAI, Attendee, AttendeeRole, Disposition, Handout, Meeting, MeetingAction, MeetingParty,
-    meeting_move_for,
+    MEETING_LEVELS, MEETING_TRANSITIONS, SHANGHAI, Attendee, AttendeeRole, Disposition, Handout, Meeting, MeetingAction,
+    MeetingParty,
 )
 
 A = MeetingAction
@@ -85,7 +85,7 @@ def _check(actor, meeting, action, *, attendee=None):
     """Visibility (404), then the transition table (state), then who may act (policy)."""
     if not policy.may_see(actor, meeting):
         raise NotVisible()
-    move = meeting_move_for(meeting.state, action)
+    move = MEETING_TRANSITIONS.move_for(meeting.state, action)
     if MeetingParty.MANAGER in move.by and policy.manages(actor, meeting):
         return move
     if MeetingParty.ATTENDEE in move.by and attendee is not None and attendee.user_id == actor.pk:
@@ -289,7 +289,7 @@ def meeting_open(*, actor, meeting):
     if missing:
         raise InvalidState(f"{Level(meeting.level).label}级会议开始前须落实：{'、'.join(missing)}。"
                            "请在会议信息中确认并勾选后再开始")
-    meeting.state = meeting_move_for(meeting.state, A.OPEN).to
+    meeting.state = MEETING_TRANSITIONS.move_for(meeting.state, A.OPEN).to
     meeting.opened_at, meeting.opened_by = timezone.now(), actor
     meeting.save(update_fields=["state", "opened_at", "opened_by"])
     _audit(actor=actor, action="open", meeting=meeting,
@@ -329,7 +329,7 @@ def meeting_cancel(*, actor, meeting, reason):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": "请填写取消原因"})
-    meeting.state = meeting_move_for(meeting.state, A.CANCEL).to
+    meeting.state = MEETING_TRANSITIONS.move_for(meeting.state, A.CANCEL).to
     meeting.cancelled_at, meeting.cancelled_by, meeting.cancel_reason = timezone.now(), actor, reason
     meeting.save(update_fields=["state", "cancelled_at", "cancelled_by", "cancel_reason"])
     attendees = list(Attendee.objects.filter(meeting=meeting).values_list("user_id", flat=True))
@@ -476,7 +476,7 @@ def meeting_close(*, actor, meeting):
         handout.save(update_fields=["kept_registered_at"])
         kept_detail.append({"number": handout.number, "carrier": carrier.pk, "department": department.pk,
                             "custodian": registrar.pk})
-    meeting.state = meeting_move_for(meeting.state, A.CLOSE).to
+    meeting.state = MEETING_TRANSITIONS.move_for(meeting.state, A.CLOSE).to
     meeting.closed_at, meeting.closed_by = now, actor
     meeting.save(update_fields=["state", "closed_at", "closed_by"])
     _audit(actor=actor, action="close", meeting=meeting, handouts=len(handouts),

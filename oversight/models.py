@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from secrecy.errors import InvalidState
 from secrecy.levels import Level
+from secrecy.workflow import Move, Workflow
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -75,32 +75,25 @@ class InspectionAction(models.TextChoices):
     CLOSE = "close", "结束检查"
 
 
-# The transition table of an inspection: (state, action) -> next state. The table is the
-# documentation; services ask it (inspection_move_for) before anything else.
+# The transition table of an inspection: (state, action) -> Move(next state). The table is the
+# documentation; services ask it (INSPECTION_TRANSITIONS.move_for) before anything else.
 # - Findings are recorded (and corrected) until the inspection is closed.
 # - The first rectification item moves the inspection to 整改中; items are completed by their owner
 #   (or 保密办) and confirmed by 保密办 while it is there.
 # - Closing needs every finding recorded and every rectification item completed and confirmed
 #   (checked by the service: the table cannot see the items); a closed inspection changes no more.
 _IS, _IA = InspectionState, InspectionAction
-INSPECTION_TRANSITIONS = {
-    (_IS.OPEN, _IA.RECORD_FINDING): _IS.OPEN,
-    (_IS.OPEN, _IA.ADD_RECTIFICATION): _IS.RECTIFYING,
-    (_IS.OPEN, _IA.CLOSE): _IS.CLOSED,
-    (_IS.RECTIFYING, _IA.RECORD_FINDING): _IS.RECTIFYING,
-    (_IS.RECTIFYING, _IA.ADD_RECTIFICATION): _IS.RECTIFYING,
-    (_IS.RECTIFYING, _IA.COMPLETE_RECTIFICATION): _IS.RECTIFYING,
-    (_IS.RECTIFYING, _IA.VERIFY_RECTIFICATION): _IS.RECTIFYING,
-    (_IS.RECTIFYING, _IA.CLOSE): _IS.CLOSED,
-}
-
-
-def inspection_move_for(state, action):
-    """The next state, or InvalidState with a message the user can read."""
-    to = INSPECTION_TRANSITIONS.get((state, action))
-    if to is None:
-        raise InvalidState(f"检查当前为“{InspectionState(state).label}”，不能{InspectionAction(action).label}")
-    return to
+INSPECTION_TRANSITIONS = Workflow({
+    (_IS.OPEN, _IA.RECORD_FINDING): Move(_IS.OPEN),
+    (_IS.OPEN, _IA.ADD_RECTIFICATION): Move(_IS.RECTIFYING),
+    (_IS.OPEN, _IA.CLOSE): Move(_IS.CLOSED),
+    (_IS.RECTIFYING, _IA.RECORD_FINDING): Move(_IS.RECTIFYING),
+    (_IS.RECTIFYING, _IA.ADD_RECTIFICATION): Move(_IS.RECTIFYING),
+    (_IS.RECTIFYING, _IA.COMPLETE_RECTIFICATION): Move(_IS.RECTIFYING),
+    (_IS.RECTIFYING, _IA.VERIFY_RECTIFICATION): Move(_IS.RECTIFYING),
+    (_IS.RECTIFYING, _IA.CLOSE): Move(_IS.CLOSED),
+}, refusal=lambda state, action: (
+    f"检查当前为“{InspectionState(state).label}”，不能{InspectionAction(action).label}"))
 
 
 class Inspection(models.Model):
@@ -284,20 +277,17 @@ class IncidentAction(models.TextChoices):
 # reported upward (after that a new loss is a new incident, so that the upward report stays
 # complete); closing needs the upward report (REG24 art. 61).
 _NS, _NA = IncidentState, IncidentAction
-INCIDENT_TRANSITIONS = {
-    (_NS.OPEN, _NA.LINK_CARRIER): _NS.OPEN,
-    (_NS.OPEN, _NA.RECORD_UPWARD_REPORT): _NS.REPORTED,
-    (_NS.REPORTED, _NA.CLOSE): _NS.CLOSED,
-}
+def _incident_refusal(state, action):
+    if action == IncidentAction.CLOSE and state == IncidentState.OPEN:
+        return "须先登记向保密行政管理部门和上级主管部门的报告情况，才能结案"
+    return f"事件当前为“{IncidentState(state).label}”，不能{IncidentAction(action).label}"
 
 
-def incident_move_for(state, action):
-    to = INCIDENT_TRANSITIONS.get((state, action))
-    if to is None:
-        if action == IncidentAction.CLOSE and state == IncidentState.OPEN:
-            raise InvalidState("须先登记向保密行政管理部门和上级主管部门的报告情况，才能结案")
-        raise InvalidState(f"事件当前为“{IncidentState(state).label}”，不能{IncidentAction(action).label}")
-    return to
+INCIDENT_TRANSITIONS = Workflow({
+    (_NS.OPEN, _NA.LINK_CARRIER): Move(_NS.OPEN),
+    (_NS.OPEN, _NA.RECORD_UPWARD_REPORT): Move(_NS.REPORTED),
+    (_NS.REPORTED, _NA.CLOSE): Move(_NS.CLOSED),
+}, refusal=_incident_refusal)
 
 
 class Incident(models.Model):

@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 
 from secrecy.levels import Level
+from secrecy.workflow import Move, from_states
 
 
 class Role(models.TextChoices):
@@ -217,13 +218,13 @@ class LeaveState(models.TextChoices):
 
 
 # LeaveState transitions: the table is the documentation (ARCHITECTURE "State changes").
-LEAVE_TRANSITIONS = {
-    # action: (from states, to state)
-    "record_talk": ((LeaveState.OPEN,), LeaveState.OPEN),
-    "sign_commitment": ((LeaveState.OPEN,), LeaveState.OPEN),
-    "approve": ((LeaveState.OPEN,), LeaveState.APPROVED),
-    "cancel": ((LeaveState.OPEN,), LeaveState.CANCELLED),
-}
+LEAVE_TRANSITIONS = from_states({
+    # action: (from states, Move(to state))
+    "record_talk": ((LeaveState.OPEN,), Move(LeaveState.OPEN)),
+    "sign_commitment": ((LeaveState.OPEN,), Move(LeaveState.OPEN)),
+    "approve": ((LeaveState.OPEN,), Move(LeaveState.APPROVED)),
+    "cancel": ((LeaveState.OPEN,), Move(LeaveState.CANCELLED)),
+}, refusal=lambda state, action: f"离岗离职当前为“{LeaveState(state).label}”，不能办理此项")
 
 
 class Leave(models.Model):
@@ -284,14 +285,14 @@ class Opinion(models.TextChoices):
     REJECT = "reject", "不同意"
 
 
-TRAVEL_TRANSITIONS = {
-    # action: (from states, to state or None when the opinions decide it)
-    "hr_decide": ((TravelState.SUBMITTED,), None),
-    "secrecy_decide": ((TravelState.SUBMITTED,), None),
-    "record_education": ((TravelState.APPROVED,), TravelState.APPROVED),
-    "report_return": ((TravelState.APPROVED,), TravelState.RETURNED),
-    "cancel": ((TravelState.SUBMITTED, TravelState.APPROVED), TravelState.CANCELLED),
-}
+TRAVEL_TRANSITIONS = from_states({
+    # action: (from states, Move(to state, or None when the two opinions decide it))
+    "hr_decide": ((TravelState.SUBMITTED,), Move(None)),
+    "secrecy_decide": ((TravelState.SUBMITTED,), Move(None)),
+    "record_education": ((TravelState.APPROVED,), Move(TravelState.APPROVED)),
+    "report_return": ((TravelState.APPROVED,), Move(TravelState.RETURNED)),
+    "cancel": ((TravelState.SUBMITTED, TravelState.APPROVED), Move(TravelState.CANCELLED)),
+}, refusal=lambda state, action: f"出境申请当前为“{TravelState(state).label}”，不能办理此项")
 
 
 class Travel(models.Model):

@@ -48,9 +48,8 @@ def _lock(leave):
 
 
 def _check_move(leave, action):
-    allowed_from, _ = LEAVE_TRANSITIONS[action]
-    if leave.state not in allowed_from:
-        raise InvalidState(f"{leave.reference} 当前为“{leave.get_state_display()}”，不能办理此项")
+    LEAVE_TRANSITIONS.move_for(leave.state, action,
+                               refusal=f"{leave.reference} 当前为“{leave.get_state_display()}”，不能办理此项")
 
 
 @transaction.atomic

@@ -47,9 +47,8 @@ def _lock(travel):
 
 
 def _check_move(travel, action):
-    allowed_from, _ = TRAVEL_TRANSITIONS[action]
-    if travel.state not in allowed_from:
-        raise InvalidState(f"{travel.reference} 当前为“{travel.get_state_display()}”，不能办理此项")
+    TRAVEL_TRANSITIONS.move_for(travel.state, action,
+                                refusal=f"{travel.reference} 当前为“{travel.get_state_display()}”，不能办理此项")
 
 
 @transaction.atomic

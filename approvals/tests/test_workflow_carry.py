@@ -135,7 +135,7 @@ def check_cell(cast, carrier, request_pk, state, action, role):
     request = ApprovalRequest.objects.get(pk=request_pk)
     before = world()
     move = CARRY_OUT_TRANSITIONS.get((state, action))
-    allowed = move is not None and PARTY_OF_ROLE.get(role) == move.by
+    allowed = move is not None and PARTY_OF_ROLE.get(role) in move.by
     actor = actor_for(cast, role)
 
     if not allowed:
@@ -182,7 +182,7 @@ def test_every_cell_of_the_carry_out_table(cast, secret_carrier, state, action):
 def test_the_table_names_known_parties_states_and_actions():
     for (state, action), move in CARRY_OUT_TRANSITIONS.items():
         assert state in RequestState.values and move.to in RequestState.values
-        assert action in Action.values and move.by in Party.values
+        assert action in Action.values and set(move.by) <= set(Party.values)
 
 
 def test_other_kinds_services_refuse_a_carry_out_request(cast, secret_carrier, register_carrier):

@@ -156,7 +156,7 @@ def check_cell(cast, carrier, request_pk, state, action, role):
     request = ApprovalRequest.objects.get(pk=request_pk)
     before = world()
     move = COPY_TRANSITIONS.get((state, action))
-    allowed = move is not None and PARTY_OF_ROLE.get(role) == move.by
+    allowed = move is not None and PARTY_OF_ROLE.get(role) in move.by
     actor = actor_for(cast, role)
     original = Carrier.objects.get(pk=carrier.pk)
 
@@ -205,7 +205,7 @@ def test_every_cell_of_the_copy_table(cast, secret_carrier, state, action):
 def test_the_table_names_known_parties_states_and_actions():
     for (state, action), move in COPY_TRANSITIONS.items():
         assert state in RequestState.values and move.to in RequestState.values
-        assert action in ACTIONS and move.by in Party.values
+        assert action in ACTIONS and set(move.by) <= set(Party.values)
     # Making the copies is the only way out of 已批准 other than cancelling, and it completes.
     assert COPY_TRANSITIONS[(RequestState.APPROVED, CopyAction.MAKE_COPIES)].to == RequestState.COMPLETED
     assert not any(state == RequestState.IN_PROGRESS for state, _ in COPY_TRANSITIONS)

@@ -156,7 +156,7 @@ def test_every_cell_of_the_destroy_table(cast, batch_carriers, stage, action, ro
     state = STATE_OF_STAGE[stage]
     move = DESTROY_TRANSITIONS.get((state, action))
     actor = actor_for(cast, role)
-    allowed = move is not None and move.by in PARTIES_OF_ROLE.get(role, set())
+    allowed = move is not None and bool(set(move.by) & PARTIES_OF_ROLE.get(role, set()))
     guard = GUARDED.get((stage, action)) if allowed else None
 
     if allowed and guard is None:
@@ -196,7 +196,7 @@ def test_every_cell_of_the_destroy_table(cast, batch_carriers, stage, action, ro
 def test_the_table_names_known_parties_states_and_actions():
     for (state, action), move in DESTROY_TRANSITIONS.items():
         assert state in RequestState.values and move.to in RequestState.values
-        assert action in ACTIONS and move.by in Party.values
+        assert action in ACTIONS and set(move.by) <= set(Party.values)
 
 
 # --------------------------------------------------------------------------------- building

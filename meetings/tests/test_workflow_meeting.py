@@ -13,7 +13,7 @@ from audits.models import AuditEvent
 from conftest import make_user
 from meetings import services
 from meetings.models import (
-    MEETING_TRANSITIONS, Disposition, Handout, Meeting, MeetingAction, MeetingParty, MeetingState, meeting_actions_from,
+    MEETING_TRANSITIONS, Disposition, Handout, Meeting, MeetingAction, MeetingParty, MeetingState,
 )
 from personnel.models import Role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied
@@ -135,6 +135,6 @@ def test_the_table_names_known_states_actions_and_parties():
         assert state in MeetingState.values and move.to in MeetingState.values
         assert action in MeetingAction.values and set(move.by) <= set(MeetingParty.values)
     # Over is over: nothing leaves 已结束 or 已取消.
-    assert meeting_actions_from(MeetingState.CLOSED) == [] and meeting_actions_from(MeetingState.CANCELLED) == []
+    assert MEETING_TRANSITIONS.actions_from(MeetingState.CLOSED) == [] and MEETING_TRANSITIONS.actions_from(MeetingState.CANCELLED) == []
     # Only an attendee's own sign-in is not a manager's action.
     assert [a for (s, a), m in MEETING_TRANSITIONS.items() if MeetingParty.ATTENDEE in m.by] == [MeetingAction.SIGN_IN]

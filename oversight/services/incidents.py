@@ -30,7 +30,7 @@ from secrecy.levels import Level
 
 from ..models import (
     INCIDENT_REPORT_HOURS, SHANGHAI, Incident, IncidentAction, IncidentCarrier, IncidentKind, IncidentState,
-    incident_move_for,
+    INCIDENT_TRANSITIONS,
 )
 from ..policy import is_business_user, is_secrecy_office, secrecy_office_users, user_name
 
@@ -213,7 +213,7 @@ def incident_for_lost_carrier(*, actor, carrier_id, serial, level, note, notify_
         _audit(actor=actor, action="open_for_lost_carrier", incident=incident, carrier=carrier_id, serial=serial,
                deadline=incident.report_deadline.isoformat(), notified=sorted({n.recipient_id for n in notified}))
         return incident
-    incident_move_for(incident.state, A.LINK_CARRIER)
+    INCIDENT_TRANSITIONS.move_for(incident.state, A.LINK_CARRIER)
     row = typed.get(incident.pk)
     if row is not None:
         # The reporter typed the serial before the carrier was marked lost: this is that carrier.
@@ -246,7 +246,7 @@ def incident_record_upward_report(*, actor, incident, reported_at, note):
     if not is_secrecy_office(actor):
         raise PolicyDenied("只有保密办可以登记向上级报告的情况")
     incident = _lock(incident)
-    to = incident_move_for(incident.state, A.RECORD_UPWARD_REPORT)
+    to = INCIDENT_TRANSITIONS.move_for(incident.state, A.RECORD_UPWARD_REPORT).to
     note = _text(note)
     errors = {}
     if not isinstance(reported_at, dt.datetime):
@@ -274,7 +274,7 @@ def incident_close(*, actor, incident, closing_note):
     if not is_secrecy_office(actor):
         raise PolicyDenied("只有保密办可以结案")
     incident = _lock(incident)
-    to = incident_move_for(incident.state, A.CLOSE)
+    to = INCIDENT_TRANSITIONS.move_for(incident.state, A.CLOSE).to
     closing_note = _text(closing_note)
     if not closing_note:
         raise ValidationFailed({"closing_note": "请填写处理结果"})

@@ -24,7 +24,7 @@ from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFai
 
 from ..models import (
     ChecklistItem, ChecklistTemplate, Finding, FindingResult, Inspection, InspectionAction, Rectification,
-    RectificationState, inspection_move_for,
+    RectificationState, INSPECTION_TRANSITIONS,
 )
 from ..policy import is_business_user, is_secrecy_office, secrecy_office_users, user_name
 
@@ -185,7 +185,7 @@ def finding_record(*, actor, finding, result, note=""):
         raise NotVisible()
     _require_office(actor, "登记检查结果")
     inspection = _lock(row["inspection_id"])
-    inspection_move_for(inspection.state, A.RECORD_FINDING)
+    INSPECTION_TRANSITIONS.move_for(inspection.state, A.RECORD_FINDING)
     finding = Finding.objects.select_for_update().get(pk=getattr(finding, "pk", finding))
     note = _text(note)
     if result not in (FindingResult.CONFORM, FindingResult.NONCONFORM, FindingResult.NOT_APPLICABLE):
@@ -208,7 +208,7 @@ def rectification_add(*, actor, inspection, description, owner, deadline, findin
     _require_office(actor, "下达整改事项")
     today = _today(today)
     inspection = _lock(inspection)
-    to = inspection_move_for(inspection.state, A.ADD_RECTIFICATION)
+    to = INSPECTION_TRANSITIONS.move_for(inspection.state, A.ADD_RECTIFICATION).to
     description = _text(description)
     errors = {}
     if not description:
@@ -250,7 +250,7 @@ def rectification_complete(*, actor, rectification, evidence):
     is_owner = is_business_user(actor) and item.owner_id == actor.pk
     if not (is_owner or is_secrecy_office(actor)):
         raise PolicyDenied("只有整改责任人或保密办可以登记整改情况")
-    inspection_move_for(inspection.state, A.COMPLETE_RECTIFICATION)
+    INSPECTION_TRANSITIONS.move_for(inspection.state, A.COMPLETE_RECTIFICATION)
     if item.state != RectificationState.OPEN:
         raise InvalidState(f"{item.reference}已登记整改情况，等待保密办确认")
     evidence = _text(evidence)
@@ -273,7 +273,7 @@ def rectification_verify(*, actor, rectification, accepted=True, note=""):
     """保密办 确认 a completed item — or sends it back (退回, with the reason) to be done again."""
     _require_office(actor, "确认整改结果")
     inspection, item = _lock_rectification(rectification)
-    inspection_move_for(inspection.state, A.VERIFY_RECTIFICATION)
+    INSPECTION_TRANSITIONS.move_for(inspection.state, A.VERIFY_RECTIFICATION)
     if item.state != RectificationState.DONE or item.verified_at is not None:
         raise InvalidState(f"{item.reference}{'已经确认' if item.verified_at else '尚未登记整改情况'}，不能确认或退回")
     note = _text(note)
@@ -305,7 +305,7 @@ def inspection_close(*, actor, inspection, closing_note):
     """结束检查: every finding recorded, every rectification item done and confirmed, a conclusion."""
     _require_office(actor, "结束保密检查")
     inspection = _lock(inspection)
-    to = inspection_move_for(inspection.state, A.CLOSE)
+    to = INSPECTION_TRANSITIONS.move_for(inspection.state, A.CLOSE).to
     pending = list(inspection.findings.filter(result=FindingResult.PENDING).values_list("order", flat=True))
     if pending:
         raise InvalidState(f"尚有 {len(pending)} 项检查内容未登记结果（第{'、'.join(str(n) for n in pending)}项），"
