@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "documents",
     "meetings",
     "notifications",
+    "registers",
     "axes",
 ]
 

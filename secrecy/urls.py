@@ -10,7 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("documents.urls")),
     path("", include("documents.urls_disposal")),
-    path("registers/", include("documents.urls_registers")),
+    path("registers/", include("registers.urls")),
     path("approvals/", include("documents.urls_approvals")),
     path("circulation/", include("documents.urls_circulation")),
     path("reviews/", include("documents.urls_review")),

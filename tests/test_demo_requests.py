@@ -17,9 +17,9 @@ from documents.models import (
     ApprovalRequest, ApprovalStep, Carrier, Circulation, CustodyEvent, DestructionDetail, DestructionWitness,
     RequestItem,
 )
-from documents.registers import register_row_count
 from documents.workflows import TRANSITIONS
 from notifications.models import Notification
+from registers.services import register_row_count
 
 # What the tables reach, written out (草稿 … 已撤销); checked against the tables themselves below.
 REACHED = {

@@ -33,9 +33,9 @@ from pypdf import PdfReader
 from documents.models import (
     ApprovalRequest, Carrier, CarrierGroupScope, CarrierUserScope, CirculationStep, DestructionWitness, RequestItem,
 )
-from documents.registers import register_produce
 from meetings.models import Handout
 from personnel.models import Person
+from registers.services import register_produce
 
 DEMO_USERS = ["mishu", "zhuren", "lingdao", "baomi", "lisi", "zhangsan", "wangwu", "sysadmin", "secadmin", "auditor"]
 ADMIN_ROLES = {"sysadmin", "security_admin", "auditor"}

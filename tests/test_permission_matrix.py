@@ -23,11 +23,12 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audits.models import AuditEvent
-from documents.models import ApprovalRequest, Carrier, Circulation, RegisterJob, RequestKind
+from documents.models import ApprovalRequest, Carrier, Circulation, RequestKind
 from documents.selectors import carrier_list_visible_to
 from meetings.models import Handout
 from notifications.models import Notification
 from personnel.models import Leave, Person, TravelDocument, Travel
+from registers.models import RegisterJob
 
 ROLES = ["mishu", "lingdao", "baomi", "lisi", "sysadmin", "secadmin", "auditor"]
 IDENTITIES = ["anonymous"] + ROLES
