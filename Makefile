@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # Runtime and test needs: WeasyPrint (pango, harfbuzz), Cairo with Pango for big register tables
-# (secrecy/pdftable.py), a CJK font for PDFs, pdftotext for the PDF tests, and the system Chromium
+# (registers/pdftable.py), a CJK font for PDFs, pdftotext for the PDF tests, and the system Chromium
 # for the browser tests (Playwright never downloads a browser here).
 DEBIAN_PACKAGES := python3 python3-venv python3-dev fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz0b libcairo2 libpangocairo-1.0-0 poppler-utils chromium

@@ -11,12 +11,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from documents import policy, registers, selectors
+from documents import policy, selectors
 from documents.filters import CarrierFilter
 from documents.views_common import error_text, perform
 from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.forms import INVALID_CHOICE, row_ids
+from secrecy import printing
 from secrecy.levels import highest_level
 
 from .forms import DestructionBatchForm, DestructionExecuteForm, WitnessesForm
@@ -133,10 +134,10 @@ def destruction_list(request, pk, fmt):
     """涉密载体销毁清单 of one batch (PDF or XLSX): its rows the user may see; 404 for anyone who
     may not print it. A POST behind the CSRF check, as every audited print (register.print)."""
     try:
-        filename, content, content_type = registers.register_produce(
+        filename, content, content_type = printing.produce(
             user=request.user, name="destruction", fmt=fmt, filters={"batch": str(pk)})
     except (NotVisible, DomainError):
         raise Http404("未找到该销毁批次") from None
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = registers.content_disposition(filename)
+    response["Content-Disposition"] = printing.content_disposition(filename)
     return response

@@ -51,7 +51,7 @@ ACTION_LABELS = {
     "circulation.sign": "阅签",
     "circulation.return": "传阅交回",
     "circulation.cancel": "撤销传阅",
-    # Registers (documents.registers)
+    # Registers (registers.services)
     "register.print": "打印登记簿",
     "register.export": "导出登记簿",
     # Meetings (meetings.services)

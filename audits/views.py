@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import highest_level
-from secrecy.printing import render_pdf, render_xlsx
+from secrecy import printing
 
 from . import selectors
 from .filters import FILTER_KEYS
@@ -113,7 +113,7 @@ def event(request, seq):
 
 def content_disposition(filename):
     """attachment with an ASCII fallback and the Chinese name per RFC 5987/6266 (the same header
-    as documents.registers gives; audits imports no higher app)."""
+    as secrecy.printing gives, with the log's own fallback name)."""
     extension = filename.rsplit(".", 1)[-1] if "." in filename else ""
     fallback = f"audit-log.{extension}" if extension else "audit-log"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
@@ -138,8 +138,7 @@ def export(request):
         return redirect(_events_url(request.POST))
     now = timezone.now()
     printed_by = selectors.printed_by_label(request.user)
-    renderer = render_pdf if fmt == "pdf" else render_xlsx
-    content = renderer(register, printed_by, now)
+    content = printing.render(register, fmt=fmt, printed_by=printed_by, printed_at=now)
     # SPEC §10: exports are events. The file is handed out only once its event is committed.
     with transaction.atomic():
         record_event(actor=request.user, action=EXPORT_ACTION, level=register.highest_level,
@@ -196,7 +195,7 @@ def summary_pdf(request):
         messages.error(request, _error_text(error))
         return redirect(back)
     now = timezone.now()
-    content = render_pdf(register, selectors.printed_by_label(request.user), now)
+    content = printing.render(register, fmt="pdf", printed_by=selectors.printed_by_label(request.user), printed_at=now)
     # The file is handed out only once its event is committed.
     with transaction.atomic():
         record_event(actor=request.user, action=SUMMARY_PRINT_ACTION, target_repr=f"审计日报 {day.isoformat()}",

@@ -57,8 +57,8 @@ def child(fmt, date_from, date_to, username):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from documents import registers
-    from documents.tasks import render_register_job
+    from registers import services as registers
+    from registers.tasks import render_register_job
 
     user = get_user_model().objects.get(username=username)
     before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

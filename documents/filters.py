@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from personnel.models import Department
+from secrecy.errors import ValidationFailed
 from secrecy.forms import SafeForm
 from secrecy.levels import Level
 
@@ -42,3 +43,59 @@ class CarrierFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return apply_search(queryset, value)
+
+
+# ------------------------------------------------------------------- filters of printed registers
+
+FILTER_KEYS = tuple(CarrierFilter.base_filters)
+
+
+def normalize_filters(filters, params=()):
+    """The filters as a plain {name: str} dict of the known, non-empty ones (stored on jobs and in
+    audit events), after checking them. Invalid input is refused instead of silently printing an
+    unfiltered register. `params` are the register's own id parameters (e.g. "batch")."""
+    filters = filters or {}
+    data = {}
+    for key in params:
+        value = filters.get(key) if hasattr(filters, "get") else None
+        value = "" if value is None else str(value).strip()
+        if value:
+            if not value.isdigit():
+                raise ValidationFailed({key: f"参数 {key} 应为编号（数字）"})
+            data[key] = value
+    for key in FILTER_KEYS:
+        value = filters.get(key) if hasattr(filters, "get") else None
+        if value is None:
+            continue
+        value = str(value).strip()
+        if value:
+            data[key] = value
+    form = CarrierFilter(data, queryset=Carrier.objects.none()).form
+    if not form.is_valid():
+        raise ValidationFailed({field: [str(e) for e in errors] for field, errors in form.errors.items()})
+    return data
+
+
+def describe_filters(filters, date_label="收发文日期"):
+    """筛选条件 as printed on the register, e.g. "密级：机密；管理部门：业务一处"."""
+    form = CarrierFilter(filters or {}, queryset=Carrier.objects.none()).form
+    if not form.is_valid():
+        return ""
+    cleaned = form.cleaned_data
+    parts = []
+    for key in ("level", "kind", "custody_status", "secrecy_status", "direction", "department"):
+        value = cleaned.get(key)
+        if value in (None, ""):
+            continue
+        field = form.fields[key]
+        if key == "department":
+            shown = str(value)
+        else:
+            shown = dict(field.choices).get(value, dict((str(k), v) for k, v in field.choices).get(str(value), value))
+        parts.append(f"{field.label}：{shown}")
+    date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+    if date_from or date_to:
+        parts.append(f"{date_label}：{date_from or '不限'} 至 {date_to or '不限'}")
+    if (cleaned.get("q") or "").strip():
+        parts.append(f"搜索：{cleaned['q'].strip()}")
+    return "；".join(parts)

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 
 from secrecy.errors import DomainError, NotVisible
 from secrecy.forms import SafeForm
+from secrecy import printing
 from secrecy.levels import highest_level
 
-from . import policy, registers, selectors, selectors_circulation, services_circulation
+from . import policy, selectors, selectors_circulation, services_circulation
 from .decorators import carrier_content
 from .models import CustodyStatus
 from .views_common import error_text, perform
@@ -187,10 +188,10 @@ def slip(request, pk, fmt):
     audited action (register.print), so a POST behind the CSRF check: a link or image on another
     site must not add print events in the user's name."""
     try:
-        filename, content, content_type = registers.register_produce(
+        filename, content, content_type = printing.produce(
             user=request.user, name="circulation", fmt=fmt, filters={"circulation": str(pk)})
     except (NotVisible, DomainError):
         raise Http404("未找到该传阅") from None
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = registers.content_disposition(filename)
+    response["Content-Disposition"] = printing.content_disposition(filename)
     return response

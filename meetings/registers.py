@@ -3,9 +3,9 @@
 份 with the lost and kept counts, the sign-in of every attendee, and the signature lines of the
 承办部门保密负责人 and 保密办.
 
-Declared through documents.registers.register_builder, so the web page, the worker and
+Declared in `REGISTERS` below, which the registers app finds, so the web page, the worker and
 `python manage.py register meeting --meeting <id> --as <user> -o file.pdf` all produce the same
-file with the same audit event. Imported by MeetingsConfig.ready().
+file with the same audit event.
 
 Whoever may see the meeting may print it (meetings.policy); anyone else gets NotVisible. A carrier
 title is printed only when the printing user may see that carrier (SPEC §4); otherwise the row
@@ -15,14 +15,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from documents.policy import visible_carriers
-from documents.registers import REGISTERS, _person, normalize_filters, register_builder
+from documents.filters import normalize_filters
+from personnel.names import person_name
 from secrecy.errors import ValidationFailed
 from secrecy.levels import Level
-from secrecy.printing import Column, Register
+from secrecy.printing import Column, Register, RegisterSpec
 
 from .models import SHANGHAI, AttendeeRole, Disposition
 from .selectors import meeting_attendees, meeting_get_for_user, meeting_handouts
 
+TITLE = "涉密会议保密管理记录"
 HIDDEN_TITLE = "（无权查看标题）"
 
 
@@ -60,7 +62,7 @@ def _back_at(handout):
 
 
 def _back_by(handout):
-    return _person(handout.recovered_by or handout.lost_reported_by)
+    return person_name(handout.recovered_by or handout.lost_reported_by)
 
 
 COLUMNS = [
@@ -69,7 +71,7 @@ COLUMNS = [
     ("文件名称", 52, lambda h, shown: h.carrier.title if h.carrier_id in shown else HIDDEN_TITLE),
     ("份号", 12, lambda h, shown: h.carrier.copy_number_display),
     ("密级", 10, lambda h, shown: Level(h.carrier.level).label),
-    ("领取人", 18, lambda h, shown: _person(h.attendee.user)),
+    ("领取人", 18, lambda h, shown: person_name(h.attendee.user)),
     ("处置", 14, lambda h, shown: Disposition(h.disposition).label),
     ("分发时间", 20, lambda h, shown: _moment(h.handed_at)),
     ("收回/丢失", 14, lambda h, shown: _outcome(h)),
@@ -79,7 +81,7 @@ COLUMNS = [
 
 
 def _header(meeting):
-    organiser = _person(meeting.organiser)
+    organiser = person_name(meeting.organiser)
     lines = [
         f"{meeting.reference}　会议名称：{meeting.name}　密级：{Level(meeting.level).label}　状态：{meeting.get_state_display()}",
         f"会议时间：{_moment(meeting.starts_at)} 至 {_moment(meeting.ends_at)}　地点：{meeting.venue}",
@@ -103,12 +105,11 @@ def _sign_in_lines(attendees):
     lines = []
     for number, attendee in enumerate(attendees, start=1):
         when = _moment(attendee.signed_in_at) if attendee.signed_in_at else "未签到"
-        designated = f"，{_person(attendee.designated_by)}指定" if attendee.designated_by_id else ""
-        lines.append(f"签到 {number}. {_person(attendee.user)}（{AttendeeRole(attendee.role).label}{designated}）：{when}")
+        designated = f"，{person_name(attendee.designated_by)}指定" if attendee.designated_by_id else ""
+        lines.append(f"签到 {number}. {person_name(attendee.user)}（{AttendeeRole(attendee.role).label}{designated}）：{when}")
     return lines
 
 
-@register_builder("meeting", "涉密会议保密管理记录", count=_count, params=("meeting",), listed=False)
 def meeting_record(*, user, filters=None, progress=None):
     filters = normalize_filters(filters, ("meeting",))
     meeting = _meeting_for_print(user=user, filters=filters)
@@ -133,11 +134,16 @@ def meeting_record(*, user, filters=None, progress=None):
         *_sign_in_lines(meeting_attendees(meeting)),
     ]
     return Register(
-        name="meeting", title=REGISTERS["meeting"].title,
+        name="meeting", title=TITLE,
         columns=[Column(header, width) for header, width, _ in COLUMNS],
         rows=rows, levels=levels, filters_description=meeting.reference,
         unit_name=settings.SECRECY.get("UNIT_NAME", ""),
         header_lines=_header(meeting),
         summary_lines=summary,
-        signatures=[("承办部门保密负责人", _person(meeting.organiser), ""), ("保密办审核", "", "")],
+        signatures=[("承办部门保密负责人", person_name(meeting.organiser), ""), ("保密办审核", "", "")],
     )
+
+
+REGISTERS = (
+    RegisterSpec(name="meeting", title=TITLE, build=meeting_record, count=_count, params=("meeting",), listed=False),
+)

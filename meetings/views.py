@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from documents import registers
 from documents.decorators import carrier_content
 from documents.policy import visible_carriers
 from documents.selectors import carrier_find_by_serial
 from secrecy.forms import domain_error_text as _error_text, put_domain_error as _put_errors, submit_form
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
+from secrecy import printing
 
 from . import policy, selectors, services
 from .forms import AttendeeForm, CancelForm, HandoutForm, LostForm, MeetingForm, RecoverForm
@@ -314,7 +314,7 @@ def record(request, pk):
     meeting = _meeting_or_404(request, pk)
     fmt = request.POST.get("format", "pdf")
     try:
-        filename, content, content_type = registers.register_produce(
+        filename, content, content_type = printing.produce(
             user=request.user, name="meeting", fmt=fmt, filters={"meeting": str(meeting.pk)})
     except NotVisible:
         raise Http404() from None
@@ -322,6 +322,6 @@ def record(request, pk):
         messages.error(request, _error_text(error))
         return redirect(meeting.get_absolute_url())
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = registers.content_disposition(filename)
+    response["Content-Disposition"] = printing.content_disposition(filename)
     response["Cache-Control"] = "no-store"
     return response

@@ -1,9 +1,9 @@
 """涉密人员台账 (SPEC §8, §11; regulations_cn.md §8.7), and the derived facts about a person the
 screens show with it (next 复审, training hours, why a clearance is not active).
 
-The builder returns a `secrecy.printing.Register`; documents.registers registers it with the
-other registers (personnel never imports documents — ARCHITECTURE "The house"), so the web page,
-the `register` command and the worker produce it the same way and audit it the same way.
+The builder returns a `secrecy.printing.Register` and is declared in `REGISTERS` below, which the
+registers app finds (personnel never imports it — ARCHITECTURE "The house"), so the web page, the
+`register` command and the worker produce it the same way and audit it the same way.
 """
 from decimal import Decimal
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from secrecy.errors import PolicyDenied, ValidationFailed
 from secrecy.levels import Level
-from secrecy.printing import Column, Register
+from secrecy.printing import Column, Register, RegisterSpec
 
 from .jobs import hours_this_year
 from .models import AuthorityLevel, Department, Person, PersonClass, PersonStatus, TravelDocument, TravelDocumentStatus
@@ -204,3 +204,10 @@ def personnel(*, user, filters=None, progress=None, today=None):
 
 
 __all__ = ["personnel", "personnel_count", "TITLE", "REFUSAL", "next_review_due", "clearance_gaps"]
+
+# 保密办's book, not a carrier register: off the generic registers page (listed=False) and printable
+# only by those who may view personnel.
+REGISTERS = (
+    RegisterSpec(name="personnel", title=TITLE, build=personnel, count=personnel_count, listed=False,
+                 may_print=may_view_personnel, refusal=REFUSAL),
+)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "meetings",
     "oversight",
     "notifications",
+    "registers",
     "portal",
     "demo",
     "axes",

@@ -7,7 +7,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("", include("documents.urls")),
     path("", include("documents.urls_disposal")),
-    path("registers/", include("documents.urls_registers")),
+    path("registers/", include("registers.urls")),
     path("approvals/", include("approvals.urls")),
     path("circulation/", include("documents.urls_circulation")),
     path("reviews/", include("documents.urls_review")),

@@ -32,9 +32,9 @@ from pypdf import PdfReader
 
 from approvals.models import ApprovalRequest, DestructionWitness, RequestItem
 from documents.models import Carrier, CarrierGroupScope, CarrierUserScope, CirculationStep
-from documents.registers import register_produce
 from meetings.models import Handout
 from personnel.models import Person
+from registers.services import register_produce
 
 DEMO_USERS = ["mishu", "zhuren", "lingdao", "baomi", "lisi", "zhangsan", "wangwu", "sysadmin", "secadmin", "auditor"]
 ADMIN_ROLES = {"sysadmin", "security_admin", "auditor"}

@@ -24,11 +24,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from approvals.models import ApprovalRequest, RequestKind
 from audits.models import AuditEvent
-from documents.models import Carrier, Circulation, RegisterJob
+from documents.models import Carrier, Circulation
 from documents.selectors import carrier_list_visible_to
 from meetings.models import Handout
 from notifications.models import Notification
 from personnel.models import Leave, Person, TravelDocument, Travel
+from registers.models import RegisterJob
 
 ROLES = ["mishu", "lingdao", "baomi", "lisi", "sysadmin", "secadmin", "auditor"]
 IDENTITIES = ["anonymous"] + ROLES

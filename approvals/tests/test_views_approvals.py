@@ -219,8 +219,8 @@ def loans(unit, register_carrier):
 
 
 def loan_rows(user):
-    from documents.registers import REGISTERS
-    register = REGISTERS["loans"].build(user=user)
+    from approvals.registers import loans
+    register = loans(user=user)
     return register, [dict(zip(register.headers, row)) for row in register.rows]
 
 
@@ -249,7 +249,7 @@ def test_loan_register_holds_exactly_what_the_printing_user_may_see(unit, loans,
 
 
 def test_loan_register_downloads_and_counts_loans_not_carriers(client, unit, loans):
-    from documents.registers import register_row_count
+    from registers.services import register_row_count
     assert register_row_count(user=unit.mishu, name="loans") == 2
     assert register_row_count(user=unit.zhangsan, name="loans") == 1
     client.force_login(unit.mishu)

@@ -9,9 +9,9 @@ from pypdf import PdfReader
 
 from approvals import services as approval_services
 from approvals.kinds import destroy as destroying
-from documents.registers import register_produce
 from documents.selectors import carrier_get_for_user, carrier_list_visible_to
 from documents.services import local_today
+from secrecy import printing
 from secrecy.errors import NotVisible
 
 
@@ -46,7 +46,7 @@ def test_the_witness_list_holds_every_carrier_after_destruction(unit, batch):
     for witness in (unit.baomi, unit.lingdao):
         destroying.destruction_witness_confirm(actor=witness, request=request)
     destroying.destruction_execute(actor=unit.mishu, request=request, destroyed_by_name="张师傅")
-    _, pdf, _ = register_produce(user=unit.baomi, name="destruction", fmt="pdf", filters={"batch": request.pk})
+    _, pdf, _ = printing.produce(user=unit.baomi, name="destruction", fmt="pdf", filters={"batch": request.pk})
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
     for carrier in carriers:
         assert carrier.serial in text

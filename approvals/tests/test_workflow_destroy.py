@@ -14,10 +14,13 @@ from approvals.models import (
 from approvals.workflows import Action, DestroyAction, Party
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import registers, selectors
+from approvals import registers as approval_registers
+from documents import selectors
 from documents.models import Carrier, CustodyEvent, CustodyStatus
 from documents.services import local_today
 from personnel.models import Role
+from registers import services as register_services
+from secrecy import printing
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from tests import grid
 
@@ -371,27 +374,27 @@ def test_the_destruction_list_holds_only_what_the_printer_may_see(cast, register
     # The approver's need-to-know ends with the decision: afterwards zhuren sees only his scope.
     assign_perm("documents.view_carrier", cast.zhuren, batch_carriers[0])
     batch = make_batch(cast, batch_carriers, "completed")
-    for_approver = registers.destruction(user=cast.zhuren, filters={"batch": batch.pk})
+    for_approver = approval_registers.destruction(user=cast.zhuren, filters={"batch": batch.pk})
     assert [row[1] for row in for_approver.rows] == [batch_carriers[0].serial]
     assert for_approver.summary_lines == ["合计：纸质文件资料 2 份；共 1 项"]
     # A 监销人 checked every carrier against the list they signed, so theirs is complete.
-    for_witness = registers.destruction(user=cast.baomi, filters={"batch": batch.pk})
+    for_witness = approval_registers.destruction(user=cast.baomi, filters={"batch": batch.pk})
     assert sorted(row[1] for row in for_witness.rows) == sorted(c.serial for c in batch_carriers)
-    full = registers.destruction(user=cast.mishu, filters={"batch": batch.pk})
+    full = approval_registers.destruction(user=cast.mishu, filters={"batch": batch.pk})
     assert sorted(row[1] for row in full.rows) == sorted(c.serial for c in batch_carriers)
     assert full.summary_lines == ["合计：纸质文件资料 2 份，移动存储 1 个；共 2 项"]
     roles = [s[0] for s in full.signatures]
     assert roles == ["申请人", "批准人", "销毁人", "监销人", "监销人"]
     assert {s[1] for s in full.signatures} >= {"mishu", "zhuren", "张师傅", "baomi", "简督"}
-    assert registers.register_row_count(user=cast.zhuren, name="destruction", filters={"batch": batch.pk}) == 1
+    assert register_services.register_row_count(user=cast.zhuren, name="destruction", filters={"batch": batch.pk}) == 1
     # Not a participant, not 保密办, not serving it: as if the batch did not exist.
     for outsider in (cast.lisi, cast.zhangsan):
         with pytest.raises(NotVisible):
-            registers.destruction(user=outsider, filters={"batch": batch.pk})
+            approval_registers.destruction(user=outsider, filters={"batch": batch.pk})
     with pytest.raises(PolicyDenied):
-        registers.register_produce(user=cast.secadmin, name="destruction", fmt="pdf", filters={"batch": batch.pk})
+        printing.produce(user=cast.secadmin, name="destruction", fmt="pdf", filters={"batch": batch.pk})
     with pytest.raises(ValidationFailed):
-        registers.destruction(user=cast.mishu, filters={})
+        approval_registers.destruction(user=cast.mishu, filters={})
 
 
 def test_the_register_command_prints_a_batch(cast, batch_carriers, tmp_path):

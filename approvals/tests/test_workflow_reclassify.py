@@ -20,8 +20,9 @@ from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, Request
 from approvals.workflows import Action, CopyAction, Party
 from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
-from documents import registers, selectors
+from documents import selectors
 from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
+from documents.registers import carriers as carrier_registers
 from documents.services import local_today
 from notifications.models import Notification
 from personnel.models import Role
@@ -323,7 +324,7 @@ def test_an_approved_level_change_changes_the_mark_everywhere_at_once(cast, secr
     row = CustodyEvent.objects.order_by("-id").first()
     assert row.action == CustodyAction.RECLASSIFIED and row.approval_ref == request.reference
     # The ledger prints the new mark.
-    ledger = registers.ledger(user=cast.mishu, filters={})
+    ledger = carrier_registers.ledger(user=cast.mishu, filters={})
     column = [c.header for c in ledger.columns].index("保密期限")
     serial_column = [c.header for c in ledger.columns].index("统一编号")
     row = next(r for r in ledger.rows if r[serial_column] == carrier.serial)

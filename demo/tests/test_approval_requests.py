@@ -16,8 +16,8 @@ from approvals.workflows import all_transitions
 from audits.models import AuditEvent
 from documents import selectors
 from documents.models import Carrier, Circulation, CustodyEvent
-from documents.registers import register_row_count
 from notifications.models import Notification
+from registers.services import register_row_count
 
 # What the tables reach, written out (草稿 … 已撤销); checked against the tables themselves below.
 REACHED = {

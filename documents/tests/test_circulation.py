@@ -11,7 +11,6 @@ from pypdf import PdfReader
 
 from approvals.kinds import lend as lending
 from audits.models import AuditEvent
-from documents import registers
 from documents import services_circulation as circ
 from documents.models import (
     Circulation, CirculationState, CirculationStep, CustodyAction, CustodyEvent, CustodyStatus,
@@ -19,6 +18,7 @@ from documents.models import (
 from documents.services import local_today
 from notifications.jobs import run_job
 from notifications.models import Notification
+from secrecy import printing
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 
@@ -253,7 +253,7 @@ def test_the_slip_shows_every_reader_signature_time_and_comment(unit, carrier):
     from django.utils import timezone
 
     circulation = finished_round(unit, carrier)
-    _, content, content_type = registers.register_produce(
+    _, content, content_type = printing.produce(
         user=unit.mishu, name="circulation", fmt="pdf", filters={"circulation": circulation.pk})
     assert content_type == "application/pdf"
     text = pdf_text(content)
@@ -271,7 +271,7 @@ def test_the_slip_as_xlsx_and_for_readers_only(unit, carrier):
     from openpyxl import load_workbook
 
     circulation = finished_round(unit, carrier)
-    _, content, _ = registers.register_produce(
+    _, content, _ = printing.produce(
         user=unit.lisi, name="circulation", fmt="xlsx", filters={"circulation": circulation.pk})
     cells = " ".join(str(c.value) for row in load_workbook(io.BytesIO(content)).active.iter_rows() for c in row
                      if c.value is not None)
@@ -279,7 +279,7 @@ def test_the_slip_as_xlsx_and_for_readers_only(unit, carrier):
     # baomi may see the carrier but is no reader; zhangsan may not see it at all.
     for outsider in (unit.baomi, unit.zhangsan, unit.auditor):
         with pytest.raises((NotVisible, PolicyDenied)):
-            registers.register_produce(user=outsider, name="circulation", fmt="pdf",
+            printing.produce(user=outsider, name="circulation", fmt="pdf",
                                        filters={"circulation": circulation.pk})
 
 

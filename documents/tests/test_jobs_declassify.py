@@ -17,7 +17,7 @@ from audits.models import AuditEvent
 from audits.services import _event_hash, event_payload, record_event
 from conftest import make_user
 from documents import jobs_declassify  # noqa: F401 — registers the jobs until documents/jobs.py imports it
-from documents import registers, services, services_declassify
+from documents import services, services_declassify
 from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
 from documents.services import local_today
 from documents.services_declassify import AUDIT_ACTION, CHANGE_REASON, SYSTEM_USERNAME
@@ -27,6 +27,7 @@ from notifications.jobs import registered_jobs, run_job
 from notifications.models import Notification, OutboxEmail
 from notifications.tests.helpers import give_addresses
 from personnel.models import Role
+from secrecy import printing
 from secrecy.levels import PeriodKind
 
 
@@ -150,12 +151,12 @@ def test_the_registers_print_the_declassified_mark(unit, register_carrier, name)
     kept = expiring(register_carrier, term_days=300, level=2, copy_number=8)
     run_job("declassify_expired", today=carrier.declassify_on + dt.timedelta(days=1))
 
-    _, pdf, _ = registers.register_produce(user=unit.mishu, name=name, fmt="pdf")
+    _, pdf, _ = printing.produce(user=unit.mishu, name=name, fmt="pdf")
     text = flat("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
     assert "秘密★3日（已解密）" in text
     assert "秘密★300日" in text and "秘密★300日（已解密）" not in text, kept.serial
 
-    _, xlsx, _ = registers.register_produce(user=unit.mishu, name=name, fmt="xlsx")
+    _, xlsx, _ = printing.produce(user=unit.mishu, name=name, fmt="xlsx")
     cells = [str(v) for row in openpyxl.load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True)
              for v in row if v is not None]
     assert "秘密★3日（已解密）" in cells and "秘密★300日" in cells

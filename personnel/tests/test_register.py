@@ -12,10 +12,10 @@ from pypdf import PdfReader
 
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import registers
 from personnel import registers as personnel_registers
 from personnel import services_leave, services_records
 from personnel.models import LeaveKind, Person, Role
+from secrecy import printing
 from secrecy.errors import PolicyDenied, ValidationFailed
 
 HEADERS = ["序号", "姓名", "部门", "岗位", "涉密等级", "确定涉密日期", "审查结论及日期", "下次复审", "保密承诺书",
@@ -41,7 +41,7 @@ def xlsx_rows(content):
 
 
 def produce(user, fmt="pdf", **filters):
-    return registers.register_produce(user=user, name="personnel", fmt=fmt, filters=filters)[1]
+    return printing.produce(user=user, name="personnel", fmt=fmt, filters=filters)[1]
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ def test_the_register_command_prints_it(unit, people, tmp_path):
 
 def test_a_large_register_renders_in_the_worker_with_the_department_filter(
         unit, people, client, settings, django_capture_on_commit_callbacks):
-    from documents.models import RegisterJob, RegisterJobStatus
+    from registers.models import RegisterJob, RegisterJobStatus
 
     settings.SECRECY = {**settings.SECRECY, "REGISTER_INLINE_MAX_ROWS": 2}
     client.force_login(unit.baomi)

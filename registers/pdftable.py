@@ -12,11 +12,13 @@ Two passes, so that the running marks are exact before anything is drawn:
 2. draw page by page, each with the highest level of the rows *on that page* at the top (SPEC §11),
    "第 x 页 共 y 页" (y known from pass 1), the header row repeated and the printed-by footer.
 
-secrecy/printing.py decides when this engine is used; the page geometry mirrors
+registers/pdf.py decides when this engine is used; the page geometry mirrors
 templates/print/_page.css so both engines print the same A4 landscape page.
 """
 import dataclasses
 import io
+
+from secrecy.printing import RegisterChanged
 
 MM = 72 / 25.4
 PAGE_WIDTH, PAGE_HEIGHT = 297 * MM, 210 * MM
@@ -105,8 +107,6 @@ def render(register, *, marks, column_widths, rows, levels, level_label, progres
     every row (called once per pass, so the rows need not be held); `levels[i]` is row i's level;
     `level_label(level)` the mark printed for a page's highest level.
     """
-    from .printing import RegisterChanged
-
     cairo, _, _ = _pango()
     out = io.BytesIO()
     surface = cairo.PDFSurface(out, PAGE_WIDTH, PAGE_HEIGHT)

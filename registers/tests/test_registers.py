@@ -12,8 +12,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from audits.models import AuditEvent
-from documents import registers, services
-from documents.models import RegisterJob, RegisterJobStatus
+from documents import services
+from documents.registers import carriers as carrier_registers
+from registers import runner, services as register_services
+from registers.models import RegisterJob, RegisterJobStatus
 from secrecy.printing import MAX_CELL_CHARS
 
 HEADERS = {
@@ -294,7 +296,7 @@ def test_a_reader_with_general_clearance_sees_no_higher_carriers(client, unit, c
 @pytest.mark.parametrize("role", ["sysadmin", "secadmin", "auditor"])
 def test_admin_roles_get_404_on_every_register_page(client, unit, carriers, role):
     client.force_login(unit[role])
-    job = registers.register_job_create(user=unit.mishu, name="ledger", fmt="pdf", filters={})
+    job = register_services.register_job_create(user=unit.mishu, name="ledger", fmt="pdf", filters={})
 
     assert client.get(reverse("registers:index")).status_code == 404
     assert client.post(reverse("registers:download"), {"register": "ledger", "format": "pdf"}).status_code == 404
@@ -433,9 +435,9 @@ def test_a_queued_job_page_refreshes_itself_without_scripts(client, unit, carrie
 
 
 def test_running_a_job_twice_produces_one_file_and_one_event(unit, carriers, settings):
-    job = registers.register_job_create(user=unit.lisi, name="incoming", fmt="xlsx", filters={"level": "3"})
-    registers.register_job_run(job_id=job.pk)
-    registers.register_job_run(job_id=job.pk)
+    job = register_services.register_job_create(user=unit.lisi, name="incoming", fmt="xlsx", filters={"level": "3"})
+    runner.register_job_run(job_id=job.pk)
+    runner.register_job_run(job_id=job.pk)
 
     job.refresh_from_db()
     assert job.status == RegisterJobStatus.DONE and job.rows == 1
@@ -450,10 +452,10 @@ def test_a_job_whose_requester_lost_access_fails_visibly(unit, carriers):
     from personnel import services as personnel_services
     from personnel.models import Role
 
-    job = registers.register_job_create(user=unit.lisi, name="ledger", fmt="pdf", filters={})
+    job = register_services.register_job_create(user=unit.lisi, name="ledger", fmt="pdf", filters={})
     unit.lisi.groups.clear()
     personnel_services.role_grant(actor=None, user=unit.lisi, role=Role.AUDITOR)
-    registers.register_job_run(job_id=job.pk)
+    runner.register_job_run(job_id=job.pk)
 
     job.refresh_from_db()
     assert job.status == RegisterJobStatus.FAILED and job.error
@@ -512,7 +514,7 @@ def test_building_a_register_runs_a_fixed_number_of_queries(unit, register_carri
 
     def queries_for_ledger():
         with CaptureQueriesContext(connection) as captured:
-            register = registers.ledger(user=unit.mishu, filters={})
+            register = carrier_registers.ledger(user=unit.mishu, filters={})
         return len(captured), len(register.rows)
 
     register_carrier(level=2, title="第一份", copy_number=1)
@@ -562,7 +564,7 @@ def test_a_job_stuck_past_the_time_out_fails_with_its_reason_on_its_page(client,
     [event] = print_events().filter(result="failed")
     assert event.actor == unit.mishu and event.detail["error"] == "timeout"
     # A worker finishing late finds the job finished: no file, no second event.
-    registers.register_job_run(job_id=job.pk)
+    runner.register_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == RegisterJobStatus.FAILED and not job.file_path
     assert print_events().count() == 1

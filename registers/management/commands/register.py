@@ -15,9 +15,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from documents import registers
-from documents.models import Direction, RegisterFormat
+from documents.models import Direction
 from personnel.models import Department
+from registers import services
+from registers.models import RegisterFormat
+from registers.registry import REGISTERS
 from secrecy.errors import DomainError
 from secrecy.levels import Level
 
@@ -34,7 +36,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="登记簿：" + "，".join(
-            f"{name}（{spec.title}）" for name, spec in registers.REGISTERS.items()))
+            f"{name}（{spec.title}）" for name, spec in REGISTERS.items()))
         parser.add_argument("--format", dest="file_format", default="pdf", help="pdf 或 xlsx（默认 pdf）")
         parser.add_argument("--as", dest="username", required=True, help="以哪个用户的身份和知悉范围打印")
         parser.add_argument("-o", "--output", required=True, help="输出文件路径")
@@ -49,8 +51,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, file_format, username, output, level=None, department=None,
                date_from=None, date_to=None, direction=None, batch=None, circulation=None, meeting=None, **options):
-        if name not in registers.REGISTERS:
-            raise CommandError(f"未知的登记簿：{name}（可选：{', '.join(registers.REGISTERS)}）")
+        if name not in REGISTERS:
+            raise CommandError(f"未知的登记簿：{name}（可选：{', '.join(REGISTERS)}）")
         file_format = (file_format or "").lower()
         if file_format not in RegisterFormat.values:
             raise CommandError(f"未知的格式：{file_format}（可选：pdf、xlsx）")
@@ -78,7 +80,7 @@ class Command(BaseCommand):
             if direction not in Direction.values:
                 raise CommandError(f"未知的方向：{direction}（可选：in、out、internal）")
             filters["direction"] = direction
-        params = registers.REGISTERS[name].params
+        params = REGISTERS[name].params
         if batch is not None:
             if "batch" not in params:
                 raise CommandError(f"--batch 只用于销毁清单（destruction），不用于 {name}")
@@ -99,7 +101,7 @@ class Command(BaseCommand):
             raise CommandError("涉密会议保密管理记录须指定会议编号：--meeting <会议编号>")
 
         try:
-            filename, content, _ = registers.register_produce(
+            filename, content, _ = services.register_produce(
                 user=user, name=name, fmt=file_format, filters=filters)
         except DomainError as error:
             details = "；".join(
@@ -109,4 +111,4 @@ class Command(BaseCommand):
         target = Path(output)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-        self.stdout.write(f"已生成 {registers.REGISTERS[name].title}（{file_format.upper()}，{len(content)} 字节）→ {target}")
+        self.stdout.write(f"已生成 {REGISTERS[name].title}（{file_format.upper()}，{len(content)} 字节）→ {target}")

@@ -15,9 +15,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from audits.models import AuditEvent
-from documents import registers
-from documents.models import RegisterJob, RegisterJobStatus
+from documents.registers import carriers as carrier_registers
 from documents.tests.factories import CarrierFactory
+from registers import pdf as pdf_engine, producing, runner, services as register_services, xlsx as xlsx_engine
+from registers.models import RegisterJob, RegisterJobStatus
 from secrecy import printing
 from secrecy.levels import Level
 
@@ -41,7 +42,7 @@ def _fast_password_hashing(settings):
 @pytest.fixture
 def big(monkeypatch):
     """Registers over 10 rows take the big-register engine."""
-    monkeypatch.setattr(printing, "LARGE_REGISTER_ROWS", 10)
+    monkeypatch.setattr(pdf_engine, "LARGE_REGISTER_ROWS", 10)
 
 
 @pytest.fixture
@@ -61,8 +62,8 @@ def pages_of(content):
 
 
 def run_job(user, fmt, **filters):
-    job = registers.register_job_create(user=user, name="ledger", fmt=fmt, filters=filters)
-    registers.register_job_run(job_id=job.pk)
+    job = register_services.register_job_create(user=user, name="ledger", fmt=fmt, filters=filters)
+    runner.register_job_run(job_id=job.pk)
     job.refresh_from_db()
     return job
 
@@ -70,8 +71,8 @@ def run_job(user, fmt, **filters):
 def test_a_big_ledger_prints_in_the_worker_every_row_once_with_each_page_marked_by_its_own_rows(
         unit, ledger_carriers, big, monkeypatch, settings):
     recorded = []
-    real_set_progress = registers._set_progress
-    monkeypatch.setattr(registers, "_set_progress",
+    real_set_progress = runner.set_progress
+    monkeypatch.setattr(runner, "set_progress",
                         lambda job_id, fraction: (recorded.append(fraction), real_set_progress(job_id, fraction)))
 
     job = run_job(unit.mishu, "pdf")
@@ -146,9 +147,9 @@ def test_page_marks_and_numbers_hold_across_every_page_boundary(monkeypatch, eng
     one file): every row once and in order, pages full, marks per page, numbering continuous."""
     import datetime as dt
 
-    monkeypatch.setattr(printing, "CHUNK_ROWS", 40)
-    monkeypatch.setattr(printing, "PART_ROWS", 60)
-    monkeypatch.setattr(printing, "LARGE_REGISTER_ROWS", 10 ** 9 if engine == "weasyprint" else 0)
+    monkeypatch.setattr(pdf_engine, "CHUNK_ROWS", 40)
+    monkeypatch.setattr(pdf_engine, "PART_ROWS", 60)
+    monkeypatch.setattr(pdf_engine, "LARGE_REGISTER_ROWS", 10 ** 9 if engine == "weasyprint" else 0)
     levels = [2] * 70 + [4] + [3] * 49
     register = printing.Register(
         name="t", title="测试登记簿", columns=[printing.Column("序号", 10), printing.Column("统一编号", 20),
@@ -156,7 +157,7 @@ def test_page_marks_and_numbers_hold_across_every_page_boundary(monkeypatch, eng
         rows=[[str(i + 1), f"2026-{i + 1:06d}", str(level)] for i, level in enumerate(levels)], levels=levels,
     )
     seen = []
-    result = printing.render_pdf_with_pages(register, "测试（tester）",
+    result = pdf_engine.render_pdf_with_pages(register, "测试（tester）",
                                             dt.datetime(2026, 3, 1, 2, 30, tzinfo=dt.UTC), progress=seen.append)
 
     pages = pages_of(result.content)
@@ -182,7 +183,7 @@ def test_a_big_list_ends_with_its_totals_and_signatures_and_no_page_goes_unmarke
     totals, then 申请人 … 监销人 lines; a page holding only those keeps the level of the list."""
     import datetime as dt
 
-    monkeypatch.setattr(printing, "LARGE_REGISTER_ROWS", 0)
+    monkeypatch.setattr(pdf_engine, "LARGE_REGISTER_ROWS", 0)
     levels = [3] * 39 + [2]
     register = printing.Register(
         name="destruction", title="涉密载体销毁清单",
@@ -193,7 +194,7 @@ def test_a_big_list_ends_with_its_totals_and_signatures_and_no_page_goes_unmarke
         signatures=[("申请人", "王机要", "2026-03-01 09:00"), ("批准人", "张主任", ""), ("监销人", "", ""),
                     ("监销人", "", "")],
     )
-    result = printing.render_pdf_with_pages(register, "测试（tester）", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    result = pdf_engine.render_pdf_with_pages(register, "测试（tester）", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
 
     pages = pages_of(result.content)
     first, last = pages[0].extract_text(), pages[-1].extract_text()
@@ -210,14 +211,14 @@ def test_a_big_list_ends_with_its_totals_and_signatures_and_no_page_goes_unmarke
 def test_a_row_taller_than_a_page_is_cut_to_fit_never_split_over_two_pages(monkeypatch):
     import datetime as dt
 
-    monkeypatch.setattr(printing, "LARGE_REGISTER_ROWS", 0)
+    monkeypatch.setattr(pdf_engine, "LARGE_REGISTER_ROWS", 0)
     huge = "很长的备注" * 200  # cut to MAX_CELL_CHARS, still taller than a page in a narrow column
     register = printing.Register(
         name="t", title="测试登记簿",
         columns=[printing.Column("统一编号", 20), printing.Column("备注", 6), printing.Column("密级", 10)],
         rows=[[f"2026-{i + 1:06d}", huge, "机密"] for i in range(3)], levels=[3, 3, 3],
     )
-    result = printing.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    result = pdf_engine.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
 
     pages = pages_of(result.content)
     per_page = [re.findall(r"2026-\d{6}", page.extract_text()) for page in pages]
@@ -228,10 +229,10 @@ def test_a_row_taller_than_a_page_is_cut_to_fit_never_split_over_two_pages(monke
 def test_an_empty_register_through_the_big_engine_prints_one_unmarked_page_with_headers(monkeypatch):
     import datetime as dt
 
-    monkeypatch.setattr(printing, "LARGE_REGISTER_ROWS", -1)
+    monkeypatch.setattr(pdf_engine, "LARGE_REGISTER_ROWS", -1)
     register = printing.Register(name="t", title="测试登记簿",
                                  columns=[printing.Column("序号", 10), printing.Column("统一编号", 20)])
-    result = printing.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    result = pdf_engine.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
 
     [page] = pages_of(result.content)
     text = page.extract_text()
@@ -241,7 +242,7 @@ def test_an_empty_register_through_the_big_engine_prints_one_unmarked_page_with_
 
 def test_a_render_that_breaks_leaves_the_job_failed_with_a_message_and_no_file(
         client, unit, ledger_carriers, big, monkeypatch, settings):
-    from secrecy import pdftable
+    from registers import pdftable
 
     def broken(*args, **kwargs):
         raise RuntimeError("cairo went away")
@@ -262,7 +263,7 @@ def test_a_render_that_breaks_leaves_the_job_failed_with_a_message_and_no_file(
 
 
 def test_a_running_big_job_shows_its_progress_on_its_page(client, unit, ledger_carriers, big):
-    job = registers.register_job_create(user=unit.mishu, name="ledger", fmt="pdf", filters={})
+    job = register_services.register_job_create(user=unit.mishu, name="ledger", fmt="pdf", filters={})
     RegisterJob.objects.filter(pk=job.pk).update(status=RegisterJobStatus.RUNNING, progress=42)
     client.force_login(unit.mishu)
 
@@ -278,7 +279,7 @@ def test_a_register_is_not_held_whole_its_rows_are_read_when_written(unit, ledge
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as building:
-        register = registers.ledger(user=unit.mishu, filters={})
+        register = carrier_registers.ledger(user=unit.mishu, filters={})
     assert isinstance(register.rows, printing.StreamedRows) and len(register.rows) == 60
     assert register.highest_level == Level.TOP_SECRET
     # Only the narrow snapshot (ids and levels) was read; the cells come when the file is written.
@@ -290,14 +291,14 @@ def test_a_register_is_not_held_whole_its_rows_are_read_when_written(unit, ledge
 
 def test_a_carrier_registered_while_a_big_register_prints_fails_the_job_instead_of_mismarking_it(
         unit, ledger_carriers, big, monkeypatch, settings):
-    real = registers.render_xlsx
+    real = producing.render_xlsx
 
     def render_after_a_registration(register, *args, **kwargs):
         CarrierFactory(department=unit.business, registered_by=unit.mishu, level=Level.TOP_SECRET,
                        serial=ledger_carriers[10].serial + "a")
         return real(register, *args, **kwargs)
 
-    monkeypatch.setattr(registers, "render_xlsx", render_after_a_registration)
+    monkeypatch.setattr(producing, "render_xlsx", render_after_a_registration)
     job = run_job(unit.mishu, "xlsx")
 
     assert job.status == RegisterJobStatus.FAILED and not job.file_path
@@ -309,11 +310,11 @@ def test_a_level_changed_between_snapshot_and_rows_is_refused(unit, ledger_carri
 
     from documents.models import Carrier
 
-    register = registers.ledger(user=unit.mishu, filters={})
+    register = carrier_registers.ledger(user=unit.mishu, filters={})
     Carrier.objects.filter(pk=ledger_carriers[3].pk).update(level=Level.SECRET)
 
     with pytest.raises(printing.RegisterChanged):
-        printing.render_xlsx(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+        xlsx_engine.render_xlsx(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
     # The rows written before the refusal are not left behind in openpyxl's temporary sheet file.
     from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
@@ -323,7 +324,7 @@ def test_a_level_changed_between_snapshot_and_rows_is_refused(unit, ledger_carri
 def test_the_table_engine_refuses_rows_that_changed_between_measuring_and_drawing(monkeypatch):
     import datetime as dt
 
-    monkeypatch.setattr(printing, "LARGE_REGISTER_ROWS", 0)
+    monkeypatch.setattr(pdf_engine, "LARGE_REGISTER_ROWS", 0)
     reads = {"n": 0}
 
     def produce():
@@ -338,20 +339,20 @@ def test_the_table_engine_refuses_rows_that_changed_between_measuring_and_drawin
         rows=printing.StreamedRows(20, produce), levels=[2] * 20,
     )
     with pytest.raises(printing.RegisterChanged):
-        printing.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+        pdf_engine.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
     assert reads["n"] == 2
 
 
 def test_a_huge_search_term_in_the_filters_cannot_push_the_rows_off_the_first_page(monkeypatch):
     import datetime as dt
 
-    monkeypatch.setattr(printing, "LARGE_REGISTER_ROWS", 0)
+    monkeypatch.setattr(pdf_engine, "LARGE_REGISTER_ROWS", 0)
     register = printing.Register(
         name="t", title="测试登记簿" * 40, filters_description="搜索：" + "很长的搜索词" * 2000,
         columns=[printing.Column("序号", 8), printing.Column("统一编号", 19), printing.Column("名称", 30)],
         rows=[[str(i), f"2026-{i:06d}", "标题"] for i in range(1, 41)], levels=[2] * 40,
     )
-    result = printing.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    result = pdf_engine.render_pdf_with_pages(register, "测试", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
 
     pages = pages_of(result.content)
     first = re.findall(r"2026-\d{6}", pages[0].extract_text())

@@ -1,4 +1,4 @@
-"""Register printing screens (SPEC §11). Thin: parse input, call documents.registers, answer.
+"""Register printing screens (SPEC §11). Thin: parse input, call services.services, answer.
 
 The three admin roles have no carrier content, so for them these pages do not exist (404).
 Producing a register is an audited action, so it is a POST behind the CSRF check: a link on
@@ -13,14 +13,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from documents.filters import CarrierFilter
+from documents.policy import may_print_registers
 from personnel.middleware import AUTO_REFRESH_PARAM
 from secrecy.errors import DomainError, NotVisible
 from secrecy.forms import SafeForm
+from secrecy.printing import content_disposition
 
-from . import registers
-from .filters import CarrierFilter
-from .policy import may_print_registers
+from . import services
 from .models import RegisterFormat, RegisterJobStatus
+from .registry import REGISTERS, register_choices, title_of
 
 
 class RegisterChoiceForm(SafeForm):
@@ -28,13 +30,13 @@ class RegisterChoiceForm(SafeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["register"].choices = registers.register_choices()
+        self.fields["register"].choices = register_choices()
 
 
 def _require_printer(user, name=None):
     """404 for who may not print. A register with its own audience (e.g. the 涉密人员台账, which
     the 安全保密管理员 may print though he sees no carrier) answers for itself."""
-    spec = registers.REGISTERS.get(name) if name else None
+    spec = REGISTERS.get(name) if name else None
     allowed = spec.may_print(user) if spec is not None and spec.may_print is not None else may_print_registers(user)
     if not allowed:
         raise Http404()
@@ -43,8 +45,7 @@ def _require_printer(user, name=None):
 def _with_titles(jobs):
     jobs = list(jobs)
     for job in jobs:
-        spec = registers.REGISTERS.get(job.register)
-        job.register_title = spec.title if spec else job.register
+        job.register_title = title_of(job.register)
     return jobs
 
 
@@ -57,7 +58,7 @@ def _index(request, params, *, errors=None, status=200):
         "filter_form": filter_form,
         "filter_fields": [f for f in filter_form if f.name != "q"],
         "errors": errors or [],
-        "jobs": _with_titles(registers.register_jobs_of(user=request.user)),
+        "jobs": _with_titles(services.register_jobs_of(user=request.user)),
         "inline_max": settings.SECRECY["REGISTER_INLINE_MAX_ROWS"],
         "page_level": None,  # the form and the job list show no carrier content
     }, status=status)
@@ -94,11 +95,11 @@ def download(request):
         if file_format not in RegisterFormat.values:
             raise DomainError("请选择 PDF 或 XLSX 格式")
         limit = settings.SECRECY["REGISTER_INLINE_MAX_ROWS"]
-        count = registers.register_row_count(user=request.user, name=name, filters=params, cap=limit)
+        count = services.register_row_count(user=request.user, name=name, filters=params, cap=limit)
         if count > limit:
-            job = registers.register_job_create(user=request.user, name=name, fmt=file_format, filters=params)
+            job = services.register_job_create(user=request.user, name=name, fmt=file_format, filters=params)
             return redirect("registers:job", pk=job.pk)
-        filename, content, content_type = registers.register_produce(
+        filename, content, content_type = services.register_produce(
             user=request.user, name=name, fmt=file_format, filters=params)
     except NotVisible:
         # A batch, circulation or meeting the user may not see does not exist for them.
@@ -106,7 +107,7 @@ def download(request):
     except DomainError as error:
         return _index(request, params, errors=_error_messages(error), status=400)
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = registers.content_disposition(filename)
+    response["Content-Disposition"] = content_disposition(filename)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -115,17 +116,16 @@ def download(request):
 @require_GET
 def job(request, pk):
     try:
-        job = registers.register_job_get_for_user(user=request.user, pk=pk)
+        job = services.register_job_get_for_user(user=request.user, pk=pk)
     except NotVisible:
         raise Http404() from None
-    job = registers.register_job_fail_if_stale(job=job)
-    spec = registers.REGISTERS.get(job.register)
+    job = services.register_job_fail_if_stale(job=job)
     running = job.status in (RegisterJobStatus.QUEUED, RegisterJobStatus.RUNNING)
     refresh_url = f"{reverse('registers:job', args=[job.pk])}?{AUTO_REFRESH_PARAM}=1"
     response = render(request, "registers/job.html", {
         "job": job,
-        "register_title": spec.title if spec else job.register,
-        "filters_description": registers.describe_register_filters(job.register, job.filters),
+        "register_title": title_of(job.register),
+        "filters_description": services.describe_register_filters(job.register, job.filters),
         "running": running,
         "done": job.status == RegisterJobStatus.DONE,
         "failed": job.status == RegisterJobStatus.FAILED,
@@ -144,10 +144,10 @@ def job(request, pk):
 @require_GET
 def job_file(request, pk):
     try:
-        path, filename, content_type = registers.register_job_file(user=request.user, pk=pk)
+        path, filename, content_type = services.register_job_file(user=request.user, pk=pk)
     except NotVisible:
         raise Http404() from None
     response = FileResponse(path.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = registers.content_disposition(filename)
+    response["Content-Disposition"] = content_disposition(filename)
     response["Cache-Control"] = "no-store"
     return response

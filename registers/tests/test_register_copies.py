@@ -1,7 +1,7 @@
 """复制登记簿 (SPEC §11, regulations_cn.md §8.4): one row per completed 复制/摘抄/汇编 request, built
 from copies made through the services, holding exactly what the printing user may see (SPEC §4).
 
-The rule under test (documents/registers.py, above COPY_COLUMNS): a request is a row only if the
+The rule under test (documents/registers/approvals.py, above COPY_COLUMNS): a request is a row only if the
 user may see every original of it; in the row only the copies the user may see are named. The
 expected rows below are written out by hand per user from the scenario, and cross-checked
 against a per-carrier recomputation, so a wrong SQL filter fails either way.
@@ -22,9 +22,13 @@ from approvals import services as sa
 from approvals.kinds import copy as scopy
 from approvals.models import ApprovalRequest, RequestState
 from audits.models import AuditEvent
-from documents import registers, services
-from documents.models import Carrier, RegisterJob, RegisterJobStatus
+from documents import services
+from documents.models import Carrier
 from documents.policy import visible_carriers
+from approvals import registers as approval_registers
+from registers import services as register_services
+from registers.models import RegisterJob, RegisterJobStatus
+from secrecy import printing
 from secrecy.errors import PolicyDenied
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -265,8 +269,8 @@ def test_each_user_gets_exactly_the_rows_and_copies_they_may_see(client, unit, b
     assert_register_holds_exactly(book, pdf.content, xlsx.content, username)
     expected = expected_rows(book, username)
     # The count the web page uses to choose inline or worker agrees with the rows.
-    assert registers.register_row_count(user=user, name="copies") == len(expected)
-    assert registers.register_row_count(user=user, name="copies", cap=1) == min(len(expected), 2)
+    assert register_services.register_row_count(user=user, name="copies") == len(expected)
+    assert register_services.register_row_count(user=user, name="copies", cap=1) == min(len(expected), 2)
 
 
 def test_the_compilation_is_left_out_for_a_user_who_may_not_see_every_part(client, unit, book):
@@ -312,9 +316,9 @@ def test_a_compilation_whose_copies_the_user_may_not_see_keeps_its_name_to_itsel
 def test_the_admin_roles_are_refused_everywhere(client, unit, book, role, tmp_path):
     user = unit[role]
     with pytest.raises(PolicyDenied):
-        registers.register_produce(user=user, name="copies", fmt="pdf")
+        printing.produce(user=user, name="copies", fmt="pdf")
     with pytest.raises(PolicyDenied):
-        registers.register_row_count(user=user, name="copies")
+        register_services.register_row_count(user=user, name="copies")
     client.force_login(user)
     assert client.post(reverse("registers:download"), {"register": "copies", "format": "pdf"}).status_code == 404
     with pytest.raises(CommandError):
@@ -322,7 +326,7 @@ def test_the_admin_roles_are_refused_everywhere(client, unit, book, role, tmp_pa
     assert not (tmp_path / "x.pdf").exists()
     assert not print_events().exists()
     # The builder itself returns nothing for them (visible_carriers is empty for the admins).
-    assert registers.copies(user=user).rows == []
+    assert approval_registers.copies(user=user).rows == []
 
 
 # ------------------------------------------------------------------------------- the columns
@@ -444,7 +448,7 @@ def test_the_date_range_is_on_the_copy_date_in_beijing_time(client, unit, book):
     assert "复制日期：2026-01-01 至 2026-01-31" in top[2][0]
     assert registrar_rows(client, unit, date_from="2026-02-01")[0] == originals_of(book, "r3", "r4", "r5")
     assert registrar_rows(client, unit, date_to="2026-01-09")[0] == []
-    assert registers.register_row_count(user=unit.mishu, name="copies",
+    assert register_services.register_row_count(user=unit.mishu, name="copies",
                                         filters={"date_from": "2026-02-01", "date_to": "2026-03-02"}) == 2
 
 
@@ -455,7 +459,7 @@ def test_the_level_filter_is_the_level_of_the_copies(client, unit, book):
     assert secret == originals_of(book, "r2", "r3")
     assert "密级：机密" in top[2][0]
     assert registrar_rows(client, unit, level="4")[0] == originals_of(book, "r4")
-    assert registers.register_row_count(user=unit.mishu, name="copies", filters={"level": "3"}) == 2
+    assert register_services.register_row_count(user=unit.mishu, name="copies", filters={"level": "3"}) == 2
 
 
 def test_the_department_and_search_filters_match_the_originals(client, unit, book):
@@ -540,7 +544,7 @@ def test_a_large_copy_register_renders_in_the_worker_with_the_same_rows(
     page = client.get(reverse("registers:job", args=[job.pk])).content.decode()
     assert "复制登记簿" in page and "复制日期：2026-01-01 至 不限" in page
     content = b"".join(client.get(reverse("registers:job_file", args=[job.pk])).streaming_content)
-    xlsx = registers.register_produce(user=unit.lisi, name="copies", fmt="xlsx")[1]
+    xlsx = printing.produce(user=unit.lisi, name="copies", fmt="xlsx")[1]
     assert_register_holds_exactly(book, content, xlsx, "lisi")
     event = print_events().first()
     assert (event.actor, event.level, event.detail["job"], event.detail["rows"]) == (unit.lisi, 3, job.pk, 4)
@@ -557,7 +561,7 @@ def test_building_the_copy_register_runs_a_fixed_number_of_queries(unit, registe
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            register = registers.copies(user=unit.lisi, filters={})
+            register = approval_registers.copies(user=unit.lisi, filters={})
         return len(captured), len(register.rows)
 
     one_more_copy(0)
