@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import json
 import logging
 import os
 import secrets
@@ -205,3 +206,40 @@ def read_heads(path):
             raise HeadsFileError(f"链头记录文件 {path} 第 {number} 行格式错误（应为：日期 序号 哈希 算法）") from None
         heads.append((number, day, seq, head_hash.lower(), alg))
     return heads
+
+
+# ---------------------------------------------------------------------- the hash rule
+
+def event_hash(prev_hash, payload, key=None):
+    """The chain's one hash rule. A payload with an "alg" (keyed events) is MACed
+    with the audit key, and the algorithm is part of what is MACed, so it cannot be relabelled;
+    a payload without one is a legacy row: plain SHA-256, exactly as before issue 11."""
+    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return digest(payload.get("alg", LEGACY_ALG), prev_hash + body, key)
+
+
+# The fields the hash covers, in the names AuditEvent.objects.values() returns them (plus "alg"
+# for keyed events, see payload_of).
+HASHED_FIELDS = ("seq", "at", "actor_id", "actor_username", "action", "target_type_id", "target_id", "target_repr",
+                 "level", "result", "source_ip", "detail")
+
+
+def payload_of(row):
+    """The hashed payload of one event given as a mapping of HASHED_FIELDS and optionally "alg"
+    (a values() row); the writer and the verifier (audits.verify) build it with this one function.
+    Legacy rows hash exactly the fields they always did, so their stored hashes stay valid."""
+    payload = {name: row[name] for name in HASHED_FIELDS}
+    payload["at"] = row["at"].isoformat()
+    alg = row.get("alg") or LEGACY_ALG
+    if alg != LEGACY_ALG:
+        payload["alg"] = alg
+    return payload
+
+
+def event_hash_of(prev_hash, row, key=None):
+    return event_hash(prev_hash, payload_of(row), key)
+
+
+def event_payload(event):
+    """The fields the hash covers."""
+    return payload_of({name: getattr(event, name) for name in HASHED_FIELDS + ("alg",)})

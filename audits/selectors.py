@@ -24,7 +24,7 @@ from .filters import FILTER_KEYS, SHANGHAI, AuditEventFilter, day_start, describ
 from .labels import action_label
 from .models import AuditEvent, AuditHead, AuditResult
 from .policy import actor_related, full_name, may_read_audit_log, watched_admin_ids
-from .services import event_hash_of
+from .chain import event_hash_of
 from .verify import GENESIS_HASH, ROW_FIELDS
 
 DAILY_SUMMARY_ACTION = "audit.daily_summary"
@@ -180,7 +180,7 @@ class ChainPosition:
 
 def event_chain_position(*, user, event):
     """Where the event sits in the hash chain and whether its two links hold, by the same rule as
-    verify_audit (audits.services.event_hash_of over the values() row). Only the neighbours are
+    verify_audit (audits.chain.event_hash_of over the values() row). Only the neighbours are
     checked; the whole chain is the verify_audit command's walk."""
     _require(user)
     rows = {r["seq"]: r for r in AuditEvent.objects.filter(

@@ -1,48 +1,12 @@
-import json
-
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
 from . import chain
+from .chain import HASHED_FIELDS, event_hash, event_hash_of, event_payload
 from .context import current_source_ip
 from .models import AuditEvent, AuditHead, AuditResult
-
-
-def _event_hash(prev_hash, payload, key=None):
-    """The chain's one hash rule. A payload with an "alg" (keyed events, audits.chain) is MACed
-    with the audit key, and the algorithm is part of what is MACed, so it cannot be relabelled;
-    a payload without one is a legacy row: plain SHA-256, exactly as before issue 11."""
-    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return chain.digest(payload.get("alg", chain.LEGACY_ALG), prev_hash + body, key)
-
-
-# The fields the hash covers, in the names AuditEvent.objects.values() returns them (plus "alg"
-# for keyed events, see payload_of).
-HASHED_FIELDS = ("seq", "at", "actor_id", "actor_username", "action", "target_type_id", "target_id", "target_repr",
-                 "level", "result", "source_ip", "detail")
-
-
-def payload_of(row):
-    """The hashed payload of one event given as a mapping of HASHED_FIELDS and optionally "alg"
-    (a values() row); the writer and the verifier (audits.verify) build it with this one function.
-    Legacy rows hash exactly the fields they always did, so their stored hashes stay valid."""
-    payload = {name: row[name] for name in HASHED_FIELDS}
-    payload["at"] = row["at"].isoformat()
-    alg = row.get("alg") or chain.LEGACY_ALG
-    if alg != chain.LEGACY_ALG:
-        payload["alg"] = alg
-    return payload
-
-
-def event_hash_of(prev_hash, row, key=None):
-    return _event_hash(prev_hash, payload_of(row), key)
-
-
-def event_payload(event):
-    """The fields the hash covers."""
-    return payload_of({name: getattr(event, name) for name in HASHED_FIELDS + ("alg",)})
 
 
 class AuditKeyMismatch(ImproperlyConfigured):
@@ -81,7 +45,7 @@ def _seal(event, head, alg, key):
     event.seq = head.last_seq + 1
     event.prev_hash = head.last_hash
     event.alg = alg
-    event.hash = _event_hash(event.prev_hash, event_payload(event), key)
+    event.hash = event_hash(event.prev_hash, event_payload(event), key)
     head.last_seq, head.last_hash, head.last_alg = event.seq, event.hash, alg
 
 

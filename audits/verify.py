@@ -1,5 +1,5 @@
 """Walking the audit hash chain (SPEC §10; issue 6): each event stores the hash of the one before
-it and its own hash over its content (audits.services.payload_of), so an edit, a deletion, a
+it and its own hash over its content (audits.chain.payload_of), so an edit, a deletion, a
 reordering or a re-hash in the middle breaks a link that this walk finds and names.
 
 What the walk cannot see by itself is a chain cut off at the end (the last rows deleted together
@@ -18,7 +18,7 @@ import dataclasses
 
 from . import chain
 from .models import AuditEvent, AuditHead
-from .services import HASHED_FIELDS, event_hash_of
+from .chain import HASHED_FIELDS, event_hash_of
 
 GENESIS_HASH = "0" * 64
 

@@ -1,10 +1,8 @@
 """复制 / 摘抄 / 汇编 (copy) workflow: every (state × action × role) cell of the transition table,
 the hard rules of SPEC §5 (REG24 art. 27(5), 29(4); LAW24 art. 26), and what the copies are:
 new carriers linked to the original, same level, period and 知悉范围, new 份号, 复制戳记 recorded;
-a compilation takes the highest level, the longest period and only the scope common to its parts.
-
-The grid shares its set-up: one test per (state, action) builds the request once, and each role's
-attempt runs in a savepoint that is rolled back, so every role meets the same request."""
+a compilation takes the highest level, the longest period and only the scope common to its parts
+(the grid's set-up is shared through tests.grid)."""
 import datetime as dt
 
 import pytest

@@ -32,7 +32,8 @@ from audits import chain
 from audits import services as audit_services
 from audits.checks import audit_key_check
 from audits.models import AuditEvent, AuditHead
-from audits.services import AuditKeyMismatch, event_hash_of, payload_of, record_event
+from audits.chain import event_hash_of, payload_of
+from audits.services import AuditKeyMismatch, record_event
 from audits.verify import GENESIS_HASH, ROW_FIELDS, ChainChecker, verify_chain
 from notifications.jobs import run_job
 

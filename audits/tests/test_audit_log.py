@@ -5,7 +5,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from audits.models import AuditEvent, AuditResult
-from audits.services import _event_hash, event_payload, events_for, record_event
+from audits.chain import event_hash, event_payload
+from audits.services import events_for, record_event
 from conftest import PASSWORD, make_user
 from personnel import services as personnel_services
 from personnel.models import Role
@@ -29,7 +30,7 @@ def assert_chain_is_whole():
     for event in events:
         assert event.prev_hash == previous, f"event #{event.seq} does not point at #{event.seq - 1}"
         # The stored hash is reproducible from the stored row, so a verifier can check it later.
-        assert event.hash == _event_hash(event.prev_hash, event_payload(event))
+        assert event.hash == event_hash(event.prev_hash, event_payload(event))
         previous = event.hash
     return events
 

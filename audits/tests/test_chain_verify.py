@@ -11,7 +11,8 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from audits.models import AuditEvent, AuditHead
-from audits.services import event_hash_of, record_event
+from audits.chain import event_hash_of
+from audits.services import record_event
 from audits.verify import GENESIS_HASH, ROW_FIELDS, ChainChecker, verify_chain
 
 from .tamper import tamper

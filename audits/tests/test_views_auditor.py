@@ -19,7 +19,8 @@ from pypdf import PdfReader
 from audits import selectors
 from audits import services as audit_services
 from audits.models import AuditEvent, AuditResult
-from audits.services import event_hash_of, record_event
+from audits.chain import event_hash_of
+from audits.services import record_event
 from audits.verify import ROW_FIELDS
 
 from .tamper import tamper

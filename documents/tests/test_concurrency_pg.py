@@ -11,7 +11,8 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from audits.models import AuditEvent
-from audits.services import _event_hash, event_payload, record_event
+from audits.chain import event_hash, event_payload
+from audits.services import record_event
 from conftest import carrier_data
 from documents import services
 from documents.models import Carrier, CustodyEvent, SerialCounter
@@ -118,6 +119,6 @@ def assert_chain_is_whole():
     previous = "0" * 64
     for event in events:
         assert event.prev_hash == previous, f"chain broken at #{event.seq}"
-        assert event.hash == _event_hash(event.prev_hash, event_payload(event))
+        assert event.hash == event_hash(event.prev_hash, event_payload(event))
         previous = event.hash
     return events

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from audits.models import AuditEvent
-from audits.services import _event_hash, event_payload, record_event
+from audits.chain import event_hash, event_payload
+from audits.services import record_event
 from conftest import make_user
 from documents import jobs_declassify  # noqa: F401 — registers the jobs until documents/jobs.py imports it
 from documents import services, services_declassify
@@ -67,7 +68,7 @@ def assert_audit_chain_intact():
     previous = "0" * 64
     for seq, event in enumerate(AuditEvent.objects.order_by("seq"), start=1):
         assert event.seq == seq and event.prev_hash == previous
-        assert event.hash == _event_hash(previous, event_payload(event)), f"event #{seq} does not hash"
+        assert event.hash == event_hash(previous, event_payload(event)), f"event #{seq} does not hash"
         previous = event.hash
 
 
