@@ -491,8 +491,6 @@ def test_an_excerpt_is_marked_as_such(cast, secret_doc):
 
 
 # ------------------------------------------------------------------------------ compilations
-
-
 def _part(register_carrier, cast, level, *, start=None, **period):
     fields = dict(level=level, copy_number=1, scope_groups=[cast.business.group])
     if start:
