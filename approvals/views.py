@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from documents import policy, selectors
-from documents.views_common import perform
+from secrecy.forms import perform
 from personnel.models import Role
 from personnel.policy import has_role, is_admin_role
 from secrecy.badges import badge_counts

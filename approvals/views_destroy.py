@@ -13,10 +13,9 @@ from django.views.decorators.http import require_POST
 
 from documents import policy, selectors
 from documents.filters import CarrierFilter
-from documents.views_common import error_text, perform
 from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
-from secrecy.forms import INVALID_CHOICE, row_ids
+from secrecy.forms import INVALID_CHOICE, domain_error_text, perform, row_ids
 from secrecy import printing
 from secrecy.levels import highest_level
 
@@ -77,7 +76,7 @@ def batch_new(request):
         except NotVisible:
             messages.error(request, "所选载体中有您无权查看的载体")
         except DomainError as error:
-            messages.error(request, error_text(error))
+            messages.error(request, domain_error_text(error))
         else:
             messages.success(request, f"已建立并提交{batch.reference}，所列载体已标记为待销毁，等待领导审批")
             return redirect(batch.get_absolute_url())

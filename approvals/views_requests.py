@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from documents import policy, selectors
 from documents.forms import apply_domain_error
-from documents.views_common import carrier_or_404, perform
+from documents.views_common import carrier_or_404
+from secrecy.forms import perform
 from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from secrecy.errors import DomainError, NotVisible
+from secrecy.forms import domain_error_text
 from secrecy.levels import highest_level
 from secrecy import printing
 
@@ -119,12 +120,6 @@ def content_disposition(filename):
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def _error_text(error):
-    texts = [str(m) for errors in error.field_errors.values()
-             for m in (errors if isinstance(errors, (list, tuple)) else [errors])]
-    return error.message + (f"：{'；'.join(texts)}" if texts else "")
-
-
 @auditor_only("GET", "HEAD", "POST")
 def export(request):
     if request.method != "POST":
@@ -134,7 +129,7 @@ def export(request):
     try:
         register, filters, rows = selectors.event_export_register(user=request.user, filters=request.POST, fmt=fmt)
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, domain_error_text(error))
         return redirect(_events_url(request.POST))
     now = timezone.now()
     printed_by = selectors.printed_by_label(request.user)
@@ -192,7 +187,7 @@ def summary_pdf(request):
     try:
         register, detail = selectors.summary_register(user=request.user, day=day)
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, domain_error_text(error))
         return redirect(back)
     now = timezone.now()
     content = printing.render(register, fmt="pdf", printed_by=selectors.printed_by_label(request.user), printed_at=now)

@@ -15,14 +15,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from secrecy.errors import DomainError, NotVisible
-from secrecy.forms import SafeForm
+from secrecy.forms import SafeForm, domain_error_text, perform
 from secrecy import printing
 from secrecy.levels import highest_level
 
 from . import policy, selectors, selectors_circulation, services_circulation
 from .decorators import carrier_content
 from .models import CustodyStatus
-from .views_common import error_text, perform
 
 READER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -87,7 +86,7 @@ def start(request, carrier_pk):
                 for field, problems in error.field_errors.items():
                     form.add_error(field if field in form.fields else None, problems)
             else:
-                form.add_error(None, error_text(error))
+                form.add_error(None, domain_error_text(error))
         else:
             messages.success(request, f"已发起{circulation.reference}，请将载体送达第一位阅读人")
             return redirect(circulation.get_absolute_url())

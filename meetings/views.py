@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from documents.decorators import carrier_content
 from documents.policy import visible_carriers
 from documents.selectors import carrier_find_by_serial
-from secrecy.forms import domain_error_text as _error_text, put_domain_error as _put_errors, submit_form
+from secrecy.forms import domain_error_text, perform, put_domain_error as _put_errors, submit_form
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 from secrecy import printing
@@ -38,18 +38,6 @@ def _meeting_or_404(request, pk):
         return selectors.meeting_get_for_user(user=request.user, pk=pk)
     except NotVisible:
         raise Http404("未找到该会议") from None
-
-
-def _perform(request, call, *, success):
-    try:
-        result = call()
-    except NotVisible:
-        raise Http404("未找到") from None
-    except DomainError as error:
-        messages.error(request, _error_text(error))
-        return None
-    messages.success(request, success)
-    return result
 
 
 def _allowed(user, meeting, action, attendee=None):
@@ -211,7 +199,7 @@ def attendee_add(request, pk):
 @require_POST
 def attendee_sign_in(request, pk, attendee_pk):
     meeting = _meeting_or_404(request, pk)
-    _perform(request, lambda: services.attendee_sign_in(
+    perform(request, lambda: services.attendee_sign_in(
         actor=request.user, meeting=meeting, attendee=Attendee(pk=attendee_pk)), success="已签到")
     return redirect(f"{meeting.get_absolute_url()}#attendees")
 
@@ -220,7 +208,7 @@ def attendee_sign_in(request, pk, attendee_pk):
 @require_POST
 def meeting_open(request, pk):
     meeting = _meeting_or_404(request, pk)
-    _perform(request, lambda: services.meeting_open(actor=request.user, meeting=meeting),
+    perform(request, lambda: services.meeting_open(actor=request.user, meeting=meeting),
              success="会议已开始，请核实参会人员身份并登记签到")
     return redirect(meeting.get_absolute_url())
 
@@ -229,7 +217,7 @@ def meeting_open(request, pk):
 @require_POST
 def meeting_close(request, pk):
     meeting = _meeting_or_404(request, pk)
-    _perform(request, lambda: services.meeting_close(actor=request.user, meeting=meeting), success="会议已结束")
+    perform(request, lambda: services.meeting_close(actor=request.user, meeting=meeting), success="会议已结束")
     return redirect(meeting.get_absolute_url())
 
 
@@ -269,7 +257,7 @@ def handout_recover(request, pk, handout_pk):
     handout = _handout_pk(meeting, handout_pk)
     form = RecoverForm(request.POST, prefix=f"recover-{handout_pk}")
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    _perform(request, lambda: services.handout_recover(actor=request.user, meeting=meeting, handout=handout, note=note),
+    perform(request, lambda: services.handout_recover(actor=request.user, meeting=meeting, handout=handout, note=note),
              success="已收回")
     return redirect(f"{meeting.get_absolute_url()}#handouts")
 
@@ -319,7 +307,7 @@ def record(request, pk):
     except NotVisible:
         raise Http404() from None
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, domain_error_text(error))
         return redirect(meeting.get_absolute_url())
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = printing.content_disposition(filename)

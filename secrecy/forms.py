@@ -130,8 +130,11 @@ def _problems(error):
 
 
 def domain_error_text(error):
-    """One line for a message banner: the field problems of invalid input, else the refusal."""
-    parts = [] if isinstance(error, ValidationFailed) else [error.message]
+    """One line for a message banner: the refusal, then each field problem. The generic sentence
+    of invalid input ("输入有误，请检查标红的字段") is left out: a banner has no red fields to point at,
+    the problems themselves say it."""
+    generic = isinstance(error, ValidationFailed) and error.message == ValidationFailed({}).message
+    parts = [] if generic else [error.message]
     parts.extend(_problems(error))
     return "；".join(dict.fromkeys(p for p in parts if p)) or error.message
 
@@ -167,3 +170,23 @@ def submit_form(request, form, call, *, success, done_url, rerender):
             messages.success(request, success)
             return redirect(done_url)
     return rerender(form)
+
+
+def perform(request, action, *, success):
+    """Run one service call from a button: accepted → the success message and its result; refused
+    → the refusal as a message banner and None; an object the service finds invisible → 404 (it
+    does not exist for this user, SPEC §4)."""
+    from django.contrib import messages
+    from django.http import Http404
+
+    from .errors import DomainError, NotVisible
+
+    try:
+        result = action()
+    except NotVisible:
+        raise Http404("未找到") from None
+    except DomainError as error:
+        messages.error(request, domain_error_text(error))
+        return None
+    messages.success(request, success)
+    return result

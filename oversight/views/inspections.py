@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from secrecy.forms import domain_error_text as _error_text, put_domain_error as _put_errors, submit_form
+from secrecy.forms import domain_error_text, put_domain_error as _put_errors, submit_form
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level
 
@@ -125,7 +125,7 @@ def template_toggle(request, pk):
     try:
         services.checklist_template_set_active(actor=request.user, template=template, active=active)
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, domain_error_text(error))
     else:
         messages.success(request, f"已{'启用' if active else '停用'}检查表模板“{template.name}”")
     return redirect("inspections:templates")
@@ -239,7 +239,7 @@ def rectification_complete(request, pk, item_pk):
             services.rectification_complete(actor=request.user, rectification=item,
                                             evidence=form.cleaned_data["evidence"])
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, domain_error_text(error))
         else:
             messages.success(request, f"已登记{item.reference}的整改情况，等待保密办确认")
         return redirect("inspections:mine")
