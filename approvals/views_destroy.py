@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from documents import policy, registers, selectors
+from documents import registers
 from documents.filters import CarrierFilter
 from documents.views_common import error_text, perform
 from personnel.policy import is_admin_role
@@ -19,6 +19,7 @@ from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.forms import INVALID_CHOICE, row_ids
 from secrecy.levels import highest_level
 
+from . import policy, selectors
 from .forms import DestructionBatchForm, DestructionExecuteForm, WitnessesForm
 from .kinds import destroy as destroying
 from .models import DestructionMethod

@@ -52,7 +52,8 @@ from approvals.models import (
     ApprovalRequest, ApprovalStep, CopyMode, DestructionMethod, RequestItem, RequestKind, RequestState,
     ReturnCondition, StepDecision,
 )
-from .selectors import carrier_list_visible_to, destruction_batch_for_print
+from approvals.selectors import destruction_batch_for_print
+from .selectors import carrier_list_visible_to
 
 logger = logging.getLogger(__name__)
 
