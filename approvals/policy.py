@@ -466,6 +466,10 @@ def destruction_list_printable_q(user):
         Q(requester=user) | Q(Exists(decided)) | destruction_overseer_q(user) | executable_requests_q(user))
 
 
+# ------------------------------------------------------------------------ temporary need to know
+# SPEC §4: who holds or must read a carrier for the time of a request sees it meanwhile.
+
+
 def _carrier_items(name, items):
     """A source of carriers named in request items (items: a RequestItem queryset)."""
     return Source(name, Q(pk__in=items.values("carrier_id")),
