@@ -6,9 +6,10 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 
-from documents import policy
+from documents import policy as carrier_policy
 from documents.models import Carrier
 
+from . import policy
 from .models import ApprovalRequest
 
 
@@ -47,7 +48,7 @@ class ApprovalRequestAdmin(admin.ModelAdmin):
     def carriers_display(self, obj):
         viewer = getattr(obj, "_admin_viewer", None)
         ids = list(obj.items.values_list("carrier_id", flat=True))
-        visible = policy.visible_carriers(viewer, Carrier.objects.filter(pk__in=ids)) if viewer else []
+        visible = carrier_policy.visible_carriers(viewer, Carrier.objects.filter(pk__in=ids)) if viewer else []
         shown = [f"{c.serial} {c.mark}" for c in visible]
         hidden = len(ids) - len(shown)
         return "；".join(shown + ([f"另有 {hidden} 件您无权知悉"] if hidden else [])) or "—"

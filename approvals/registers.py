@@ -5,22 +5,22 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from personnel.names import person_name
-from secrecy.errors import ValidationFailed
-from secrecy.levels import Level, format_mark, highest_level, is_state_secret, level_label, period_rank
-from secrecy.printing import Column, Register, RegisterSpec
-
 from documents.filters import CarrierFilter, describe_filters, normalize_filters
 from documents.models import KIND_COUNT_UNIT, Carrier, CarrierKind
 from documents.registers.cells import (
     SHANGHAI, date_text, issuer_text, local_date_text, moment_text, number_or_serial, period_mark, unit_name,
 )
-from documents.selectors import carrier_list_visible_to, destruction_batch_for_print
+from documents.selectors import carrier_list_visible_to
+from personnel.names import person_name
+from secrecy.errors import ValidationFailed
+from secrecy.levels import Level, format_mark, highest_level, is_state_secret, level_label, period_rank
+from secrecy.printing import Column, Register, RegisterSpec
 
 from .models import (
     ApprovalRequest, ApprovalStep, CopyMode, DestructionMethod, RequestItem, RequestKind, RequestState,
     ReturnCondition, StepDecision,
 )
+from .selectors import destruction_batch_for_print
 
 LOANS_TITLE = "借阅登记簿"
 COPIES_TITLE = "复制登记簿"

@@ -15,12 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audits.services import record_event
-from documents import policy
+from documents import policy as carrier_policy
 from documents.models import Carrier, CustodyAction, CustodyStatus
 from documents.services import carrier_move
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import highest_level
 
+from . import policy
 from .models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, ReturnCondition, StepDecision
 from .registry import handler_for
 from .workflows import Action, Party, move_for
@@ -39,7 +40,7 @@ def lock_request(request):
 def lock_visible_carrier(actor, carrier):
     """Lock one carrier the actor asks about; NotVisible when it does not exist for them."""
     carrier = Carrier.objects.select_for_update().filter(pk=carrier.pk).first()
-    if carrier is None or not policy.visible_carriers(actor).filter(pk=carrier.pk).exists():
+    if carrier is None or not carrier_policy.visible_carriers(actor).filter(pk=carrier.pk).exists():
         raise NotVisible()
     return carrier
 

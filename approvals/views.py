@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from documents import policy, selectors
+from documents import policy as carrier_policy
+from documents import selectors as carrier_selectors
 from secrecy.forms import perform
 from personnel.models import Role
 from personnel.policy import has_role, is_admin_role
@@ -22,6 +23,7 @@ from secrecy.badges import badge_counts
 from secrecy.errors import NotVisible
 from secrecy.levels import highest_level
 
+from . import policy, selectors
 from . import services as approval_services
 from .forms import (
     CancelForm, DecisionForm, DestructionExecuteForm, LoanRequestForm, LoanReturnForm, RepairStartForm,
@@ -56,7 +58,7 @@ def _mark_visible_items(user, requests):
     """Which carriers of these requests the user may see (one query): titles of the others are
     not shown, only their serial and mark."""
     items = [item for r in requests for item in r.items.all()]
-    visible = set(policy.visible_carriers(user).filter(pk__in=[i.carrier_id for i in items])
+    visible = set(carrier_policy.visible_carriers(user).filter(pk__in=[i.carrier_id for i in items])
                   .values_list("pk", flat=True)) if items else set()
     for item in items:
         item.visible = item.carrier_id in visible
@@ -158,7 +160,7 @@ def _produced_copies(user, approval):
     """The carriers a copy request produced; `visible` says which the user may open (the others
     show their serial and 份号 only, like the request's own carriers)."""
     produced = list(approval.copies_produced.order_by("id"))
-    visible = set(policy.visible_carriers(user).filter(pk__in=[c.pk for c in produced])
+    visible = set(carrier_policy.visible_carriers(user).filter(pk__in=[c.pk for c in produced])
                   .values_list("pk", flat=True)) if produced else set()
     for carrier in produced:
         carrier.visible = carrier.pk in visible
@@ -207,7 +209,7 @@ def detail(request, pk):
 @require_POST
 def loan_request(request, carrier_pk):
     try:
-        carrier = selectors.carrier_get_for_user(user=request.user, pk=carrier_pk)
+        carrier = carrier_selectors.carrier_get_for_user(user=request.user, pk=carrier_pk)
     except NotVisible:
         raise Http404("未找到该载体") from None
     form = LoanRequestForm(request.POST)

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from documents import policy, selectors
 from documents.filters import CarrierFilter
 from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
@@ -19,6 +18,7 @@ from secrecy.forms import INVALID_CHOICE, domain_error_text, perform, row_ids
 from secrecy import printing
 from secrecy.levels import highest_level
 
+from . import policy, selectors
 from .forms import DestructionBatchForm, DestructionExecuteForm, WitnessesForm
 from .kinds import destroy as destroying
 from .models import DestructionMethod

@@ -11,7 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from documents import policy, selectors
+from documents import policy as carrier_policy
+from documents import selectors as carrier_selectors
 from documents.forms import apply_domain_error
 from documents.views_common import carrier_or_404
 from secrecy.forms import perform
@@ -19,6 +20,7 @@ from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
+from . import policy, selectors
 from .forms import (
     MAX_COMPILE_PARTS, CarryRequestForm, CompileRequestForm, CopyRequestForm, MakeCopiesForm, ReclassifyRequestForm,
     RepairRequestForm, ScopeRequestForm,
@@ -122,7 +124,7 @@ def carry_request(request, carrier_pk):
 @login_required
 def repair_request(request, carrier_pk):
     # Only a registrar asks for repairs (SPEC §5); to anyone else the page does not exist.
-    if not policy.may_register(request.user, None):
+    if not carrier_policy.may_register(request.user, None):
         raise Http404()
 
     def create(carrier, data):
@@ -189,7 +191,7 @@ def compile_request(request):
         if len(serials) > MAX_COMPILE_PARTS:
             form.add_error("serials", f"一次最多汇编 {MAX_COMPILE_PARTS} 件载体")
         else:
-            found = {c.serial: c for c in selectors.carrier_list_visible_to(user=request.user)
+            found = {c.serial: c for c in carrier_selectors.carrier_list_visible_to(user=request.user)
                      .filter(serial__in=serials)}
             parts = [found[s] for s in serials if s in found]
             for serial in serials:

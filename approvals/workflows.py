@@ -5,7 +5,7 @@ allowed and who may make it.
 
     (state, action) -> Move(next state, who may act)
 
-Who may act is one of three parties; documents.policy decides whether a given user is that party
+Who may act is one of three parties; approvals.policy decides whether a given user is that party
 for a given request (the requester, an eligible approver of the current step, a registrar serving
 every carrier's 管理部门).
 

@@ -15,6 +15,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from guardian.shortcuts import get_objects_for_user  # noqa: E402
 
+from approvals import selectors as approval_selectors  # noqa: E402
 from documents import selectors  # noqa: E402
 from documents.models import Carrier  # noqa: E402
 from personnel.policy import clearance_of  # noqa: E402
@@ -93,7 +94,7 @@ def rows(*, repeat):
             samples, queries = timed(_get(clients[role], "/"), repeat=repeat)
             out.append(Row(f"home page, {role}", samples, "≤ 150 ms", queries))
         samples, queries = timed(_get(clients["approver"], "/approvals/inbox/"), repeat=repeat)
-        pending = selectors.requests_inbox_count(user=users["approver"])
+        pending = approval_selectors.requests_inbox_count(user=users["approver"])
         out.append(Row(f"待办 inbox, {pending} pending, page 1 (50 a page)", samples, "≤ 200 ms", queries))
     return out
 

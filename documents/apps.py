@@ -24,11 +24,9 @@ class DocumentsConfig(AppConfig):
 
         from secrecy.badges import register_badge
 
-        from .badges import requests_to_decide, requests_to_witness, steps_to_sign
+        from .badges import steps_to_sign
 
-        # The menu's 待办 (to decide + to witness) and 待阅签, counted with every other badge.
-        register_badge("approvals_to_decide", requests_to_decide)
-        register_badge("approvals_to_witness", requests_to_witness)
+        # The menu's 待阅签, counted with every other badge (待办 is approvals' own).
         register_badge("circulation_to_sign", steps_to_sign)
 
         # Incidents (audits) ask the same question through the lowest layer (audits may not import

@@ -1,27 +1,10 @@
-"""The menu badges of documents (secrecy.badges): what each counts, as a queryset, for whom."""
-from personnel.models import Role
+"""The menu badges of documents (secrecy.badges): what each counts, as a queryset, for whom.
+(The request badges, 待办 and 待监销, are approvals' own: approvals.badges.)"""
 from personnel.policy import is_admin_role, roles_of
 
 
 def _sees_carriers(user):
     return bool(roles_of(user)) and not is_admin_role(user)
-
-
-def requests_to_decide(user):
-    """待办: requests this user may decide — an approver, or a 定密责任人 deciding 密级变更."""
-    from approvals.models import ApprovalRequest
-    from .policy import decidable_requests_q, may_decide_anything
-
-    if not _sees_carriers(user) or not (Role.APPROVER in roles_of(user) or may_decide_anything(user)):
-        return None
-    return ApprovalRequest.objects.filter(decidable_requests_q(user)).order_by().values("pk")
-
-
-def requests_to_witness(user):
-    """Approved destruction batches waiting for this user's own 监销 confirmation."""
-    from .selectors import requests_to_witness_queryset
-
-    return requests_to_witness_queryset(user=user).order_by().values("pk") if _sees_carriers(user) else None
 
 
 def steps_to_sign(user):

@@ -25,13 +25,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals.models import RequestItem
 from audits.services import record_event
 from notifications.services import notify
 from personnel.policy import clearance_of, is_admin_role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 from . import policy
+from .hooks import open_work_holding
 from .models import Carrier, Circulation, CirculationState, CirculationStep, CustodyAction, CustodyStatus
 from .services import carrier_move, local_today
 
@@ -103,8 +103,9 @@ def circulation_start(*, actor, carrier, readers, note="", today=None):
     _check_registrar(actor, carrier)
     if carrier.custody_status != CustodyStatus.IN_REGISTRY:
         raise InvalidState(f"载体当前为“{CustodyStatus(carrier.custody_status).label}”，不在库，不能传阅")
-    if RequestItem.objects.filter(carrier=carrier, is_open=True).exists():
-        raise InvalidState("该载体有未办结的申请（借阅、复制、外出携带、维修或销毁），不能同时传阅")
+    held_by = open_work_holding(carrier)
+    if held_by is not None:
+        raise InvalidState(f"该载体有{held_by.what}，不能同时传阅")
     if Circulation.objects.filter(carrier=carrier, state=CirculationState.OPEN).exists():
         raise InvalidState("该载体已在传阅中，不能重复发起")
 

@@ -20,13 +20,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
-from approvals.models import RequestItem, RequestKind
 from audits.services import record_event
 from notifications.services import notify
 from personnel.models import ADMIN_ROLES, Role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
 from . import policy
+from .hooks import open_work
 from .lost_carriers import lost_carrier_incident
 from .models import Carrier, Circulation, CirculationState, CustodyAction, CustodyStatus
 from .services import carrier_move
@@ -57,23 +57,17 @@ def lost_refusal(status):
     return f"载体当前为“{CustodyStatus(status).label}”，列入销毁批次的载体须先撤出批次（或撤销批次）再报告丢失"
 
 
-def _open_request_blocker(carrier):
-    item = (RequestItem.objects.filter(carrier=carrier, is_open=True)
-            .select_related("request").order_by("request_id").first())
-    if item is None:
-        return None
-    return f"有未办结的{RequestKind(item.kind).label}申请（{item.request.reference}）"
-
-
-# Anything that still holds a carrier in the registry and must end before it may leave for good:
-# functions carrier -> a short Chinese reason or None. Later workflows (e.g. circulation, whose
-# carrier is back 在库 between readers) append their own check in AppConfig.ready().
 def _open_circulation_blocker(carrier):
+    # Between two readers the carrier is back 在库, yet it belongs to the circulation until it ends.
     open_one = Circulation.objects.filter(carrier_id=carrier.pk, state=CirculationState.OPEN).first()
     return f"正在传阅（传阅第{open_one.pk}号）" if open_one else None
 
 
-DISPOSAL_BLOCKERS = [_open_request_blocker, _open_circulation_blocker]
+def disposal_blockers():
+    """Anything that still holds a carrier in the registry and must end before it may leave for
+    good, as functions carrier -> a short Chinese reason or None: the open work the apps above
+    documents registered (documents.hooks; approvals: an open request), then a circulation."""
+    return [work.reason for work in open_work()] + [_open_circulation_blocker]
 
 
 def _lock_managed(actor, carrier):
@@ -95,7 +89,7 @@ def _check_leavable(carrier, word):
     if carrier.custody_status != CustodyStatus.IN_REGISTRY:
         raise InvalidState(f"载体 {carrier.serial} 当前为“{CustodyStatus(carrier.custody_status).label}”，"
                            f"不在库，收回入库后才能{word}")
-    for blocker in DISPOSAL_BLOCKERS:
+    for blocker in disposal_blockers():
         reason = blocker(carrier)
         if reason:
             raise InvalidState(f"载体 {carrier.serial} {reason}，办结或撤销后才能{word}")
@@ -247,8 +241,7 @@ def carrier_report_lost(*, actor, carrier, note):
     note = (note or "").strip()
     if not note:
         raise ValidationFailed({"note": "请写明丢失情况：发现时间、地点、经过和已采取的措施"})
-    open_requests = [i.request.reference for i in RequestItem.objects.filter(carrier=carrier, is_open=True)
-                     .select_related("request").order_by("request_id")]
+    open_requests = [reference for work in open_work() for reference in work.references(carrier)]
     custody_note = note
     if open_requests:
         custody_note += (f"（未办结的申请 {'、'.join(open_requests)} 保持原状，"

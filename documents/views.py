@@ -15,8 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from approvals.kinds import scope as scoping
-from approvals.models import ApprovalRequest
 from secrecy.errors import DomainError, NotVisible
 from secrecy.levels import Level, highest_level
 
@@ -27,6 +25,7 @@ from .forms import (
     CarrierCorrectionForm, IncomingRegistrationForm, OutgoingRegistrationForm, ScopeChangeForm,
     apply_domain_error,
 )
+from .hooks import carrier_page_context, scope_widening_request
 from .models import Carrier, CarrierGroupScope, CarrierUserScope, Direction
 from .policy import VIEW_CODENAME
 from .templatetags.carrier_tags import user_display
@@ -224,12 +223,13 @@ def _detail_context(request, carrier, *, correction_form=None, scope_form=None):
         "copies": copies,
         "parts": parts,
         "compilations": compilations,
-        "source_request_openable": bool(carrier.source_request_id) and ApprovalRequest.objects.filter(
-            policy.request_visible_q(user), pk=carrier.source_request_id).exists(),
         "scope_users": scope_users,
         "scope_groups": scope_groups,
         "manageable": manageable,
         "page_level": highest_level(levels),
+        # What the apps above documents show on the page (approvals: may the request a copy came
+        # from be opened), registered in documents.hooks.
+        **carrier_page_context(user, carrier),
     }
     if manageable:
         context["correction_form"] = correction_form or CarrierCorrectionForm(
@@ -285,7 +285,7 @@ def carrier_scope(request, pk):
         # SPEC §5: widening a 秘密/机密/绝密 carrier's scope is an approval request; narrowing, and
         # a 内部 carrier's scope, stay the registrar's own act.
         widening = action == "grant" and policy.scope_widening_needs_approval(carrier)
-        service = (scoping.scope_request_create if widening else
+        service = (scope_widening_request if widening else
                    services.carrier_scope_grant if action == "grant" else services.carrier_scope_revoke)
         try:
             done = service(actor=request.user, carrier=carrier, reason=form.cleaned_data["reason"],

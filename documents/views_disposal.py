@@ -67,7 +67,7 @@ def disposal_refusal(user, carrier, slug):
         return services_disposal.lost_refusal(status)
     if status != CustodyStatus.IN_REGISTRY:
         return f"载体当前为“{CustodyStatus(status).label}”，不在库，收回入库后才能{word}"
-    for blocker in services_disposal.DISPOSAL_BLOCKERS:
+    for blocker in services_disposal.disposal_blockers():
         reason = blocker(carrier)
         if reason:
             return f"载体{reason}，办结或撤销后才能{word}"

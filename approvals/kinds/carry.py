@@ -10,13 +10,13 @@ transaction, one audit event, carriers locked by id before the request row.
 from django.db import transaction
 from django.utils import timezone
 
-from documents import policy
 from documents.models import CustodyStatus
 from documents.services import local_today
 from personnel.policy import clearance_of
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
 
+from .. import policy
 from ..models import RequestKind
 from ..registry import KindHandler
 from ..services import (

@@ -15,12 +15,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from documents import policy
+from documents import policy as carrier_policy
 from documents.models import Carrier, CarrierGroupScope, CarrierKind, CarrierUserScope, CustodyAction, CustodyStatus, Direction, SerialCounter
 from documents.services import VIEW_PERM, custody_record, local_today, next_serial
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level, highest_level, is_state_secret, period_rank
 
+from .. import policy
 from ..models import ApprovalRequest, CopyMode, RequestItem, RequestKind
 from ..registry import KindHandler
 from ..services import (
@@ -57,7 +58,7 @@ def _resolve(actor, carriers):
     """Lock the chosen carriers by id and make sure every one is visible to the actor."""
     ids = sorted({c.pk if isinstance(c, Carrier) else int(c) for c in carriers})
     locked = list(Carrier.objects.select_for_update().filter(pk__in=ids).order_by("id"))
-    visible = set(policy.visible_carriers(actor).filter(pk__in=ids).values_list("pk", flat=True))
+    visible = set(carrier_policy.visible_carriers(actor).filter(pk__in=ids).values_list("pk", flat=True))
     if len(locked) != len(ids) or visible != set(ids):
         raise NotVisible()
     return locked
@@ -220,16 +221,16 @@ def _scope_of(parts):
     common group)."""
     if len(parts) == 1:
         part = parts[0]
-        return (sorted(CarrierUserScope.objects.filter(content_object=part, permission__codename=policy.VIEW_CODENAME)
+        return (sorted(CarrierUserScope.objects.filter(content_object=part, permission__codename=carrier_policy.VIEW_CODENAME)
                        .values_list("user_id", flat=True)),
-                sorted(CarrierGroupScope.objects.filter(content_object=part, permission__codename=policy.VIEW_CODENAME)
+                sorted(CarrierGroupScope.objects.filter(content_object=part, permission__codename=carrier_policy.VIEW_CODENAME)
                        .values_list("group_id", flat=True)))
     people = groups = None
     for part in parts:
         part_groups = set(CarrierGroupScope.objects.filter(
-            content_object=part, permission__codename=policy.VIEW_CODENAME).values_list("group_id", flat=True))
+            content_object=part, permission__codename=carrier_policy.VIEW_CODENAME).values_list("group_id", flat=True))
         part_people = set(CarrierUserScope.objects.filter(
-            content_object=part, permission__codename=policy.VIEW_CODENAME).values_list("user_id", flat=True))
+            content_object=part, permission__codename=carrier_policy.VIEW_CODENAME).values_list("user_id", flat=True))
         part_people |= set(get_user_model().objects.filter(groups__in=part_groups).values_list("pk", flat=True))
         people = part_people if people is None else people & part_people
         groups = part_groups if groups is None else groups & part_groups

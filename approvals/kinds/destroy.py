@@ -10,12 +10,13 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from documents import policy
+from documents import policy as carrier_policy
 from documents.models import Carrier, CustodyStatus
 from documents.services import carrier_move, local_today
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import highest_level
 
+from .. import policy
 from ..models import (
     ApprovalRequest, DestructionDetail, DestructionMethod, DestructionWitness, RequestItem, RequestKind, StepDecision,
 )
@@ -75,7 +76,7 @@ def destruction_batch_create(*, actor, carriers, reason, method, place, destruct
     if not ids:
         raise ValidationFailed({"carriers": "请至少选择一件载体"})
     locked = list(Carrier.objects.select_for_update().filter(pk__in=ids).order_by("id"))
-    visible = set(policy.visible_carriers(actor).filter(pk__in=ids).values_list("pk", flat=True))
+    visible = set(carrier_policy.visible_carriers(actor).filter(pk__in=ids).values_list("pk", flat=True))
     if len(locked) != len(ids) or visible != set(ids):
         raise NotVisible()
     for carrier in locked:

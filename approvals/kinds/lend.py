@@ -5,13 +5,14 @@ services (approvals.services); this module adds what only a loan has.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from documents import policy
+from documents import policy as carrier_policy
 from documents.models import Carrier, CustodyStatus
 from documents.services import local_today
 from personnel.policy import clearance_of
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
 
+from .. import policy
 from ..models import ApprovalRequest, RequestItem, RequestKind
 from ..registry import KindHandler
 from ..services import add_steps, approvers_of, audit, begin_step, hand_out, submit_if_asked, take_back
@@ -25,7 +26,7 @@ def loan_request_create(*, actor, carrier, due_date, reason, on_site=False, subm
     """借阅申请. With submit (the usual click) it is created and submitted in one step."""
     today = today or local_today()
     carrier = Carrier.objects.select_for_update().filter(pk=carrier.pk).first()
-    if carrier is None or not policy.visible_carriers(actor).filter(pk=carrier.pk).exists():
+    if carrier is None or not carrier_policy.visible_carriers(actor).filter(pk=carrier.pk).exists():
         raise NotVisible()
     refusal = policy.loan_request_refusal(actor, carrier)
     if refusal:

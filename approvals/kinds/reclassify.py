@@ -17,7 +17,7 @@ on nothing can be extended or changed — it is declassified by law. Asking and 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from documents import policy
+from documents import policy as carrier_policy
 from documents.models import Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, SecrecyStatus
 from documents.services import custody_record, local_today
 from notifications.services import Message, notify_many
@@ -28,6 +28,7 @@ from secrecy.levels import (
     STATE_SECRET_LEVELS, Level, PeriodKind, compute_declassify_on, format_mark, period_rank, validate_period,
 )
 
+from .. import policy
 from ..models import ApprovalRequest, ReclassifyType, RequestItem, RequestKind
 from ..registry import KindHandler
 from ..services import add_steps, audit, submit_if_asked
@@ -152,7 +153,7 @@ def reclassify_request_create(*, actor, carrier, change_type, reason, change_bas
     goes to the 定密责任人 at once."""
     today = today or local_today()
     carrier = Carrier.objects.select_for_update().filter(pk=carrier.pk).first()
-    if carrier is None or not policy.visible_carriers(actor).filter(pk=carrier.pk).exists():
+    if carrier is None or not carrier_policy.visible_carriers(actor).filter(pk=carrier.pk).exists():
         raise NotVisible()
     refusal = policy.reclassify_request_refusal(actor, carrier, today=today)
     if refusal:
@@ -221,9 +222,9 @@ def approval_refusal(request, carrier, today=None):
 def _scope_recipients(carrier, request):
     """Everyone in the 知悉范围 (named people and members of named groups), the custodian, the
     定密责任人 and the requester: LAW24 art. 23; DM14 art. 30, 35 — written notice to the scope."""
-    users = set(CarrierUserScope.objects.filter(content_object=carrier, permission__codename=policy.VIEW_CODENAME)
+    users = set(CarrierUserScope.objects.filter(content_object=carrier, permission__codename=carrier_policy.VIEW_CODENAME)
                 .values_list("user_id", flat=True))
-    groups = CarrierGroupScope.objects.filter(content_object=carrier, permission__codename=policy.VIEW_CODENAME) \
+    groups = CarrierGroupScope.objects.filter(content_object=carrier, permission__codename=carrier_policy.VIEW_CODENAME) \
         .values_list("group_id", flat=True)
     users |= set(get_user_model().objects.filter(groups__in=groups).values_list("pk", flat=True))
     users |= {carrier.custodian_id, carrier.classifier_id, request.requester_id}

@@ -9,10 +9,10 @@ before the request row.
 from django.db import transaction
 from django.utils import timezone
 
-from documents import policy
 from documents.models import CustodyStatus
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
+from .. import policy
 from ..models import RepairMode, RequestKind
 from ..registry import KindHandler
 from ..services import (

@@ -11,13 +11,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from documents import policy
+from documents import policy as carrier_policy
 from documents.models import CarrierGroupScope, CarrierUserScope, CustodyAction
 from documents.services import custody_record, grant_scope
 from notifications.services import notify
 from personnel.policy import clearance_of, display_name as person_name
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
+from .. import policy
 from .reclassify import RECLASSIFY_TRANSITIONS
 from ..models import RequestKind
 from ..registry import KindHandler
@@ -41,14 +42,14 @@ def _target(carrier, user_id, group_id):
         if clearance_of(user) < carrier.level:
             raise ValidationFailed({"user": "该人员的涉密等级低于载体密级，不能列入知悉范围"})
         if CarrierUserScope.objects.filter(content_object=carrier, user=user,
-                                           permission__codename=policy.VIEW_CODENAME).exists():
+                                           permission__codename=carrier_policy.VIEW_CODENAME).exists():
             raise ValidationFailed({"user": f"{person_name(user)}已在知悉范围内"})
         return user, None
     group = Group.objects.filter(pk=group_id).first()
     if group is None:
         raise ValidationFailed({"group": "部门不存在"})
     if CarrierGroupScope.objects.filter(content_object=carrier, group=group,
-                                        permission__codename=policy.VIEW_CODENAME).exists():
+                                        permission__codename=carrier_policy.VIEW_CODENAME).exists():
         raise ValidationFailed({"group": f"{group.name}已在知悉范围内"})
     return None, group
 
@@ -86,7 +87,7 @@ def scope_apply(*, actor, request, carrier):
     user, group = request.scope_user, request.scope_group
     if user is not None and (not user.is_active or clearance_of(user) < carrier.level):
         raise InvalidState(f"{person_name(user)}的涉密等级已低于载体密级或账号已停用，不能列入知悉范围；请驳回该申请")
-    if not policy.scope_widening_needs_approval(carrier):
+    if not carrier_policy.scope_widening_needs_approval(carrier):
         raise InvalidState("该载体已解密或不再是国家秘密载体，无需审批；请撤销该申请")
     grant_scope(carrier, user=user, group=group)
     who = _who(user, group)

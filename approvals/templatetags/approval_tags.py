@@ -7,12 +7,13 @@ the carrier view knowing about it; policy still decides (the form appears only w
 from django import template
 from django.utils import timezone
 
-from documents.policy import loan_request_refusal, may_manage
-from documents.selectors import carrier_open_requests
+from documents.policy import may_manage
 from secrecy.levels import Level
 
 from ..forms import LoanRequestForm
 from ..models import RequestKind
+from ..policy import loan_request_refusal
+from ..selectors import carrier_open_requests
 
 register = template.Library()
 

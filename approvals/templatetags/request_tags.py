@@ -9,9 +9,8 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from documents.selectors import carrier_open_requests
-
 from ..models import RequestKind
+from ..selectors import carrier_open_requests
 from ..views_requests import ask_refusal
 from ..workflows import action_label
 

@@ -18,7 +18,8 @@ from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, Request
 from approvals.workflows import Action, Party
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import selectors
+from approvals import selectors
+from documents import selectors as carrier_selectors
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from documents.policy import visible_carriers
 from documents.services import carrier_scope_revoke, local_today
@@ -433,13 +434,13 @@ def test_the_bearer_sees_the_carrier_while_it_is_out_and_custody_returns_to_the_
     assert (held.custody_status, held.custodian) == (CustodyStatus.CARRIED_OUT, cast.zhangsan)
     assert visible_carriers(cast.zhangsan).filter(pk=carrier.pk).exists(), "the bearer holds it"
     assert not visible_carriers(cast.lisi).filter(pk=carrier.pk).exists()
-    assert selectors.carrier_get_for_user(user=cast.zhangsan, pk=carrier.pk).pk == carrier.pk
+    assert carrier_selectors.carrier_get_for_user(user=cast.zhangsan, pk=carrier.pk).pk == carrier.pk
     carry.carry_return(actor=cast.mishu, request=request, condition="intact")
     back = Carrier.objects.get(pk=carrier.pk)
     assert (back.custody_status, back.custodian) == (CustodyStatus.IN_REGISTRY, cast.mishu)
     assert not visible_carriers(cast.zhangsan).filter(pk=carrier.pk).exists()
     with pytest.raises(NotVisible):
-        selectors.carrier_get_for_user(user=cast.zhangsan, pk=carrier.pk)
+        carrier_selectors.carrier_get_for_user(user=cast.zhangsan, pk=carrier.pk)
     assert visible_carriers(cast.mishu).filter(pk=carrier.pk).exists()
 
 

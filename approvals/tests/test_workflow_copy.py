@@ -18,7 +18,7 @@ from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, Request
 from approvals.workflows import Action, CopyAction, Party
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import selectors
+from approvals import selectors
 from documents.models import (
     Carrier, CarrierGroupScope, CarrierUserScope, CustodyAction, CustodyEvent, CustodyStatus, Direction,
 )

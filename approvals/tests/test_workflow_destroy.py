@@ -15,7 +15,8 @@ from approvals.workflows import Action, DestroyAction, Party
 from audits.models import AuditEvent
 from conftest import make_user
 from approvals import registers as approval_registers
-from documents import selectors
+from approvals import selectors
+from documents import selectors as carrier_selectors
 from documents.models import Carrier, CustodyEvent, CustodyStatus
 from documents.services import local_today
 from personnel.models import Role
@@ -325,7 +326,7 @@ def test_execution_records_date_and_destroyer(cast, batch_carriers):
     assert done.destruction.executed_on == local_today()
     # Destroyed carriers stay on record and visible to those who saw them.
     for carrier in batch_carriers:
-        assert selectors.carrier_get_for_user(user=cast.mishu, pk=carrier.pk).custody_status == "destroyed"
+        assert carrier_selectors.carrier_get_for_user(user=cast.mishu, pk=carrier.pk).custody_status == "destroyed"
 
 
 # -------------------------------------------------------------------------------- approvals

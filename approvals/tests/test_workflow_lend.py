@@ -13,7 +13,7 @@ from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, Request
 from approvals.workflows import Action, Party
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import selectors
+from approvals import selectors
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from documents.policy import visible_carriers
 from documents.services import local_today

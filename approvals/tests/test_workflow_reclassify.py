@@ -20,7 +20,7 @@ from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, Request
 from approvals.workflows import Action, CopyAction, Party
 from audits.models import AuditEvent
 from conftest import PASSWORD, make_user
-from documents import selectors
+from approvals import selectors
 from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
 from documents.registers import carriers as carrier_registers
 from documents.services import local_today
@@ -286,7 +286,7 @@ def test_the_classifier_without_approver_role_finds_it_in_the_inbox(cast, secret
                       classification=3)
     assert selectors.requests_inbox_count(user=other) == 0, "another 定密责任人 without approver role"
     cast.dingmi.refresh_from_db()
-    from documents.policy import decidable_requests_q  # noqa: PLC0415
+    from approvals.policy import decidable_requests_q  # noqa: PLC0415
     q = decidable_requests_q(cast.dingmi)
     with django_assert_num_queries(1):
         assert ApprovalRequest.objects.filter(q).count() == 1

@@ -18,7 +18,7 @@ from approvals.models import ApprovalRequest, ApprovalStep, RepairMode, RequestI
 from approvals.workflows import Action, Party
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import selectors
+from approvals import selectors
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from documents.policy import visible_carriers
 from documents.tests.factories import raise_level

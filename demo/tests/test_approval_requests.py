@@ -14,7 +14,7 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, ApprovalStep, DestructionDetail, DestructionWitness, RequestItem
 from approvals.workflows import all_transitions
 from audits.models import AuditEvent
-from documents import selectors
+from approvals import selectors
 from documents.models import Carrier, Circulation, CustodyEvent
 from notifications.models import Notification
 from registers.services import register_row_count

@@ -7,8 +7,7 @@ the carrier view knowing about it; the service decides again when the form is se
 from django import template
 from django.utils import timezone
 
-from approvals.models import RequestItem
-
+from ..hooks import open_work_holding
 from ..models import CirculationState, CustodyStatus
 from ..policy import may_manage
 from ..selectors_circulation import carrier_circulations, circulation_steps
@@ -25,7 +24,7 @@ def circulation_panel(context, carrier):
     open_one = next((c for c in circulations if c.state == CirculationState.OPEN), None)
     may_start = (
         open_one is None and carrier.custody_status == CustodyStatus.IN_REGISTRY and may_manage(user, carrier)
-        and not RequestItem.objects.filter(carrier=carrier, is_open=True).exists()
+        and open_work_holding(carrier) is None
     )
     return {
         "carrier": carrier, "circulations": circulations[:SHOWN], "may_start": may_start,

@@ -347,7 +347,8 @@ def test_the_overdue_job_costs_a_fixed_number_of_queries_per_batch(unit, registe
 def test_between_readers_the_carrier_belongs_to_the_circulation(unit, carrier):
     from approvals.kinds import carry as carrying
     from approvals.kinds import destroy as destroying
-    from documents.policy import destruction_candidates_q, visible_carriers
+    from approvals.policy import destruction_candidates_q
+    from documents.policy import visible_carriers
 
     circulation = started(unit, carrier)
     circ.circulation_hand_to_next(actor=unit.mishu, circulation=circulation)

@@ -14,7 +14,8 @@ from approvals.kinds import scope as scoping
 from approvals.models import ApprovalRequest, RequestKind, RequestState
 from audits.models import AuditEvent
 from conftest import make_user
-from documents import policy, selectors, services, services_circulation
+from approvals import policy, selectors
+from documents import services, services_circulation
 from documents.models import CarrierUserScope, CustodyAction, CustodyEvent
 from documents.policy import visible_carriers
 from notifications.models import Notification

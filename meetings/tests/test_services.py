@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from approvals import policy as approval_policy
 from audits.models import AuditEvent
 from conftest import make_user
 from documents import policy as carrier_policy
@@ -333,7 +334,7 @@ def test_a_carrier_at_the_meeting_is_blocked_for_other_workflows(unit, running_m
         services_circulation.circulation_start(actor=unit.mishu, carrier=carrier, readers=[unit.lisi])
     with pytest.raises(InvalidState):
         services_disposal.carrier_archive(actor=unit.mishu, carrier=carrier, archive_number="档2026-1")
-    assert carrier_policy.loan_request_refusal(unit.lingdao, carrier) is not None
+    assert approval_policy.loan_request_refusal(unit.lingdao, carrier) is not None
 
 
 def test_recover_brings_the_copy_back_to_the_registry(unit, running_meeting, carrier_at):
