@@ -1,6 +1,6 @@
 """Producing a register's file: who may print it, building it, rendering it, and its audit
 event (SPEC §10: prints and exports are audited actions). Shared by the request (services) and the
-worker (runner)."""
+worker (services_render)."""
 import dataclasses
 import zoneinfo
 

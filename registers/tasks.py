@@ -1,7 +1,7 @@
 """Thin Celery tasks for registers: take ids, call a service, idempotent (ARCHITECTURE.md)."""
 from celery import shared_task
 
-from .runner import register_job_run
+from .services_render import register_job_run
 
 
 # The job row holds the outcome, so no result is stored; acks_late lets a job whose worker died

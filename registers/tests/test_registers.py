@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from audits.models import AuditEvent
 from documents import services
 from documents.registers import carriers as carrier_registers
-from registers import runner, services as register_services
+from registers import services as register_services, services_render as runner
 from registers.models import RegisterJob, RegisterJobStatus
 from secrecy.printing import MAX_CELL_CHARS
 

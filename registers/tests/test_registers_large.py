@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from audits.models import AuditEvent
 from documents.registers import carriers as carrier_registers
 from documents.tests.factories import CarrierFactory
-from registers import pdf as pdf_engine, producing, runner, services as register_services, xlsx as xlsx_engine
+from registers import pdf as pdf_engine, producing, services as register_services, services_render as runner, xlsx as xlsx_engine
 from registers.models import RegisterJob, RegisterJobStatus
 from secrecy import printing
 from secrecy.levels import Level
