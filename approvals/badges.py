@@ -1,10 +1,6 @@
 """The menu badges of approvals (secrecy.badges): what each counts, as a queryset, for whom."""
 from personnel.models import Role
-from personnel.policy import is_admin_role, roles_of
-
-
-def _sees_carriers(user):
-    return bool(roles_of(user)) and not is_admin_role(user)
+from personnel.policy import roles_of, works_with_carriers
 
 
 def requests_to_decide(user):
@@ -12,7 +8,7 @@ def requests_to_decide(user):
     from .models import ApprovalRequest
     from .policy import decidable_requests_q, may_decide_anything
 
-    if not _sees_carriers(user) or not (Role.APPROVER in roles_of(user) or may_decide_anything(user)):
+    if not works_with_carriers(user) or not (Role.APPROVER in roles_of(user) or may_decide_anything(user)):
         return None
     return ApprovalRequest.objects.filter(decidable_requests_q(user)).order_by().values("pk")
 
@@ -21,4 +17,4 @@ def requests_to_witness(user):
     """Approved destruction batches waiting for this user's own 监销 confirmation."""
     from .selectors import requests_to_witness_queryset
 
-    return requests_to_witness_queryset(user=user).order_by().values("pk") if _sees_carriers(user) else None
+    return requests_to_witness_queryset(user=user).order_by().values("pk") if works_with_carriers(user) else None

@@ -4,7 +4,7 @@
 from django.contrib.auth import get_user_model
 
 from personnel.models import ADMIN_ROLES, Role
-from personnel.policy import has_role, is_admin_role, roles_of
+from personnel.policy import has_role, is_admin_role, works_with_carriers
 
 
 def _active(user):
@@ -19,7 +19,7 @@ def is_secrecy_office(user):
 
 def is_business_user(user):
     """Someone with a business role (reader, registrar, approver, 保密办) and no administrator role."""
-    return _active(user) and bool(roles_of(user)) and not is_admin_role(user)
+    return _active(user) and works_with_carriers(user)
 
 
 def user_name(user):

@@ -43,6 +43,12 @@ def is_admin_role(user):
     return bool(roles_of(user) & set(ADMIN_ROLES))
 
 
+def works_with_carriers(user):
+    """Holds a business role and none of the three administrators' (三员 see no carrier content,
+    SPEC §2): whose menus may count carriers and requests at all."""
+    return bool(roles_of(user)) and not is_admin_role(user)
+
+
 def person_of(user):
     if not getattr(user, "is_authenticated", False):
         return None

@@ -37,9 +37,6 @@ class Workflow(Mapping):
     def __getitem__(self, key):
         return self.table[key]
 
-    def allows(self, state, action):
-        return (state, action) in self.table
-
     def move_for(self, state, action, *, refusal=None):
         """The allowed move, or InvalidState with a message the user can read (`refusal`, where the
         caller can name the object better than the table can)."""
