@@ -7,7 +7,8 @@ from django.utils import timezone
 from audits.models import AuditEvent
 from notifications.models import Notification
 from oversight.models import (
-    ChecklistItem, ChecklistTemplate, Finding, Incident, IncidentCarrier, IncidentKind, Inspection, Rectification,
+    SHANGHAI, ChecklistItem, ChecklistTemplate, Finding, Incident, IncidentCarrier, IncidentKind, Inspection,
+    Rectification,
 )
 from oversight.services import incidents
 from secrecy.levels import Level
@@ -26,6 +27,15 @@ def world():
         list(Incident.objects.values_list("pk", "state", "level", "upward_reported_at").order_by("pk")),
         IncidentCarrier.objects.count(), Notification.objects.count(), AuditEvent.objects.count(),
     )
+
+
+def earlier_today(hours=1):
+    """A discovery time `hours` ago but never before today's 00:00 in Beijing: the same-day rule
+    (丢失 incidents of one day are one event) is a Beijing day, and an hour ago is yesterday there
+    between 00:00 and 01:00."""
+    now = timezone.now()
+    midnight = dt.datetime.combine(now.astimezone(SHANGHAI).date(), dt.time(), tzinfo=SHANGHAI)
+    return max(now - dt.timedelta(hours=hours), midnight)
 
 
 def report(unit, actor=None, hours_ago=2, **overrides):

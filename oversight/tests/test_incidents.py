@@ -19,7 +19,7 @@ from oversight.services import incidents
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
 
-from .helpers import ADMINS, NOT_OFFICE, report, world
+from .helpers import ADMINS, NOT_OFFICE, earlier_today, report, world
 
 
 def test_incident_report_sets_the_24_hour_deadline_and_tells_the_office(unit):
@@ -134,7 +134,7 @@ def test_incident_for_lost_carrier_opens_then_links(unit):
 
 
 def test_a_lost_carrier_joins_the_incident_its_own_reporter_named_it_in(unit):
-    typed = report(unit, actor=unit.mishu, hours_ago=1, serials=["2026-000555"], level=Level.CONFIDENTIAL)
+    typed = report(unit, actor=unit.mishu, discovered_at=earlier_today(), serials=["2026-000555"], level=Level.CONFIDENTIAL)
     linked = incidents.incident_for_lost_carrier(actor=unit.mishu, carrier_id=555, serial="2026-000555",
                                                  level=Level.SECRET, note="机要室登记丢失")
     assert linked.pk == typed.pk
@@ -146,7 +146,7 @@ def test_a_lost_carrier_joins_the_incident_its_own_reporter_named_it_in(unit):
 def test_a_lost_carrier_never_joins_someone_elses_report_by_a_typed_serial(unit):
     """Issue 11 §2: a guessed serial typed into a hand-made report must not pull the real carrier
     (its level, the registrar's note) into that reporter's incident."""
-    guessed = report(unit, actor=unit.wangwu, hours_ago=1, serials=["2026-000555"], level=Level.CONFIDENTIAL)
+    guessed = report(unit, actor=unit.wangwu, discovered_at=earlier_today(), serials=["2026-000555"], level=Level.CONFIDENTIAL)
     before = list(guessed.carriers.values_list("carrier_id", "serial", "level", "note"))
     lost = incidents.incident_for_lost_carrier(actor=unit.mishu, carrier_id=555, serial="2026-000555",
                                                level=Level.TOP_SECRET, note="机要室保密柜清点时未找到")
