@@ -132,14 +132,15 @@ run: seed
 # (--dist loadfile), since conftest.py builds the demo cast once per file; PYTEST_WORKERS=0 runs
 # it in this process, as does a virtualenv without pytest-xdist. Each worker has its own test
 # database (test_<name>_gw0…), temporary directory (audit key and heads, MEDIA_ROOT) and live
-# server port.
+# server port. --no-loadscope-reorder keeps the order conftest.py gives the files (the heavy ones
+# first); xdist's own reorder would hand out the files with the fewest tests, the slowest among them, last.
 PYTEST_WORKERS ?= 2
 
 # pytest exits 5 when it collected no test: that is a failure, not a pass.
 define run_pytest
 	parallel=""; \
 	if [ "$(PYTEST_WORKERS)" != 0 ] && $(PY) -c "import xdist" 2>/dev/null; then \
-		parallel="-n $(PYTEST_WORKERS) --dist loadfile"; \
+		parallel="-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder"; \
 	fi; \
 	status=0; $(1) $(PY) -m pytest $$parallel $(2) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "!!! pytest collected no tests" >&2; exit 1; fi; \

@@ -26,6 +26,21 @@ def _audit_key(tmp_path_factory):
         yield path
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test databases on PostgreSQL commit without waiting for the WAL flush: migrating each
+    worker's database and flushing after every transactional test are hundreds of commits, and a
+    test database that a crash would lose needs no durability. Set on the test connections only
+    (libpq options, like settings' jit=off), never on the server. pytest-django's own fixture
+    (the per-worker name suffix) still runs first."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].startswith("django.db.backends.postgresql"):
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c synchronous_commit=off").strip()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _sqlite_flush_passes_the_audit_triggers():
     """On SQLite the audit log refuses DELETE (audits migration 0005), and Django's flush, which
@@ -334,3 +349,17 @@ def clock(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(timezone, "now", clock.now)
     return clock
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files marked `heavy` first, the longest first; every other file after them in its usual
+    order. pytest-xdist (--dist loadfile --no-loadscope-reorder) hands files out in this order, one
+    at a time as a worker frees up, so the few files that take minutes start at once instead of
+    leaving one worker alone with them at the end. A file stays whole and in place within its
+    weight: the module-wide demo cast (ModuleCast) is built once per contiguous run of a module."""
+    weight = {}
+    for item in items:
+        marker = item.get_closest_marker("heavy")
+        seconds = marker.kwargs.get("seconds", 0) if marker else 0
+        weight[module_of(item)] = max(weight.get(module_of(item), 0), seconds)
+    items.sort(key=lambda item: -weight[module_of(item)])

@@ -43,6 +43,9 @@ CLASS_TO_LEVEL = {"core": 4, "important": 3, "general": 2}
 # they signed; a rejected or cancelled batch shows nothing.
 WITNESSED_STATES = {"submitted", "approved", "completed"}
 
+# About 190 s on one worker: handed out before the short files (conftest.py, heavy).
+pytestmark = pytest.mark.heavy(seconds=190)
+
 
 def oracle_custodians():
     """carrier id -> user id of who holds it now, replayed from the registrations and requests."""

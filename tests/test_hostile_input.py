@@ -30,6 +30,9 @@ HOSTILE = [
 EXTRA_NAMES = {"register", "format", "batch", "circulation", "meeting", "after", "before", "next", "q",
                "action", "approve", "decision", "step"}
 
+# About 170 s on one worker: handed out before the short files (conftest.py, heavy).
+pytestmark = pytest.mark.heavy(seconds=170)
+
 
 def _field_names():
     get_resolver().url_patterns  # imports every view module, hence every form

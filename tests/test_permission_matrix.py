@@ -39,6 +39,9 @@ EVERYONE = BUSINESS | ADMINS
 
 OK, OBJ = "ok", "obj"
 
+# About 85 s on one worker: handed out before the short files (conftest.py, heavy).
+pytestmark = pytest.mark.heavy(seconds=85)
+
 
 def rule(ok=(), obj=()):
     return {**{u: OK for u in ok}, **{u: OBJ for u in obj}}

@@ -49,6 +49,9 @@ GUARDED = {
     ("witnessed", DestroyAction.DESIGNATE): "已有监销人确认",
 }
 
+# About 70 s on one worker: handed out before the short files (conftest.py, heavy).
+pytestmark = pytest.mark.heavy(seconds=70)
+
 
 @pytest.fixture
 def cast(unit):

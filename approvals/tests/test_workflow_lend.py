@@ -24,6 +24,9 @@ from tests import grid
 ROLES = ["requester", "eligible_approver", "ineligible_approver", "registrar", "other_reader", "admin"]
 PARTY_OF_ROLE = {"requester": Party.REQUESTER, "eligible_approver": Party.APPROVER, "registrar": Party.REGISTRAR}
 
+# About 40 s on one worker: handed out before the short files (conftest.py, heavy).
+pytestmark = pytest.mark.heavy(seconds=40)
+
 
 @pytest.fixture
 def cast(unit):

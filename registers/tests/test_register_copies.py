@@ -41,6 +41,9 @@ STAMP = "示范单位复制 2026年3月2日"
 
 # ------------------------------------------------------------------------------------ helpers
 
+# About 47 s on one worker: handed out before the short files (conftest.py, heavy).
+pytestmark = pytest.mark.heavy(seconds=47)
+
 
 def pdf_pages(content):
     return PdfReader(io.BytesIO(content)).pages

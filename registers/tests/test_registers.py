@@ -30,6 +30,9 @@ TITLES = {"incoming": "收文登记簿", "outgoing": "发文登记簿", "ledger"
 SERIAL = re.compile(r"\d{4}-\d{6}")
 XLSX_HEADER_ROW = 5
 
+# About 23 s on one worker: handed out before the short files (conftest.py, heavy).
+pytestmark = pytest.mark.heavy(seconds=23)
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
