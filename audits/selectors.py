@@ -20,6 +20,7 @@ from secrecy.levels import level_label
 from secrecy.printing import Column, Register
 
 from .chain import ALG_LABELS
+from .events import DAILY_SUMMARY, LOGIN_FAILED
 from .filters import FILTER_KEYS, SHANGHAI, AuditEventFilter, day_start, describe_filters
 from .labels import action_label
 from .models import AuditEvent, AuditHead, AuditResult
@@ -27,8 +28,8 @@ from .policy import actor_related, full_name, may_read_audit_log, watched_admin_
 from .chain import event_hash_of
 from .verify import GENESIS_HASH, ROW_FIELDS
 
-DAILY_SUMMARY_ACTION = "audit.daily_summary"
-FAILED_LOGIN_ACTION = "auth.login_failed"
+DAILY_SUMMARY_ACTION = DAILY_SUMMARY.action
+FAILED_LOGIN_ACTION = LOGIN_FAILED.action
 # Whose acts the daily summary lists as 管理员操作: audits.policy.watched_admin_ids.
 
 # An export renders in the request (there is no worker job for it). XLSX streams, about half a
