@@ -22,7 +22,7 @@ from secrecy.printing import Column, Register
 from .chain import ALG_LABELS
 from .events import DAILY_SUMMARY, LOGIN_FAILED
 from .filters import FILTER_KEYS, SHANGHAI, AuditEventFilter, day_start, describe_filters
-from .labels import action_label
+from .labels import action_label, declared_action_codes
 from .models import AuditEvent, AuditHead, AuditResult
 from .policy import actor_related, full_name, may_read_audit_log, watched_admin_ids
 from .chain import event_hash_of
@@ -95,12 +95,14 @@ def action_codes(*, user):
 
 
 def event_filterset(*, user, data=None):
-    """The filter form for the search page (its choices list the actions present, and the one asked
-    for in the query even when the log has none of it, so the select shows what is filtered)."""
-    codes = action_codes(user=user)
+    """The filter form for the search page. Its choices list every declared action (so an auditor
+    can look for one the log has none of yet), the old codes present in the log that are no longer
+    declared, and the one asked for in the query, so the select shows what is filtered."""
+    codes = set(action_codes(user=user)) | set(declared_action_codes())
     asked = (data or {}).get("action") or ""
-    if asked and not asked.endswith(".*") and asked not in codes:
-        codes.append(asked)
+    if asked and not asked.endswith(".*"):
+        codes.add(asked)
+    codes = sorted(codes)
     return AuditEventFilter(data or None, queryset=AuditEvent.objects.none(), action_codes=codes)
 
 
