@@ -21,7 +21,7 @@ from documents.services import carrier_move
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import highest_level
 
-from . import policy
+from . import events, policy
 from .models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, ReturnCondition, StepDecision
 from .registry import handler_for
 from .workflows import Action, Party, move_for
@@ -103,9 +103,9 @@ def _detail(request, carriers, **extra):
             "carriers": [c.pk for c in carriers], **extra}
 
 
-def audit(*, actor, action, request, carriers, **extra):
-    """The one audit event of a request action ("request.<action>"), at the request's level."""
-    record_event(actor=actor, action=f"request.{action}", target=request, level=request.level,
+def audit(*, actor, event, request, carriers, **extra):
+    """The one audit event of a request action (approvals.events), at the request's level."""
+    record_event(actor=actor, event=event, target=request, level=request.level,
                  detail=_detail(request, carriers, **extra))
 
 
@@ -234,7 +234,7 @@ def request_submit(*, actor, request):
     request.state = move.to
     request.submitted_at = timezone.now()
     request.save(update_fields=["state", "submitted_at"])
-    audit(actor=actor, action="submit", request=request, carriers=carriers)
+    audit(actor=actor, event=events.SUBMIT, request=request, carriers=carriers)
     return request
 
 
@@ -249,7 +249,7 @@ def request_cancel(*, actor, request, reason=""):
     request.save(update_fields=["state", "cancelled_at"])
     close_items(request)
     _release(actor=actor, request=request, carriers=carriers, why="申请撤销")
-    audit(actor=actor, action="cancel", request=request, carriers=carriers, reason=(reason or "").strip())
+    audit(actor=actor, event=events.CANCEL, request=request, carriers=carriers, reason=(reason or "").strip())
     return request
 
 
@@ -288,8 +288,8 @@ def request_decide(*, actor, request, approve, comment="", approve_abroad=False)
     applied = {}
     if approve and request.state == RequestState.COMPLETED:
         applied = _complete_on_approval(handler, actor=actor, request=request, carriers=carriers, now=now)
-    audit(actor=actor, action=action.value, request=request, carriers=carriers, step=step.order, comment=comment,
-          **approved, **applied)
+    audit(actor=actor, event=events.APPROVE if approve else events.REJECT, request=request, carriers=carriers,
+          step=step.order, comment=comment, **approved, **applied)
     return request
 
 

@@ -7,4 +7,10 @@ class AuditsConfig(AppConfig):
     verbose_name = "审计"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401
+        from django.utils.module_loading import autodiscover_modules
+
+        from . import checks, events, signals  # noqa: F401
+
+        # Every app's events.py declares its audit event types; importing them here completes the
+        # registry (labels, the filter's select) without audits importing any app by name.
+        autodiscover_modules("events")

@@ -37,10 +37,6 @@ HMAC_SHA256 = "hmac-sha256"
 KEYED_ALGS = (HMAC_SM3, HMAC_SHA256)
 ALG_LABELS = {LEGACY_ALG: "SHA-256（未加密钥的旧事件）", HMAC_SM3: "HMAC-SM3", HMAC_SHA256: "HMAC-SHA256"}
 
-# The action of the one event that marks where keying starts on a chain upgraded from unkeyed
-# events (a chain that is keyed from its first event has none).
-CHAIN_KEYED_ACTION = "audit.chain_keyed"
-
 KEY_BYTES = 32
 
 

@@ -20,15 +20,16 @@ from secrecy.levels import level_label
 from secrecy.printing import Column, Register
 
 from .chain import ALG_LABELS
+from .events import DAILY_SUMMARY, LOGIN_FAILED
 from .filters import FILTER_KEYS, SHANGHAI, AuditEventFilter, day_start, describe_filters
-from .labels import action_label
+from .labels import action_label, declared_action_codes
 from .models import AuditEvent, AuditHead, AuditResult
 from .policy import actor_related, full_name, may_read_audit_log, watched_admin_ids
 from .chain import event_hash_of
 from .verify import GENESIS_HASH, ROW_FIELDS
 
-DAILY_SUMMARY_ACTION = "audit.daily_summary"
-FAILED_LOGIN_ACTION = "auth.login_failed"
+DAILY_SUMMARY_ACTION = DAILY_SUMMARY.action
+FAILED_LOGIN_ACTION = LOGIN_FAILED.action
 # Whose acts the daily summary lists as 管理员操作: audits.policy.watched_admin_ids.
 
 # An export renders in the request (there is no worker job for it). XLSX streams, about half a
@@ -94,12 +95,14 @@ def action_codes(*, user):
 
 
 def event_filterset(*, user, data=None):
-    """The filter form for the search page (its choices list the actions present, and the one asked
-    for in the query even when the log has none of it, so the select shows what is filtered)."""
-    codes = action_codes(user=user)
+    """The filter form for the search page. Its choices list every declared action (so an auditor
+    can look for one the log has none of yet), the old codes present in the log that are no longer
+    declared, and the one asked for in the query, so the select shows what is filtered."""
+    codes = set(action_codes(user=user)) | set(declared_action_codes())
     asked = (data or {}).get("action") or ""
-    if asked and not asked.endswith(".*") and asked not in codes:
-        codes.append(asked)
+    if asked and not asked.endswith(".*"):
+        codes.add(asked)
+    codes = sorted(codes)
     return AuditEventFilter(data or None, queryset=AuditEvent.objects.none(), action_codes=codes)
 
 

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import chain
+from . import events as audit_events
 from .chain import HASHED_FIELDS, event_hash, event_hash_of, event_payload
 from .context import current_source_ip
 from .models import AuditEvent, AuditHead, AuditResult
@@ -55,7 +56,7 @@ def _keying_marker(head, alg, at):
     unkeyed event after it. A chain keyed from event 1 needs none."""
     seq = head.last_seq + 1
     return AuditEvent(
-        at=at, actor=None, actor_username="", action=chain.CHAIN_KEYED_ACTION, target_repr="审计日志哈希链",
+        at=at, actor=None, actor_username="", action=audit_events.CHAIN_KEYED.action, target_repr="审计日志哈希链",
         result=AuditResult.OK, source_ip=None,
         detail={"keyed_from_seq": seq, "alg": alg, "legacy_events": head.last_seq,
                 "note": f"自第 {seq} 号事件起审计链使用 {chain.ALG_LABELS[alg]} 加密钥计算；"
@@ -73,6 +74,8 @@ def append_events(events):
     The key is read before the lock: a missing key fails before anything is locked."""
     if not events:
         return []
+    for event in events:
+        _check_declared_code(event.action)
     key, alg = chain.audit_key(), chain.keyed_alg()
     head = _locked_head()
     _check_key(head, alg, key)
@@ -93,16 +96,37 @@ def append_events(events):
     return events
 
 
-@transaction.atomic
-def record_event(*, actor, action, target=None, level=None, result=AuditResult.OK, detail=None,
+def _check_declared(event):
+    """Only a declared EventType reaches the log: a free string would make a new action no filter
+    knows (audits.events). Checked before the transaction, so a refusal writes nothing."""
+    if not audit_events.is_declared(event):
+        raise audit_events.UndeclaredEvent(
+            f"record_event needs a declared audits.events.EventType, not {event!r}: "
+            "declare the action in the app's events.py and pass that object")
+
+
+def _check_declared_code(action):
+    """A bulk writer builds its rows itself: their action must still be a declared one."""
+    if audit_events.event_type(action) is None:
+        raise audit_events.UndeclaredEvent(f"audit action {action!r} is not declared (audits.events)")
+
+
+def record_event(*, actor, event, target=None, level=None, result=AuditResult.OK, detail=None,
                  source_ip=None, target_repr=None):
-    """Append one event in the caller's transaction.
+    """Append one event of a declared type in the caller's transaction.
 
     Locking the head row orders concurrent writers, so sequence numbers are gapless and each
     event hashes the one before it.
     """
+    _check_declared(event)
+    return _record(actor=actor, action=event.action, target=target, level=level, result=result,
+                   detail=detail, source_ip=source_ip, target_repr=target_repr)
+
+
+@transaction.atomic
+def _record(*, actor, action, target, level, result, detail, source_ip, target_repr):
     user = actor if getattr(actor, "is_authenticated", False) else None
-    event = AuditEvent(
+    row = AuditEvent(
         actor=user,
         actor_username=(user.get_username() if user else (getattr(actor, "username", "") or "")),
         action=action,
@@ -114,8 +138,8 @@ def record_event(*, actor, action, target=None, level=None, result=AuditResult.O
         source_ip=source_ip or current_source_ip(),
         detail=detail or {},
     )
-    append_events([event])
-    return event
+    append_events([row])
+    return row
 
 
 def events_for(target):

@@ -23,7 +23,8 @@ from django.db import transaction
 
 from .chain import append_head
 from .models import AuditHead
-from .selectors import DAILY_SUMMARY_ACTION, day_summary, recorded_summary
+from .events import DAILY_SUMMARY
+from .selectors import day_summary, recorded_summary
 from .services import record_event
 
 
@@ -37,7 +38,7 @@ def daily_summary_record(*, day):
     if recorded_summary(day) is not None:
         return None
     summary = day_summary(day)
-    record_event(actor=None, action=DAILY_SUMMARY_ACTION, target_repr=f"审计日报 {day.isoformat()}",
+    record_event(actor=None, event=DAILY_SUMMARY, target_repr=f"审计日报 {day.isoformat()}",
                  detail=summary.as_detail())
     # The day's head is an event committed before midnight, so the line is true whether or
     # not this transaction commits; a rolled-back run that is retried appends the same line

@@ -17,6 +17,7 @@ holds the key is caught by the daily heads kept outside the database (`heads`, v
 import dataclasses
 
 from . import chain
+from .events import CHAIN_KEYED
 from .models import AuditEvent, AuditHead
 from .chain import HASHED_FIELDS, event_hash_of
 
@@ -98,10 +99,10 @@ class ChainChecker:
                                            "事件被改写后按旧算法重新计算了哈希（降级攻击）")
             elif alg in chain.KEYED_ALGS:
                 if self.keyed_from is None:
-                    if seq != 1 and row["action"] != chain.CHAIN_KEYED_ACTION:
+                    if seq != 1 and row["action"] != CHAIN_KEYED.action:
                         return self._fail(seq, "未加密钥的旧事件之后出现加密钥事件，但没有加密钥标记（audit.chain_keyed）")
                     self.keyed_from = seq
-                elif row["action"] == chain.CHAIN_KEYED_ACTION:
+                elif row["action"] == CHAIN_KEYED.action:
                     return self._fail(seq, f"审计链已于第 {self.keyed_from} 号起加密钥，却再次出现加密钥标记")
                 self.alg = alg
                 if self.key is None:

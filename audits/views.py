@@ -25,6 +25,7 @@ from secrecy.levels import highest_level
 from secrecy import printing
 
 from . import selectors
+from .events import EXPORT, SUMMARY_PRINT
 from .filters import FILTER_KEYS
 from .forms import SummaryDayForm
 from .models import AuditResult
@@ -35,7 +36,6 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-EXPORT_ACTION = "audit.export"
 
 
 def auditor_only(*methods):
@@ -136,7 +136,7 @@ def export(request):
     content = printing.render(register, fmt=fmt, printed_by=printed_by, printed_at=now)
     # SPEC §10: exports are events. The file is handed out only once its event is committed.
     with transaction.atomic():
-        record_event(actor=request.user, action=EXPORT_ACTION, level=register.highest_level,
+        record_event(actor=request.user, event=EXPORT, level=register.highest_level,
                      target_repr="审计日志", result=AuditResult.OK,
                      detail={"filters": filters, "format": fmt, "rows": rows})
     local = timezone.localtime(now)
@@ -168,9 +168,6 @@ def summary(request):
     return render(request, "audits/summary.html", context)
 
 
-SUMMARY_PRINT_ACTION = "audit.summary_print"
-
-
 @auditor_only("GET", "HEAD", "POST")
 def summary_pdf(request):
     """The day's summary as a PDF for the auditor to sign (issue 11 §4). A POST like the export:
@@ -193,7 +190,7 @@ def summary_pdf(request):
     content = printing.render(register, fmt="pdf", printed_by=selectors.printed_by_label(request.user), printed_at=now)
     # The file is handed out only once its event is committed.
     with transaction.atomic():
-        record_event(actor=request.user, action=SUMMARY_PRINT_ACTION, target_repr=f"审计日报 {day.isoformat()}",
+        record_event(actor=request.user, event=SUMMARY_PRINT, target_repr=f"审计日报 {day.isoformat()}",
                      result=AuditResult.OK, detail=detail)
     response = HttpResponse(content, content_type=CONTENT_TYPES["pdf"])
     response["Content-Disposition"] = content_disposition(f"审计日报_{day:%Y%m%d}.pdf")

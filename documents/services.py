@@ -17,7 +17,7 @@ from secrecy.levels import (
 )
 from secrecy.validators import EARLIEST_DOCUMENT_DATE
 
-from . import policy
+from . import events, policy
 from .models import (
     Carrier, CarrierKind, CustodyAction, CustodyEvent, CustodyStatus, Direction, SerialCounter,
 )
@@ -255,7 +255,7 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
         grant_scope(carrier, group=group)
     custody_record(carrier=carrier, action=CustodyAction.REGISTERED, actor=actor, to_user=actor,
                    to_status=CustodyStatus.IN_REGISTRY, note=f"{Direction(direction).label}登记")
-    record_event(actor=actor, action=f"carrier.register_{direction}", target=carrier, level=carrier.level,
+    record_event(actor=actor, event=events.REGISTER_BY_DIRECTION[direction], target=carrier, level=carrier.level,
                  detail={"serial": carrier.serial, "scope_users": [u.pk for u in scope_users],
                          "scope_groups": [g.pk for g in scope_groups]})
     return carrier
@@ -336,7 +336,7 @@ def carrier_correct(*, actor, carrier, changes, reason):
     labels = ", ".join(str(Carrier._meta.get_field(f).verbose_name) for f in changed)
     custody_record(carrier=carrier, action=CustodyAction.CORRECTED, actor=actor,
                    note=f"更正：{labels}；原因：{reason.strip()}")
-    record_event(actor=actor, action="carrier.correct", target=carrier, level=carrier.level,
+    record_event(actor=actor, event=events.CORRECT, target=carrier, level=carrier.level,
                  detail={"changed": changed, "reason": reason.strip()})
     return carrier
 
@@ -376,7 +376,7 @@ def carrier_scope_grant(*, actor, carrier, reason, user_id=None, group_id=None):
     who = display_name(user) if user else group.name
     custody_record(carrier=carrier, action=CustodyAction.SCOPE_GRANTED, actor=actor,
                    note=f"列入知悉范围：{who}；理由：{reason.strip()}")
-    record_event(actor=actor, action="carrier.scope_grant", target=carrier, level=carrier.level,
+    record_event(actor=actor, event=events.SCOPE_GRANT, target=carrier, level=carrier.level,
                  detail={"user": user.pk if user else None, "group": group.pk if group else None,
                          "reason": reason.strip()})
     return carrier
@@ -398,7 +398,7 @@ def carrier_scope_revoke(*, actor, carrier, reason, user_id=None, group_id=None)
     who = display_name(user) if user else group.name
     custody_record(carrier=carrier, action=CustodyAction.SCOPE_REVOKED, actor=actor,
                    note=f"移出知悉范围：{who}；理由：{reason.strip()}")
-    record_event(actor=actor, action="carrier.scope_revoke", target=carrier, level=carrier.level,
+    record_event(actor=actor, event=events.SCOPE_REVOKE, target=carrier, level=carrier.level,
                  detail={"user": user.pk if user else None, "group": group.pk if group else None,
                          "reason": reason.strip()})
     return carrier
@@ -408,11 +408,11 @@ def carrier_scope_revoke(*, actor, carrier, reason, user_id=None, group_id=None)
 def carrier_record_view(*, user, carrier):
     """REG24 art. 20: record everyone who looks at a 机密/绝密 carrier."""
     if policy.view_is_recorded(carrier):
-        record_event(actor=user, action="carrier.view", target=carrier, level=carrier.level)
+        record_event(actor=user, event=events.VIEW, target=carrier, level=carrier.level)
 
 
 @transaction.atomic
 def carrier_record_denied(*, user, requested):
     """A carrier URL answered 404 for this user (SPEC §10: denials are events)."""
-    record_event(actor=user, action="carrier.denied", result=AuditResult.DENIED,
+    record_event(actor=user, event=events.DENIED, result=AuditResult.DENIED,
                  target_repr=f"carrier:{requested}"[:300], detail={"requested": str(requested)[:100]})

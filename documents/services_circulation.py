@@ -30,7 +30,7 @@ from notifications.services import notify
 from personnel.policy import clearance_of, is_admin_role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
-from . import policy
+from . import events, policy
 from .hooks import open_work_holding
 from .models import Carrier, Circulation, CirculationState, CirculationStep, CustodyAction, CustodyStatus
 from .services import carrier_move, local_today
@@ -77,8 +77,8 @@ def _next(steps):
     return next((s for s in steps if s.handed_at is None), None)
 
 
-def _audit(*, actor, action, circulation, carrier, **extra):
-    record_event(actor=actor, action=f"circulation.{action}", target=circulation, level=carrier.level,
+def _audit(*, actor, event, circulation, carrier, **extra):
+    record_event(actor=actor, event=event, target=circulation, level=carrier.level,
                  detail={"circulation": circulation.pk, "carrier": carrier.pk, "state": circulation.state, **extra})
 
 
@@ -133,7 +133,7 @@ def circulation_start(*, actor, carrier, readers, note="", today=None):
             ])
     except IntegrityError:  # pragma: no cover — the checks above come first
         raise InvalidState("阅读人名单有误，请重新填写") from None
-    _audit(actor=actor, action="start", circulation=circulation, carrier=carrier,
+    _audit(actor=actor, event=events.CIRCULATION_START, circulation=circulation, carrier=carrier,
            readers=[u.pk for u in readers], days=circulation_days(carrier.level))
     return circulation
 
@@ -172,7 +172,7 @@ def circulation_hand_to_next(*, actor, circulation, today=None):
     notify([reader], kind="circulation_handed", title=f"待阅签：{circulation.reference}",
            body=f"机要室已将传阅载体送达您处，请于{step.deadline:%Y-%m-%d}前阅签并交回机要室，不得转交他人。",
            link=reverse("circulation:mine"), level=carrier.level)
-    _audit(actor=actor, action="hand", circulation=circulation, carrier=carrier, step=step.order,
+    _audit(actor=actor, event=events.CIRCULATION_HAND, circulation=circulation, carrier=carrier, step=step.order,
            reader=reader.pk, deadline=step.deadline.isoformat())
     return circulation
 
@@ -196,7 +196,7 @@ def circulation_sign(*, actor, circulation, comment=""):
         raise ValidationFailed({"comment": "阅签意见不超过 1000 字"})
     mine.signed_at, mine.comment = timezone.now(), comment
     mine.save(update_fields=["signed_at", "comment"])
-    _audit(actor=actor, action="sign", circulation=circulation, carrier=carrier, step=mine.order,
+    _audit(actor=actor, event=events.CIRCULATION_SIGN, circulation=circulation, carrier=carrier, step=mine.order,
            comment=bool(comment))
     return mine
 
@@ -230,7 +230,7 @@ def circulation_take_back(*, actor, circulation, unsigned_reason=""):
         circulation.state = CirculationState.COMPLETED
         circulation.completed_at = now
         circulation.save(update_fields=["state", "completed_at"])
-    _audit(actor=actor, action="return", circulation=circulation, carrier=carrier, step=step.order,
+    _audit(actor=actor, event=events.CIRCULATION_RETURN, circulation=circulation, carrier=carrier, step=step.order,
            reader=step.reader_id, completed=finished, signed=step.signed_at is not None,
            unsigned_reason=unsigned_reason if step.signed_at is None else "")
     return circulation
@@ -252,7 +252,7 @@ def circulation_cancel(*, actor, circulation, reason):
     circulation.state = CirculationState.CANCELLED
     circulation.cancelled_at, circulation.cancelled_by, circulation.cancel_reason = timezone.now(), actor, reason
     circulation.save(update_fields=["state", "cancelled_at", "cancelled_by", "cancel_reason"])
-    _audit(actor=actor, action="cancel", circulation=circulation, carrier=carrier, reason=reason)
+    _audit(actor=actor, event=events.CIRCULATION_CANCEL, circulation=circulation, carrier=carrier, reason=reason)
     return circulation
 
 

@@ -50,15 +50,12 @@ from personnel.models import ADMIN_ROLES, Role
 from secrecy.levels import format_mark
 
 from . import policy
+from .events import DECLASSIFY_EXPIRED, DECLASSIFY_NOTIFIED
 from .models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
 
 SYSTEM_USERNAME = "system"
 SYSTEM_DISPLAY_NAME = "系统（自动任务）"
 CHANGE_REASON = "保密期限届满自行解密"
-AUDIT_ACTION = "carrier.declassify_expired"
-# The audit event that closes the reporting part of a run: up to which audit sequence number the
-# declassifications have been reported, and to how many people.
-NOTIFIED_ACTION = "carrier.declassify_notified"
 DIGEST_KIND = "declassified_digest"
 # What the job wrote before issue 12: one notice per carrier and recipient (see _reported_through).
 _PER_CARRIER_KIND = "declassified"
@@ -84,7 +81,7 @@ def _date(day):
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _record_events_bulk(*, actor, action, rows, content_type, today):
+def _record_events_bulk(*, actor, event, rows, content_type, today):
     """One audit event per declassified carrier, appended to the hash chain in a few queries.
 
     audits.services.append_events is the chain's one writer (lock the head, seq + 1, keyed hash
@@ -94,7 +91,7 @@ def _record_events_bulk(*, actor, action, rows, content_type, today):
     """
     return append_events([
         AuditEvent(
-            actor=actor, actor_username=actor.get_username(), action=action,
+            actor=actor, actor_username=actor.get_username(), action=event.action,
             target_type=content_type, target_id=row["id"], target_repr=f"{row['serial']} {row['title']}"[:300],
             level=row["level"], result=AuditResult.OK, source_ip=None,
             detail={"declassify_on": row["declassify_on"].isoformat(), "mark": _mark(row), "run_date": today.isoformat()},
@@ -189,7 +186,8 @@ def declassified_in_run(day):
     counts and the list its link opens (CarrierFilter.declassified_on) are the same set, and no
     new column (no migration) is needed.
     """
-    return AuditEvent.objects.filter(action=AUDIT_ACTION, detail__run_date=day.isoformat()).values("target_id")
+    return (AuditEvent.objects.filter(action=DECLASSIFY_EXPIRED.action, detail__run_date=day.isoformat())
+            .values("target_id"))
 
 
 @transaction.atomic
@@ -213,31 +211,33 @@ def carriers_declassify_batch(*, today, ids, actor):
     # the custody log and the audit log record it too (the system as the one who recorded it).
     _history_insert(ids, actor=actor, when=now)
     _custody_insert(rows, actor=actor, when=now)
-    _record_events_bulk(actor=actor, action=AUDIT_ACTION, rows=rows, today=today,
+    _record_events_bulk(actor=actor, event=DECLASSIFY_EXPIRED, rows=rows, today=today,
                         content_type=ContentType.objects.get_for_model(Carrier))
     return rows
 
 
 def _reported_through():
     """The audit sequence number up to which declassifications have been reported: one indexed
-    lookup, there is one NOTIFIED_ACTION event per run.
+    lookup, there is one DECLASSIFY_NOTIFIED event per run.
 
     Before the first report on an installation upgraded from per-carrier notices, the answer is
     the last declassification those notices told about (they were written in the same transaction
     as its audit event, so everything up to it was told): found once, from the newest notice of
     the old kind "declassified". A new installation has none and starts from the beginning.
     """
-    last = (AuditEvent.objects.filter(action=NOTIFIED_ACTION).order_by("-seq").values_list("detail", flat=True)
+    last = (AuditEvent.objects.filter(action=DECLASSIFY_NOTIFIED.action).order_by("-seq")
+            .values_list("detail", flat=True)
             .first())
     if last is not None:
         return int(last["through_seq"])
-    if not AuditEvent.objects.filter(action=AUDIT_ACTION).exists():
+    if not AuditEvent.objects.filter(action=DECLASSIFY_EXPIRED.action).exists():
         return 0
     told = (Notification.objects.filter(kind=_PER_CARRIER_KIND, target_id__isnull=False).order_by("-id")
             .values_list("target_id", flat=True).first())
     if told is None:
         return 0
-    return AuditEvent.objects.filter(action=AUDIT_ACTION, target_id=told).aggregate(seq=Max("seq"))["seq"] or 0
+    return (AuditEvent.objects.filter(action=DECLASSIFY_EXPIRED.action, target_id=told)
+            .aggregate(seq=Max("seq"))["seq"] or 0)
 
 
 def _digest_body(*, day, held, classified, total=None, hidden=0):
@@ -300,7 +300,7 @@ def declassified_digests_send(*, actor=None):
     """Report every declassification not yet reported: one digest per recipient and run.
 
     What to report is read from the audit log, not carried over from the batches in memory:
-    everything the job declassified after the last report (NOTIFIED_ACTION's through_seq). So a
+    everything the job declassified after the last report (DECLASSIFY_NOTIFIED's through_seq). So a
     run that failed halfway — some batches committed, no report — is reported by the next run,
     once, together with what that run does itself; a rerun with nothing new reports nothing. Two
     runs at once queue on the system account's row lock and the second finds nothing left.
@@ -309,7 +309,7 @@ def declassified_digests_send(*, actor=None):
     # Serialises reports (the account exists once anything was declassified; before that there is
     # nothing to report, and a run with nothing to do writes nothing, not even the account).
     get_user_model().objects.select_for_update().filter(username=SYSTEM_USERNAME).values_list("pk").first()
-    events = AuditEvent.objects.filter(action=AUDIT_ACTION, seq__gt=_reported_through())
+    events = AuditEvent.objects.filter(action=DECLASSIFY_EXPIRED.action, seq__gt=_reported_through())
     runs = list(events.order_by().values("detail__run_date").annotate(n=Count("id"), last=Max("seq")))
     if not runs:
         return []
@@ -324,7 +324,7 @@ def declassified_digests_send(*, actor=None):
                                      office=office, key=f"{DIGEST_KIND}:{day.isoformat()}:{through_seq}")
     notices = notify_many(messages, kick=False)
     append_events([AuditEvent(
-        actor=actor, actor_username=actor.get_username(), action=NOTIFIED_ACTION, target_repr="自行解密通知",
+        actor=actor, actor_username=actor.get_username(), action=DECLASSIFY_NOTIFIED.action, target_repr="自行解密通知",
         result=AuditResult.OK, source_ip=None,
         detail={"through_seq": through_seq, "run_dates": sorted(str(r["detail__run_date"]) for r in runs),
                 "carriers": sum(r["n"] for r in runs), "notices": len(notices)},

@@ -25,7 +25,7 @@ from notifications.services import notify
 from personnel.models import ADMIN_ROLES, Role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
-from . import policy
+from . import events, policy
 from .hooks import open_work
 from .lost_carriers import lost_carrier_incident
 from .models import Carrier, Circulation, CirculationState, CustodyAction, CustodyStatus
@@ -104,14 +104,14 @@ def _clean(values, messages):
     return cleaned
 
 
-def _leave(*, actor, carrier, to_status, action, word, receiver, receipt_number, note, audit_action, detail):
+def _leave(*, actor, carrier, to_status, action, word, receiver, receipt_number, note, event, detail):
     previous = carrier.custody_status
     # The custodian stays: the last person accountable in this unit, as after 销毁. Where the
     # carrier went is the receiver and the receipt of this row.
     carrier_move(actor=actor, carrier=carrier, to_status=to_status, to_user=None, request=None, action=action,
                  why=f"{word}（{'，'.join(filter(None, (receiver, receipt_number)))}）", note=note,
                  receiver=receiver, receipt_number=receipt_number)
-    record_event(actor=actor, action=f"carrier.{audit_action}", target=carrier, level=carrier.level,
+    record_event(actor=actor, event=event, target=carrier, level=carrier.level,
                  detail={"serial": carrier.serial, "from_status": previous, "to_status": to_status,
                          "receiver": receiver, "receipt_number": receipt_number, "note": note, **detail})
     return carrier
@@ -128,7 +128,7 @@ def carrier_return_to_issuer(*, actor, carrier, receiver, receipt_number, note="
     values = _clean({"receiver": receiver, "receipt_number": receipt_number, "note": note},
                     {"receiver": "请填写接收清退的制发机关、单位或接收人", "receipt_number": "请填写清退回执号"})
     return _leave(actor=actor, carrier=carrier, to_status=CustodyStatus.RETURNED,
-                  action=CustodyAction.RETURNED_TO_ISSUER, word="清退", audit_action="return_to_issuer",
+                  action=CustodyAction.RETURNED_TO_ISSUER, word="清退", event=events.RETURN_TO_ISSUER,
                   detail={"issuer": carrier.issuer}, **values)
 
 
@@ -144,7 +144,7 @@ def carrier_archive(*, actor, carrier, archive_number, receiver="", note=""):
     values = {"receiver": (receiver or "").strip(), "receipt_number": archive_number,
               "note": (note or "").strip()}
     return _leave(actor=actor, carrier=carrier, to_status=CustodyStatus.ARCHIVED, action=CustodyAction.ARCHIVED,
-                  word="归档", audit_action="archive", detail={}, **values)
+                  word="归档", event=events.ARCHIVE, detail={}, **values)
 
 
 @transaction.atomic
@@ -156,7 +156,7 @@ def carrier_transfer(*, actor, carrier, receiver, receipt_number, note=""):
     values = _clean({"receiver": receiver, "receipt_number": receipt_number, "note": note},
                     {"receiver": "请填写接收移交的单位或接收人", "receipt_number": "请填写移交单号或签收回执号"})
     return _leave(actor=actor, carrier=carrier, to_status=CustodyStatus.TRANSFERRED,
-                  action=CustodyAction.TRANSFERRED, word="移交", audit_action="transfer", detail={}, **values)
+                  action=CustodyAction.TRANSFERRED, word="移交", event=events.TRANSFER, detail={}, **values)
 
 
 def _secrecy_office_people():
@@ -247,7 +247,7 @@ def carrier_report_lost(*, actor, carrier, note):
         custody_note += (f"（未办结的申请 {'、'.join(open_requests)} 保持原状，"
                          "由丢失事件处理后另行办结）")
     notices = mark_lost_locked(actor=actor, carrier=carrier, custody_note=custody_note)
-    record_event(actor=actor, action="carrier.report_lost", target=carrier, level=carrier.level,
+    record_event(actor=actor, event=events.REPORT_LOST, target=carrier, level=carrier.level,
                  detail={"serial": carrier.serial, "from_status": previous, "to_status": CustodyStatus.LOST,
                          "custodian": carrier.custodian_id, "note": note, "open_requests": open_requests,
                          "notified": sorted({n.recipient_id for n in notices})})

@@ -17,10 +17,8 @@ from audits.services import record_event
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied
 from secrecy.levels import Level, is_state_secret
 
-from . import policy
+from . import events, policy
 from .models import Carrier, CarrierReview, ReviewDecision, SecrecyStatus
-
-AUDIT_ACTION = "carrier.review_keep"
 
 
 def review_carriers(user, year):
@@ -64,7 +62,7 @@ def review_keep(*, actor, carrier, year, note=""):
     note = (note or "").strip()
     review = CarrierReview.objects.create(carrier=locked, reviewer=actor, year=year,
                                           decision=ReviewDecision.KEEP, note=note)
-    record_event(actor=actor, action=AUDIT_ACTION, target=locked, level=locked.level,
+    record_event(actor=actor, event=events.REVIEW_KEEP, target=locked, level=locked.level,
                  detail={"serial": locked.serial, "year": year, "decision": ReviewDecision.KEEP,
                          "mark": locked.mark, "declassify_on": locked.declassify_on.isoformat()
                          if locked.declassify_on else None, "note": note})

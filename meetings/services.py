@@ -32,7 +32,7 @@ from personnel.policy import cleared_for_level_q, person_of
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
 
-from . import policy
+from . import events, policy
 from .models import (
     MEETING_LEVELS, MEETING_TRANSITIONS, SHANGHAI, Attendee, AttendeeRole, Disposition, Handout, Meeting, MeetingAction,
     MeetingParty,
@@ -94,8 +94,8 @@ def _check(actor, meeting, action, *, attendee=None):
     raise PolicyDenied(f"只有涉密等级不低于会议密级的{who}可以{MeetingAction(action).label}")
 
 
-def _audit(*, actor, action, meeting, **detail):
-    record_event(actor=actor, action=f"meeting.{action}", target=meeting, level=meeting.level,
+def _audit(*, actor, event, meeting, **detail):
+    record_event(actor=actor, event=event, target=meeting, level=meeting.level,
                  detail={"meeting": meeting.pk, "state": meeting.state, **detail})
 
 
@@ -201,7 +201,7 @@ def meeting_create(*, actor, data):
     if errors:
         raise ValidationFailed(errors)
     meeting = Meeting.objects.create(organiser=actor, created_by=actor, **values)
-    _audit(actor=actor, action="create", meeting=meeting,
+    _audit(actor=actor, event=events.CREATE, meeting=meeting,
            checklist={f: getattr(meeting, f) for f in CHECKLIST_FIELDS}, department=meeting.department_id)
     return meeting
 
@@ -236,7 +236,7 @@ def meeting_update(*, actor, meeting, data):
     if not changed:
         raise ValidationFailed({"__all__": "没有需要修改的内容"})
     meeting.save(update_fields=list(changed))
-    _audit(actor=actor, action="update", meeting=meeting, changed=changed)
+    _audit(actor=actor, event=events.UPDATE, meeting=meeting, changed=changed)
     return meeting
 
 
@@ -273,7 +273,7 @@ def attendee_add(*, actor, meeting, user, role=AttendeeRole.PARTICIPANT):
            body=f"您已被列为{meeting.reference}的{AttendeeRole(role).label}，请登录系统查看会议安排，"
                 "按时到会签到并遵守会议保密纪律。",
            link=meeting.get_absolute_url(), level=meeting.level, dedupe_key=f"{NOTICE_KIND_ATTENDEE}:{attendee.pk}")
-    _audit(actor=actor, action="attendee_add", meeting=meeting, attendee=attendee.pk, user=user.pk, role=role,
+    _audit(actor=actor, event=events.ATTENDEE_ADD, meeting=meeting, attendee=attendee.pk, user=user.pk, role=role,
            designated=top_secret)
     return attendee
 
@@ -292,7 +292,7 @@ def meeting_open(*, actor, meeting):
     meeting.state = MEETING_TRANSITIONS.move_for(meeting.state, A.OPEN).to
     meeting.opened_at, meeting.opened_by = timezone.now(), actor
     meeting.save(update_fields=["state", "opened_at", "opened_by"])
-    _audit(actor=actor, action="open", meeting=meeting,
+    _audit(actor=actor, event=events.OPEN, meeting=meeting,
            checklist={f: getattr(meeting, f) for f in CHECKLIST_FIELDS})
     return meeting
 
@@ -316,7 +316,7 @@ def attendee_sign_in(*, actor, meeting, attendee):
         raise InvalidState(f"{refusal}（现已不符合参会条件），不能签到")
     row.signed_in_at, row.signed_in_recorded_by = timezone.now(), actor
     row.save(update_fields=["signed_in_at", "signed_in_recorded_by"])
-    _audit(actor=actor, action="attendee_sign_in", meeting=meeting, attendee=row.pk, user=row.user_id,
+    _audit(actor=actor, event=events.ATTENDEE_SIGN_IN, meeting=meeting, attendee=row.pk, user=row.user_id,
            by_self=row.user_id == actor.pk)
     return row
 
@@ -336,7 +336,7 @@ def meeting_cancel(*, actor, meeting, reason):
     notify(attendees, kind=NOTICE_KIND_CANCELLED, title=f"会议取消通知：{meeting.reference}（{_date_label(meeting)}）",
            body=f"{meeting.reference}已取消。", link=meeting.get_absolute_url(), level=meeting.level,
            dedupe_key=f"{NOTICE_KIND_CANCELLED}:{meeting.pk}")
-    _audit(actor=actor, action="cancel", meeting=meeting, reason=reason)
+    _audit(actor=actor, event=events.CANCEL, meeting=meeting, reason=reason)
     return meeting
 
 
@@ -395,7 +395,7 @@ def handout_give(*, actor, meeting, serial, attendee, disposition=Disposition.RE
     carrier_move(actor=actor, request=meeting, carrier=carrier, to_status=CustodyStatus.AT_MEETING,
                  to_user=attendee.user, action=CustodyAction.HANDED_OUT, word="会议分发",
                  note=f"会议文件第{number}号，分发给{name}（{Disposition(disposition).label}）")
-    _audit(actor=actor, action="handout_give", meeting=meeting, handout=handout.pk, number=number,
+    _audit(actor=actor, event=events.HANDOUT_GIVE, meeting=meeting, handout=handout.pk, number=number,
            carrier=carrier.pk, serial=carrier.serial, attendee=attendee.pk, user=attendee.user_id,
            disposition=disposition)
     return handout
@@ -415,7 +415,7 @@ def handout_recover(*, actor, meeting, handout, note=""):
     carrier_move(actor=actor, request=meeting, carrier=carrier, to_status=CustodyStatus.IN_REGISTRY, to_user=actor,
                  action=CustodyAction.RETURNED, word="会议文件收回",
                  note=f"会议文件第{handout.number}号收回" + (f"：{note}" if note else ""))
-    _audit(actor=actor, action="handout_recover", meeting=meeting, handout=handout.pk, number=handout.number,
+    _audit(actor=actor, event=events.HANDOUT_RECOVER, meeting=meeting, handout=handout.pk, number=handout.number,
            carrier=carrier.pk, serial=carrier.serial, note=note)
     return handout
 
@@ -437,7 +437,7 @@ def handout_report_lost(*, actor, meeting, handout, note):
                                custody_note=f"会议文件第{handout.number}号（领取人 {holder}）未能收回：{note}")
     handout.lost_reported_at, handout.lost_reported_by, handout.lost_note = timezone.now(), actor, note
     handout.save(update_fields=["lost_reported_at", "lost_reported_by", "lost_note"])
-    _audit(actor=actor, action="handout_report_lost", meeting=meeting, handout=handout.pk, number=handout.number,
+    _audit(actor=actor, event=events.HANDOUT_REPORT_LOST, meeting=meeting, handout=handout.pk, number=handout.number,
            carrier=carrier.pk, serial=carrier.serial, holder=handout.attendee.user_id, note=note,
            notified=sorted({n.recipient_id for n in notices}))
     return handout
@@ -479,7 +479,7 @@ def meeting_close(*, actor, meeting):
     meeting.state = MEETING_TRANSITIONS.move_for(meeting.state, A.CLOSE).to
     meeting.closed_at, meeting.closed_by = now, actor
     meeting.save(update_fields=["state", "closed_at", "closed_by"])
-    _audit(actor=actor, action="close", meeting=meeting, handouts=len(handouts),
+    _audit(actor=actor, event=events.CLOSE, meeting=meeting, handouts=len(handouts),
            recovered=sum(1 for h in handouts if h.recovered_at), lost=sum(1 for h in handouts if h.lost_reported_at),
            kept=kept_detail)
     return meeting

@@ -20,7 +20,7 @@ from audits.services import record_event
 from secrecy.context_processors import SYSTEM_NAME
 from secrecy.errors import NotVisible
 
-from . import targets
+from . import events, targets
 from .models import Notification, OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def notification_mark_read(*, actor, notification):
     if row.read_at is None:
         row.read_at = timezone.now()
         row.save(update_fields=["read_at"])
-        record_event(actor=actor, action="notification.read", target=row, level=row.level,
+        record_event(actor=actor, event=events.READ, target=row, level=row.level,
                      detail={"kind": row.kind})
     return row
 
@@ -198,7 +198,7 @@ def notification_mark_all_read(*, actor):
     highest = seen["level"]
     count = unread.filter(id__lte=seen["last"]).update(read_at=timezone.now())
     if count:
-        record_event(actor=actor, action="notification.read_all", target=None, level=highest,
+        record_event(actor=actor, event=events.READ_ALL, target=None, level=highest,
                      detail={"count": count})
     return count
 

@@ -7,7 +7,6 @@ class OversightConfig(AppConfig):
     verbose_name = "保密检查与泄密事件"
 
     def ready(self):
-        from audits.labels import register_action_groups
         from documents.lost_carriers import register_lost_carrier_handler
         from secrecy.badges import register_badge
 
@@ -16,7 +15,5 @@ class OversightConfig(AppConfig):
 
         register_badge("my_rectifications", my_rectifications)
         register_badge("incidents_open", incidents_open)
-        # The auditor's filter groups the log's inspection.* and incident.* actions under these names.
-        register_action_groups({"inspection": "保密检查", "incident": "泄密事件"})
         # SPEC §10: a carrier reported lost anywhere opens (or joins) a 丢失 incident.
         register_lost_carrier_handler(incident_for_lost_carrier)

@@ -28,6 +28,8 @@ from django.utils import timezone
 from audits.models import AuditResult
 from audits.services import record_event
 
+from . import events
+
 
 def locked_message(remaining=None):
     """The refusal a locked account sees, with how long the lock still lasts."""
@@ -116,7 +118,7 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
     from django.contrib.auth import get_user_model
 
     account = get_user_model().objects.filter(username=username).first()
-    record_event(actor=None, action="auth.locked_out", target=account, target_repr=username,
+    record_event(actor=None, event=events.LOCKED_OUT, target=account, target_repr=username,
                  result=AuditResult.DENIED,
                  detail={"username": username, "failures": settings.AXES_FAILURE_LIMIT,
                          "cooloff_minutes": settings.SECRECY_LOCKOUT_COOLOFF_MINUTES}, source_ip=ip_address)

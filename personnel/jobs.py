@@ -24,6 +24,7 @@ from audits.services import record_event
 from notifications.jobs import job, keyset_batches as _keyset
 from notifications.services import Message, notify_many
 
+from . import events
 from .models import Leave, LeaveKind, LeaveState, Person, PersonClass, PersonStatus, Training
 from .services_leave import _secrecy_office_users
 from .services_records import add_years
@@ -175,7 +176,7 @@ def declassify_period(*, today, batch_size):
                 link=reverse("personnel:detail", args=[p.pk]), dedupe_key=f"declassify_done:{p.pk}")
                 for p in locked for u in office])
             # One event for the batch (a fixed number of queries), naming every person moved.
-            record_event(actor=None, action="personnel.declassify_period_end", target_repr="脱密期届满",
+            record_event(actor=None, event=events.DECLASSIFY_PERIOD_END, target_repr="脱密期届满",
                          detail={"people": [[p.pk, p.full_name, p.status] for p in locked],
                                  "today": today.isoformat()})
             totals["ended"] += len(locked)

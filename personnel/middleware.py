@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from audits.services import record_event
 
+from . import events
+
 STARTED = "_secrecy_started"
 SEEN = "_secrecy_seen"
 # A page that reloads itself (a register job's progress) adds ?autorefresh=1 to its reload: such
@@ -50,20 +52,20 @@ class SessionLimitsMiddleware:
                 limits = settings.SECRECY
                 ended = None
                 if now - started > limits["SESSION_MAX_SECONDS"]:
-                    ended = ("auth.session_expired", "登录已超过最长时限，请重新登录。")
+                    ended = (events.SESSION_EXPIRED, "登录已超过最长时限，请重新登录。")
                 elif now - seen > limits["SESSION_IDLE_SECONDS"]:
-                    ended = ("auth.session_idle_timeout", "长时间未操作，已自动退出，请重新登录。")
+                    ended = (events.SESSION_IDLE_TIMEOUT, "长时间未操作，已自动退出，请重新登录。")
                 if ended:
                     return self._end(request, user, *ended, started=started, seen=seen, now=now)
                 if not _is_auto_refresh(request) and now - seen >= SEEN_RESOLUTION_SECONDS:
                     request.session[SEEN] = now
         return self.get_response(request)
 
-    def _end(self, request, user, action, message, *, started, seen, now):
+    def _end(self, request, user, event, message, *, started, seen, now):
         from .services_sessions import login_session_close
 
         key = request.session.session_key
-        record_event(actor=user, action=action, target=user,
+        record_event(actor=user, event=event, target=user,
                      detail={"idle_seconds": round(now - seen), "session_seconds": round(now - started)})
         if key:
             login_session_close(session_key=key, reason=message)

@@ -6,6 +6,7 @@ from audits.services import record_event
 from secrecy.errors import DomainError, PolicyDenied, full_clean_or_refuse
 from secrecy.levels import Level
 
+from . import events
 from .models import ADMIN_ROLES, Department, Person, PersonStatus, Role
 from .policy import may_edit_clearance, may_grant_roles
 
@@ -43,7 +44,7 @@ def role_grant(*, actor, user, role):
         raise PolicyDenied(f"三员分立：该账号已是{held}，不能再授予{Role(role).label}")
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)
-    record_event(actor=actor, action="personnel.role_grant", target=user, detail={"role": role})
+    record_event(actor=actor, event=events.ROLE_GRANT, target=user, detail={"role": role})
     return user
 
 
@@ -56,7 +57,7 @@ def role_revoke(*, actor, user, role):
     if group is None or not user.groups.filter(pk=group.pk).exists():
         return user
     user.groups.remove(group)
-    record_event(actor=actor, action="personnel.role_revoke", target=user, detail={"role": role})
+    record_event(actor=actor, event=events.ROLE_REVOKE, target=user, detail={"role": role})
     return user
 
 
@@ -67,7 +68,7 @@ def department_create(*, actor, name, code, is_secrecy_office=False, is_personne
     group, _ = Group.objects.get_or_create(name=f"dept:{code}")
     department = Department.objects.create(name=name, code=code, group=group, is_secrecy_office=is_secrecy_office,
                                            is_personnel_office=is_personnel_office)
-    record_event(actor=actor, action="personnel.department_create", target=department)
+    record_event(actor=actor, event=events.DEPARTMENT_CREATE, target=department)
     return department
 
 
@@ -109,7 +110,7 @@ def person_save(*, actor, user, served_departments=None, **fields):
         user.__dict__.pop(cached, None)
     after = {f: getattr(person, f if f != "department" else "department_id") for f in PERSON_FIELDS}
     changed = {k: [str(before.get(k)), str(v)] for k, v in after.items() if before.get(k) != v}
-    record_event(actor=actor, action="personnel.person_save", target=person, detail={"changed": changed})
+    record_event(actor=actor, event=events.PERSON_SAVE, target=person, detail={"changed": changed})
     return person
 
 
@@ -164,6 +165,6 @@ def person_designate(*, actor, user, field, designated):
             raise ValidationFailed({field: refusal})
     setattr(person, field, designated)
     person.save(update_fields=[field])
-    record_event(actor=actor, action="personnel.designate", target=person,
+    record_event(actor=actor, event=events.DESIGNATE, target=person,
                  detail={"field": field, "designated": designated, "user": user.pk})
     return person

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from audits.services import record_event
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
+from . import events
 from .models import Role
 from .policy import has_role
 from .services_sessions import sessions_end
@@ -92,7 +93,7 @@ def account_password_reset(*, actor, user, password, confirm=None):
     user.save()
     _require_change(user)
     ended = sessions_end(user=user, reason="密码被重置")
-    record_event(actor=actor, action="account.password_reset", target=user,
+    record_event(actor=actor, event=events.PASSWORD_RESET, target=user,
                  detail={"username": user.get_username(), "sessions_ended": ended})
     return user
 
@@ -117,7 +118,7 @@ def password_change(*, user, old_password, new_password, confirm=None):
     elif not user.check_password(old_password):
         # Recorded outside the refused change (its transaction would roll the event back):
         # guessing the current password through an open session shows in the audit log.
-        record_event(actor=user, action="account.password_change", target=user, result=AuditResult.FAILED,
+        record_event(actor=user, event=events.PASSWORD_CHANGE, target=user, result=AuditResult.FAILED,
                      detail={"reason": "当前密码不正确"})
         errors["old_password"] = "当前密码不正确"
     with transaction.atomic():
@@ -138,7 +139,7 @@ def password_change(*, user, old_password, new_password, confirm=None):
         user.set_password(new_password)
         user.save()
         _require_change(user, required=False)
-        record_event(actor=user, action="account.password_change", target=user, detail={"forced": forced})
+        record_event(actor=user, event=events.PASSWORD_CHANGE, target=user, detail={"forced": forced})
     return user
 
 
@@ -170,7 +171,7 @@ def account_create(*, actor, username, password, full_name=""):
         raise ValidationFailed({"username": "该用户名已存在"}) from None
     # The 系统管理员 knows this password: the owner must replace it at the first login.
     _require_change(user)
-    record_event(actor=actor, action="account.create", target=user, detail={"username": username})
+    record_event(actor=actor, event=events.ACCOUNT_CREATE, target=user, detail={"username": username})
     return user
 
 
@@ -188,7 +189,7 @@ def account_disable(*, actor, user, reason):
     user.is_active = False
     user.save(update_fields=["is_active"])
     ended = sessions_end(user=user, reason="账号被停用")
-    record_event(actor=actor, action="account.disable", target=user,
+    record_event(actor=actor, event=events.ACCOUNT_DISABLE, target=user,
                  detail={"reason": reason.strip(), "sessions_ended": ended})
     return user
 
@@ -210,7 +211,7 @@ def account_enable(*, actor, user, reason):
         raise InvalidState(f"该人员为“{person.get_status_display()}”，离岗离职取消的访问权限不能由系统管理员恢复")
     user.is_active = True
     user.save(update_fields=["is_active"])
-    record_event(actor=actor, action="account.enable", target=user, detail={"reason": reason.strip()})
+    record_event(actor=actor, event=events.ACCOUNT_ENABLE, target=user, detail={"reason": reason.strip()})
     return user
 
 
@@ -243,7 +244,7 @@ def account_unlock(*, actor, user):
     (SPEC §12)."""
     _check(actor, Role.SECURITY_ADMIN, "解锁账号")
     user = _unlock(user)
-    record_event(actor=actor, action="auth.unlock", target=user, detail={"username": user.get_username()})
+    record_event(actor=actor, event=events.UNLOCK, target=user, detail={"username": user.get_username()})
     return user
 
 
@@ -253,6 +254,6 @@ def account_unlock_by_host_operator(*, user, command):
     安全保密管理员's own (or the only one), so nobody on screen can unlock it. Whoever has a shell on
     the host can do this anyway by hand; doing it through here at least leaves an audit event."""
     user = _unlock(user)
-    record_event(actor=_HostOperator(), action="auth.unlock", target=user,
+    record_event(actor=_HostOperator(), event=events.UNLOCK, target=user,
                  detail={"username": user.get_username(), "by": HOST_OPERATOR, "command": command})
     return user

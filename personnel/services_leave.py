@@ -16,6 +16,7 @@ from audits.services import record_event
 from notifications.services import notify
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
+from . import events
 from .leave_blockers import leave_blockers_for
 from .models import (
     ADMIN_ROLES, LEAVE_TRANSITIONS, Leave, LeaveKind, LeaveState, PersonClass, PersonStatus, Role, TravelDocument,
@@ -76,7 +77,7 @@ def leave_open(*, actor, person, kind, reason, planned_on, today=None):
                                          created_by=actor)
     except IntegrityError:
         raise InvalidState(f"{person.full_name}已有办理中的离岗离职") from None
-    record_event(actor=actor, action="personnel.leave_open", target=person,
+    record_event(actor=actor, event=events.LEAVE_OPEN, target=person,
                  detail={"leave": leave.pk, "kind": kind, "planned_on": planned_on.isoformat()})
     return leave
 
@@ -100,7 +101,7 @@ def leave_record_talk(*, actor, leave, talk_on, talk_note, today=None):
     leave.talk_on, leave.talk_by, leave.talk_note = talk_on, actor, _text(talk_note)
     leave.save(update_fields=["talk_on", "talk_by", "talk_note"])
     _tell_leaders_when_ready(leave)
-    record_event(actor=actor, action="personnel.leave_talk", target=leave.person,
+    record_event(actor=actor, event=events.LEAVE_TALK, target=leave.person,
                  detail={"leave": leave.pk, "talk_on": talk_on.isoformat()})
     return leave
 
@@ -119,7 +120,7 @@ def leave_sign_commitment(*, actor, leave, signed_on, today=None):
     leave.commitment_signed_on = signed_on
     leave.save(update_fields=["commitment_signed_on"])
     _tell_leaders_when_ready(leave)
-    record_event(actor=actor, action="personnel.leave_commitment", target=leave.person,
+    record_event(actor=actor, event=events.LEAVE_COMMITMENT, target=leave.person,
                  detail={"leave": leave.pk, "signed_on": signed_on.isoformat()})
     return leave
 
@@ -196,7 +197,7 @@ def leave_approve(*, actor, leave, comment="", today=None):
     notify(_secrecy_office_users(), kind=NOTICE_KIND_LEAVE,
            title=f"{person.full_name}离岗离职已批准，脱密期至 {end:%Y-%m-%d}",
            link=reverse("personnel:detail", args=[person.pk]), dedupe_key=f"leave_approved:{leave.pk}")
-    record_event(actor=actor, action="personnel.leave_approve", target=person,
+    record_event(actor=actor, event=events.LEAVE_APPROVE, target=person,
                  detail={"leave": leave.pk, "kind": leave.kind, "class": person.person_class,
                          "declassify_starts_on": start.isoformat(), "declassify_ends_on": end.isoformat(),
                          "sessions_ended": ended, "comment": leave.approval_comment})
@@ -213,6 +214,6 @@ def leave_cancel(*, actor, leave, reason):
     leave.state = LeaveState.CANCELLED
     leave.cancelled_by, leave.cancelled_at, leave.cancel_reason = actor, timezone.now(), _text(reason)
     leave.save(update_fields=["state", "cancelled_by", "cancelled_at", "cancel_reason"])
-    record_event(actor=actor, action="personnel.leave_cancel", target=leave.person,
+    record_event(actor=actor, event=events.LEAVE_CANCEL, target=leave.person,
                  detail={"leave": leave.pk, "reason": leave.cancel_reason})
     return leave

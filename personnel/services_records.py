@@ -12,6 +12,7 @@ from django.utils import timezone
 from audits.services import record_event
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
+from . import events
 from .models import (
     Person, PersonReview, ReviewKind, Training, TravelDocument, TravelDocumentKind, TravelDocumentStatus,
 )
@@ -62,7 +63,7 @@ def person_review_record(*, actor, person, reviewed_on, passed, kind=ReviewKind.
         person.review_passed, person.review_date = bool(passed), reviewed_on
         person.save(update_fields=["review_passed", "review_date"])
         changed = True
-    record_event(actor=actor, action="personnel.review_record", target=person,
+    record_event(actor=actor, event=events.REVIEW_RECORD, target=person,
                  detail={"review": review.pk, "kind": kind, "reviewed_on": reviewed_on.isoformat(),
                          "passed": bool(passed), "current": changed})
     return review
@@ -97,7 +98,7 @@ def training_record(*, actor, person, trained_on, hours, topic, organiser, today
         raise ValidationFailed(errors)
     training = Training.objects.create(person=person, trained_on=trained_on, hours=hours, topic=_text(topic),
                                        organiser=_text(organiser), recorded_by=actor)
-    record_event(actor=actor, action="personnel.training_record", target=person,
+    record_event(actor=actor, event=events.TRAINING_RECORD, target=person,
                  detail={"training": training.pk, "trained_on": trained_on.isoformat(), "hours": str(hours),
                          "topic": training.topic})
     return training
@@ -137,7 +138,7 @@ def travel_document_register(*, actor, person, kind, number, handed_in_on, valid
                 note=_text(note), recorded_by=actor)
     except IntegrityError:
         raise ValidationFailed({"number": "该证件已登记"}) from None
-    record_event(actor=actor, action="personnel.travel_document_register", target=person,
+    record_event(actor=actor, event=events.TRAVEL_DOCUMENT_REGISTER, target=person,
                  detail={"document": document.pk, "kind": kind})
     return document
 
@@ -155,7 +156,7 @@ def travel_document_hand_back(*, actor, document, note=""):
         raise InvalidState(f"证件当前为“{document.get_status_display()}”，无需交回")
     document.status = TravelDocumentStatus.HELD
     document.save(update_fields=["status"])
-    record_event(actor=actor, action="personnel.travel_document_hand_back", target=document.person,
+    record_event(actor=actor, event=events.TRAVEL_DOCUMENT_HAND_BACK, target=document.person,
                  detail={"document": document.pk, "note": _text(note)})
     return document
 
@@ -174,7 +175,7 @@ def travel_document_cancel(*, actor, document, note):
     document.status = TravelDocumentStatus.CANCELLED
     document.note = (f"{document.note}；" if document.note else "") + f"注销：{_text(note)}"
     document.save(update_fields=["status", "note"])
-    record_event(actor=actor, action="personnel.travel_document_cancel", target=document.person,
+    record_event(actor=actor, event=events.TRAVEL_DOCUMENT_CANCEL, target=document.person,
                  detail={"document": document.pk, "note": _text(note)})
     return document
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from audits.models import AuditResult
 from audits.services import record_event
 
+from . import events
 from .models import LoginSession, LoginThrottle, PasswordHistory, PasswordState
 
 
@@ -63,7 +64,7 @@ def login_failure_record(*, ip_address, delay_after):
     row.save()
     if row.failures == settings.SECRECY_LOGIN_THROTTLE_FAILURES + 1:
         # Once per episode: from here on the address is slowed down.
-        record_event(actor=None, action="auth.address_throttled", result=AuditResult.DENIED,
+        record_event(actor=None, event=events.ADDRESS_THROTTLED, result=AuditResult.DENIED,
                      target_repr=ip_address, source_ip=ip_address,
                      detail={"failures": row.failures,
                              "window_minutes": settings.SECRECY_LOGIN_THROTTLE_WINDOW_MINUTES})

@@ -15,6 +15,7 @@ from audits.services import record_event
 from notifications.services import notify
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
+from . import events
 from .models import (
     ADMIN_ROLES, TRAVEL_TRANSITIONS, Opinion, PersonStatus, Role, Travel, TravelDocument, TravelDocumentStatus,
     TravelKind, TravelState,
@@ -94,7 +95,7 @@ def travel_request(*, actor, person, kind, destination, purpose, departs_on, ret
     deciders = [u for u in hr_deciders() + _secrecy_office_users() if u.pk != person.user_id]
     notify(deciders, kind=NOTICE_KIND_TRAVEL, title=title, link=_link(travel),
            dedupe_key=f"travel_submitted:{travel.pk}")
-    record_event(actor=actor, action="personnel.travel_request", target=person,
+    record_event(actor=actor, event=events.TRAVEL_REQUEST, target=person,
                  detail={"travel": travel.pk, "kind": kind, "departs_on": departs_on.isoformat(),
                          "returns_on": returns_on.isoformat(), "in_declassify_period": flagged})
     return travel
@@ -136,7 +137,7 @@ def travel_decide(*, actor, travel, step, approve, comment=""):
         notify(recipients, kind=NOTICE_KIND_TRAVEL,
                title=f"出境审批结果：{travel.reference} {travel.get_state_display()}", link=_link(travel),
                dedupe_key=f"travel_decided:{travel.pk}")
-    record_event(actor=actor, action="personnel.travel_decide", target=travel.person,
+    record_event(actor=actor, event=events.TRAVEL_DECIDE, target=travel.person,
                  detail={"travel": travel.pk, "step": step, "approve": bool(approve), "state": travel.state,
                          "comment": _text(comment)})
     return travel
@@ -172,7 +173,7 @@ def travel_record_education(*, actor, travel, education_on, note, today=None):
             document.status = TravelDocumentStatus.ISSUED
             document.save(update_fields=["status"])
             issued = document.pk
-    record_event(actor=actor, action="personnel.travel_education", target=travel.person,
+    record_event(actor=actor, event=events.TRAVEL_EDUCATION, target=travel.person,
                  detail={"travel": travel.pk, "education_on": education_on.isoformat(), "document_issued": issued})
     return travel
 
@@ -201,7 +202,7 @@ def travel_report_return(*, actor, travel, returned_on, report, today=None):
     travel.state = TravelState.RETURNED
     travel.returned_on, travel.return_report, travel.reported_at = returned_on, _text(report), timezone.now()
     travel.save(update_fields=["state", "returned_on", "return_report", "reported_at"])
-    record_event(actor=actor, action="personnel.travel_return", target=travel.person,
+    record_event(actor=actor, event=events.TRAVEL_RETURN, target=travel.person,
                  detail={"travel": travel.pk, "returned_on": returned_on.isoformat(),
                          "late": returned_on > travel.returns_on})
     return travel
@@ -220,6 +221,6 @@ def travel_cancel(*, actor, travel, reason):
     travel.state = TravelState.CANCELLED
     travel.cancelled_at, travel.cancel_reason = timezone.now(), _text(reason)
     travel.save(update_fields=["state", "cancelled_at", "cancel_reason"])
-    record_event(actor=actor, action="personnel.travel_cancel", target=travel.person,
+    record_event(actor=actor, event=events.TRAVEL_CANCEL, target=travel.person,
                  detail={"travel": travel.pk, "reason": travel.cancel_reason})
     return travel

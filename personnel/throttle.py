@@ -20,6 +20,7 @@ from audits.models import AuditResult
 from audits.services import record_event
 from secrecy.client_ip import client_ip
 
+from . import events
 from .models import LoginThrottle
 from .services_sessions import login_failure_record
 
@@ -52,7 +53,7 @@ def retry_after(ip_address):
 
 def refuse(request, username, seconds):
     """Audit an attempt refused unchecked because its address must wait."""
-    record_event(actor=None, action="auth.login_throttled", result=AuditResult.DENIED,
+    record_event(actor=None, event=events.LOGIN_THROTTLED, result=AuditResult.DENIED,
                  target_repr=username or "", source_ip=client_ip(request),
                  detail={"username": username or "", "retry_after_seconds": seconds})
 

@@ -12,6 +12,7 @@ from documents.policy import may_print_registers
 from personnel.names import printed_by_label
 from secrecy.errors import PolicyDenied, ValidationFailed
 
+from . import events
 from .models import RegisterFormat
 from .pdf import render_pdf
 from .registry import get_spec, title_of
@@ -24,7 +25,7 @@ CONTENT_TYPES = {
     RegisterFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 # SPEC §10: prints and exports are audited actions.
-AUDIT_ACTIONS = {RegisterFormat.PDF: "register.print", RegisterFormat.XLSX: "register.export"}
+AUDIT_EVENTS = {RegisterFormat.PDF: events.PRINT, RegisterFormat.XLSX: events.EXPORT}
 
 
 def check_may_print(user, spec=None):
@@ -93,6 +94,6 @@ def record_produced(*, user, name, file_format, produced, job=None):
     if job is not None:
         detail["job"] = job.pk
     return record_event(
-        actor=user, action=AUDIT_ACTIONS[RegisterFormat(file_format)], level=produced.level,
+        actor=user, event=AUDIT_EVENTS[RegisterFormat(file_format)], level=produced.level,
         target=job, target_repr=title_of(name) if job is None else None, detail=detail,
     )

@@ -16,7 +16,7 @@ from personnel.policy import clearance_of
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
 
-from .. import policy
+from .. import events, policy
 from ..models import RequestKind
 from ..registry import KindHandler
 from ..services import (
@@ -78,7 +78,7 @@ def carry_request_create(*, actor, carrier, destination, depart_date, due_date, 
                              reason=reason, destination=destination, depart_date=depart_date, due_date=due_date,
                              abroad=bool(abroad))
     request.companions.set(people)
-    audit(actor=actor, action="create", request=request, carriers=[carrier], destination=destination,
+    audit(actor=actor, event=events.CREATE, request=request, carriers=[carrier], destination=destination,
           depart_date=depart_date.isoformat(), due_date=due_date.isoformat(), abroad=bool(abroad),
           companions=[p.pk for p in people], submitted=bool(submit))
     return request
@@ -109,7 +109,7 @@ def carry_check_out(*, actor, request):
     request.executed_at = timezone.now()
     request.checked_out_by = actor
     request.save(update_fields=["state", "executed_at", "checked_out_by"])
-    audit(actor=actor, action="check_out", request=request, carriers=carriers, bearer=bearer.pk,
+    audit(actor=actor, event=events.CHECK_OUT, request=request, carriers=carriers, bearer=bearer.pk,
           due_date=request.due_date.isoformat())
     return request
 
@@ -121,7 +121,7 @@ def carry_return(*, actor, request, condition, note=""):
                                          level_check=False)
     note = take_back(actor=actor, request=request, carriers=carriers, move=move,
                      from_status=CustodyStatus.CARRIED_OUT, word="携带返回", condition=condition, note=note)
-    audit(actor=actor, action="return", request=request, carriers=carriers, condition=condition, note=note)
+    audit(actor=actor, event=events.RETURN, request=request, carriers=carriers, condition=condition, note=note)
     return request
 
 

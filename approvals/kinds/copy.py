@@ -21,7 +21,7 @@ from documents.services import VIEW_PERM, custody_record, local_today, next_seri
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level, highest_level, is_state_secret, period_rank
 
-from .. import policy
+from .. import events, policy
 from ..models import ApprovalRequest, CopyMode, RequestItem, RequestKind
 from ..registry import KindHandler
 from ..services import (
@@ -138,7 +138,7 @@ def copy_request_create(*, actor, carriers, mode, count, reason, copy_title="", 
         raise InvalidState(f"载体 {serial} 已有未办结的复制申请，不能重复申请") from None
     add_steps(request, level=level)
     submit_if_asked(request, submit)
-    audit(actor=actor, action="create", request=request, carriers=locked, mode=mode, count=count,
+    audit(actor=actor, event=events.CREATE, request=request, carriers=locked, mode=mode, count=count,
           submitted=bool(submit), consent_letter=request.consent_letter)
     return request
 
@@ -316,7 +316,7 @@ def copy_make(*, actor, request, copy_stamp):
     request.checked_out_by = actor
     request.save(update_fields=["state", "copy_stamp", "executed_at", "completed_at", "checked_out_by"])
     close_items(request)
-    audit(actor=actor, action="make_copies", request=request, carriers=originals,
+    audit(actor=actor, event=events.MAKE_COPIES, request=request, carriers=originals,
           copies=[c.pk for c in made], serials=[c.serial for c in made], stamp=stamp)
     return request
 

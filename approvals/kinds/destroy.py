@@ -16,7 +16,7 @@ from documents.services import carrier_move, local_today
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import highest_level
 
-from .. import policy
+from .. import events, policy
 from ..models import (
     ApprovalRequest, DestructionDetail, DestructionMethod, DestructionWitness, RequestItem, RequestKind, StepDecision,
 )
@@ -109,7 +109,7 @@ def destruction_batch_create(*, actor, carriers, reason, method, place, destruct
                      to_user=carrier.custodian, request=request, word="列入销毁",
                      note=f"列入销毁批次，销毁方式：{DestructionMethod(method).label}")
     submit_if_asked(request, submit)
-    audit(actor=actor, action="create", request=request, carriers=locked, method=method, place=place,
+    audit(actor=actor, event=events.CREATE, request=request, carriers=locked, method=method, place=place,
           destruction_body=destruction_body, planned_date=planned_date.isoformat(),
           witnesses=[u.pk for u in witness_users], submitted=bool(submit))
     return request
@@ -147,7 +147,7 @@ def destruction_witnesses_set(*, actor, request, witnesses):
         raise InvalidState("已有监销人确认监销，不能再更换监销人")
     users = _clean_witnesses(request, witnesses)
     _designate(actor=actor, request=request, users=users)
-    audit(actor=actor, action="designate", request=request, carriers=carriers, witnesses=[u.pk for u in users])
+    audit(actor=actor, event=events.DESIGNATE, request=request, carriers=carriers, witnesses=[u.pk for u in users])
     return request
 
 
@@ -160,7 +160,7 @@ def destruction_witness_confirm(*, actor, request):
     witness = request.witnesses.select_for_update().get(user=actor)
     witness.confirmed_at = timezone.now()
     witness.save(update_fields=["confirmed_at"])
-    audit(actor=actor, action="witness_confirm", request=request, carriers=carriers)
+    audit(actor=actor, event=events.WITNESS_CONFIRM, request=request, carriers=carriers)
     return request
 
 
@@ -216,7 +216,7 @@ def destruction_execute(*, actor, request, executed_on=None, destroyed_by=None, 
         # The custodian stays the last person accountable; the row names no receiver.
         carrier_move(actor=actor, carrier=carrier, to_status=CustodyStatus.DESTROYED, to_user=None,
                      request=request, word="销毁", note=note)
-    audit(actor=actor, action="execute", request=request, carriers=carriers, executed_on=executed_on.isoformat(),
+    audit(actor=actor, event=events.EXECUTE, request=request, carriers=carriers, executed_on=executed_on.isoformat(),
           destroyed_by=destroyed_by.pk if destroyed_by else None, destroyed_by_name=detail.destroyed_by_name,
           witnesses=[u.pk for u in confirmed])
     return request

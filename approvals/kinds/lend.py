@@ -12,7 +12,7 @@ from personnel.policy import clearance_of
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
 
-from .. import policy
+from .. import events, policy
 from ..models import ApprovalRequest, RequestItem, RequestKind
 from ..registry import KindHandler
 from ..services import add_steps, approvers_of, audit, begin_step, hand_out, submit_if_asked, take_back
@@ -56,7 +56,7 @@ def loan_request_create(*, actor, carrier, due_date, reason, on_site=False, subm
         raise InvalidState("该载体已有未办结的借阅申请，不能重复申请") from None
     add_steps(request, level=carrier.level)
     submit_if_asked(request, submit)
-    audit(actor=actor, action="create", request=request, carriers=[carrier],
+    audit(actor=actor, event=events.CREATE, request=request, carriers=[carrier],
           due_date=due_date.isoformat(), on_site=request.on_site, submitted=bool(submit))
     return request
 
@@ -79,7 +79,7 @@ def loan_check_out(*, actor, request):
     request.executed_at = timezone.now()
     request.checked_out_by = actor
     request.save(update_fields=["state", "executed_at", "checked_out_by", "due_date"])
-    audit(actor=actor, action="check_out", request=request, carriers=carriers, borrower=borrower.pk,
+    audit(actor=actor, event=events.CHECK_OUT, request=request, carriers=carriers, borrower=borrower.pk,
           due_date=request.due_date.isoformat())
     return request
 
@@ -91,7 +91,7 @@ def loan_return(*, actor, request, condition, note=""):
                                          level_check=False)
     note = take_back(actor=actor, request=request, carriers=carriers, move=move, from_status=CustodyStatus.LENT,
                      word="归还", condition=condition, note=note)
-    audit(actor=actor, action="return", request=request, carriers=carriers, condition=condition, note=note)
+    audit(actor=actor, event=events.RETURN, request=request, carriers=carriers, condition=condition, note=note)
     return request
 
 

@@ -28,7 +28,7 @@ from secrecy.levels import (
     STATE_SECRET_LEVELS, Level, PeriodKind, compute_declassify_on, format_mark, period_rank, validate_period,
 )
 
-from .. import policy
+from .. import events, policy
 from ..models import ApprovalRequest, ReclassifyType, RequestItem, RequestKind
 from ..registry import KindHandler
 from ..services import add_steps, audit, submit_if_asked
@@ -193,7 +193,7 @@ def reclassify_request_create(*, actor, carrier, change_type, reason, change_bas
         raise InvalidState("该载体已有未办结的密级变更申请，不能重复申请") from None
     add_steps(request, level=level, classifier_id=carrier.classifier_id)
     submit_if_asked(request, submit)
-    audit(actor=actor, action="create", request=request, carriers=[carrier], change_type=change_type,
+    audit(actor=actor, event=events.CREATE, request=request, carriers=[carrier], change_type=change_type,
           from_mark=request.from_mark, to_mark=request.to_mark, submitted=bool(submit))
     return request
 

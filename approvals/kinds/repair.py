@@ -12,7 +12,7 @@ from django.utils import timezone
 from documents.models import CustodyStatus
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
-from .. import policy
+from .. import events, policy
 from ..models import RepairMode, RequestKind
 from ..registry import KindHandler
 from ..services import (
@@ -55,7 +55,7 @@ def repair_request_create(*, actor, carrier, mode, repairer, reason, supervisor=
         raise ValidationFailed(errors)
     request = create_request(actor=actor, carrier=carrier, kind=RequestKind.REPAIR, submit=submit,
                              reason=reason, repair_mode=mode, repairer=repairer, supervisor=supervisor)
-    audit(actor=actor, action="create", request=request, carriers=[carrier], mode=mode, repairer=repairer,
+    audit(actor=actor, event=events.CREATE, request=request, carriers=[carrier], mode=mode, repairer=repairer,
           supervisor=supervisor.pk if supervisor else None, submitted=bool(submit))
     return request
 
@@ -88,7 +88,7 @@ def repair_start(*, actor, request, storage_removed_note=""):
     request.executed_at = timezone.now()
     request.checked_out_by = actor
     request.save(update_fields=fields)
-    audit(actor=actor, action="check_out", request=request, carriers=carriers, mode=request.repair_mode,
+    audit(actor=actor, event=events.CHECK_OUT, request=request, carriers=carriers, mode=request.repair_mode,
           storage_removed_note=storage_removed_note)
     return request
 
@@ -100,7 +100,7 @@ def repair_finish(*, actor, request, condition, note=""):
                                          level_check=False)
     note = take_back(actor=actor, request=request, carriers=carriers, move=move,
                      from_status=CustodyStatus.IN_REPAIR, word="修复入库", condition=condition, note=note)
-    audit(actor=actor, action="return", request=request, carriers=carriers, condition=condition, note=note)
+    audit(actor=actor, event=events.RETURN, request=request, carriers=carriers, condition=condition, note=note)
     return request
 
 

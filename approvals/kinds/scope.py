@@ -18,7 +18,7 @@ from notifications.services import notify
 from personnel.policy import clearance_of, display_name as person_name
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
-from .. import policy
+from .. import events, policy
 from .reclassify import RECLASSIFY_TRANSITIONS
 from ..models import RequestKind
 from ..registry import KindHandler
@@ -76,7 +76,7 @@ def scope_request_create(*, actor, carrier, reason, user_id=None, group_id=None,
         raise ValidationFailed(errors)
     request = create_request(actor=actor, carrier=carrier, kind=RequestKind.SCOPE, submit=submit, reason=reason,
                              scope_user=user, scope_group=group)
-    audit(actor=actor, action="create", request=request, carriers=[carrier], submitted=bool(submit),
+    audit(actor=actor, event=events.CREATE, request=request, carriers=[carrier], submitted=bool(submit),
           scope_user=user.pk if user else None, scope_group=group.pk if group else None)
     return request
 

@@ -35,6 +35,7 @@ from audits.models import AuditEvent, AuditHead
 from audits.chain import event_hash_of, payload_of
 from audits.services import AuditKeyMismatch, record_event
 from audits.verify import GENESIS_HASH, ROW_FIELDS, ChainChecker, verify_chain
+from audits.tests.event_types import declared
 from notifications.jobs import run_job
 
 from .tamper import tamper
@@ -89,7 +90,7 @@ def plain_sha256(prev, row):
 @pytest.fixture
 def keyed(db):
     for n in range(8):
-        record_event(actor=None, action="carrier.view", target_repr=f"2026-{n:06d}", level=3, detail={"n": n})
+        record_event(actor=None, event=declared("carrier.view"), target_repr=f"2026-{n:06d}", level=3, detail={"n": n})
     return rows()
 
 
@@ -97,7 +98,7 @@ def keyed(db):
 
 
 def test_each_event_records_its_algorithm_and_sm3_is_used_where_openssl_has_it(db, settings):
-    event = record_event(actor=None, action="test.event", target_repr="t")
+    event = record_event(actor=None, event=declared("test.event"), target_repr="t")
     assert "sm3" in hashlib.algorithms_available, "this machine's OpenSSL offers SM3"
     assert event.alg == "hmac-sm3" and AuditEvent.objects.get(seq=event.seq).alg == "hmac-sm3"
     # The stored hash is HMAC-SM3 with the key from the key file, over prev_hash + payload.
@@ -113,7 +114,7 @@ def test_each_event_records_its_algorithm_and_sm3_is_used_where_openssl_has_it(d
 
 def test_without_sm3_the_chain_uses_hmac_sha256_and_verifies(db):
     with mock.patch.object(chain, "sm3_available", lambda: False):
-        event = record_event(actor=None, action="test.event", target_repr="t")
+        event = record_event(actor=None, event=declared("test.event"), target_repr="t")
         assert event.alg == "hmac-sha256"
         report = verify_chain()
     assert report.ok and report.alg == "hmac-sha256"
@@ -142,7 +143,7 @@ def test_an_attacker_holding_the_key_is_caught_by_the_heads_file(db, unit, setti
             return record_event(**kwargs)
 
     for hour in (9, 10, 11):
-        at(dt.datetime(2031, 3, 10, hour, tzinfo=SHANGHAI), actor=unit.lisi, action="carrier.view", level=3)
+        at(dt.datetime(2031, 3, 10, hour, tzinfo=SHANGHAI), actor=unit.lisi, event=declared("carrier.view"), level=3)
     last_of_day = AuditEvent.objects.filter(action="carrier.view").order_by("-seq").first()
     run_job("audit_daily_summary", today=dt.date(2031, 3, 11))
     lines = open(settings.SECRECY_AUDIT_HEADS_FILE).read().splitlines()
@@ -208,14 +209,14 @@ def legacy_chain(n):
 def test_legacy_events_before_the_marker_still_verify_and_keying_starts_at_the_marker(db):
     legacy_chain(5)
     assert AuditEvent.objects.filter(alg="sha256").count() == 5
-    record_event(actor=None, action="test.after_upgrade", target_repr="t")
+    record_event(actor=None, event=declared("test.after_upgrade"), target_repr="t")
     marker, after = AuditEvent.objects.filter(seq__gt=5).order_by("seq")
     assert marker.seq == 6 and marker.action == "audit.chain_keyed" and marker.alg == "hmac-sm3"
     assert marker.detail["keyed_from_seq"] == 6 and marker.detail["alg"] == "hmac-sm3"
     assert "自第 6 号事件起" in marker.detail["note"]
     assert after.action == "test.after_upgrade" and after.alg == "hmac-sm3" and after.prev_hash == marker.hash
     # One marker only: later events follow without another.
-    record_event(actor=None, action="test.later", target_repr="t")
+    record_event(actor=None, event=declared("test.later"), target_repr="t")
     assert AuditEvent.objects.filter(action="audit.chain_keyed").count() == 1
     report = verify_chain()
     assert report.ok and report.count == 8 and report.keyed_from == 6
@@ -224,7 +225,7 @@ def test_legacy_events_before_the_marker_still_verify_and_keying_starts_at_the_m
 
 def test_a_legacy_event_after_the_marker_is_refused(db):
     legacy_chain(3)
-    record_event(actor=None, action="test.after_upgrade", target_repr="t")
+    record_event(actor=None, event=declared("test.after_upgrade"), target_repr="t")
     # Relabel only the event after the marker as legacy and give it a valid plain hash: the
     # downgrade is refused although its own hash and every link hold.
     [row] = [r for r in rows() if r["seq"] == 5]
@@ -236,7 +237,7 @@ def test_a_legacy_event_after_the_marker_is_refused(db):
 
 def test_keyed_events_after_legacy_ones_need_the_marker(db):
     legacy_chain(3)
-    record_event(actor=None, action="test.after_upgrade", target_repr="t")
+    record_event(actor=None, event=declared("test.after_upgrade"), target_repr="t")
     all_rows = rows()
     # Drop the marker (#4) from what is walked and re-link #5 to #3 with the key: refused.
     forged = dict(all_rows[4], seq=4, prev_hash=all_rows[2]["hash"])
@@ -294,12 +295,12 @@ def test_make_creates_the_key_0600_on_the_setup_path(tmp_path):
 
 
 def test_in_production_a_missing_key_stops_audited_writes_and_fails_the_system_check(db, settings, tmp_path):
-    record_event(actor=None, action="test.before", target_repr="t")  # with the key
+    record_event(actor=None, event=declared("test.before"), target_repr="t")  # with the key
     settings.DEBUG = False
     settings.SECRECY_AUDIT_KEY_FILE = tmp_path / "absent.key"
     # No silent fallback to unkeyed hashing: the write fails and nothing is appended.
     with pytest.raises(ImproperlyConfigured, match="审计密钥文件 .* 不存在"):
-        record_event(actor=None, action="test.event", target_repr="t")
+        record_event(actor=None, event=declared("test.event"), target_repr="t")
     assert list(AuditEvent.objects.values_list("action", flat=True)) == ["test.before"]
     assert not settings.SECRECY_AUDIT_KEY_FILE.exists()
     [error] = audit_key_check(None)
@@ -314,7 +315,7 @@ def test_in_production_a_missing_key_stops_audited_writes_and_fails_the_system_c
 def test_in_development_a_missing_key_is_created(db, settings, tmp_path):
     settings.DEBUG = True
     settings.SECRECY_AUDIT_KEY_FILE = path = tmp_path / "dev.key"
-    event = record_event(actor=None, action="test.event", target_repr="t")
+    event = record_event(actor=None, event=declared("test.event"), target_repr="t")
     assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600 and event.alg == "hmac-sm3"
     assert audit_key_check(None) == []
 
@@ -335,7 +336,7 @@ def test_verify_with_a_different_key_fails(keyed, settings, tmp_path):
     "DELETE FROM audits_auditevent",
 ])
 def test_the_database_refuses_update_and_delete_on_the_audit_log(db, statement):
-    record_event(actor=None, action="test.event", target_repr="t")
+    record_event(actor=None, event=declared("test.event"), target_repr="t")
     with pytest.raises(DatabaseError, match="只能追加"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
@@ -367,7 +368,7 @@ def pdf_text(content):
 def test_the_auditor_prints_the_daily_summary_with_its_head_and_signature_line(client, unit):
     day = dt.date.today() - dt.timedelta(days=2)
     with clock(dt.datetime.combine(day, dt.time(10), tzinfo=SHANGHAI)):
-        record_event(actor=unit.lisi, action="carrier.view", level=3)
+        record_event(actor=unit.lisi, event=declared("carrier.view"), level=3)
     run_job("audit_daily_summary", today=day + dt.timedelta(days=1))
     recorded = AuditEvent.objects.get(action="audit.daily_summary")
     client.force_login(unit.auditor)
@@ -436,7 +437,7 @@ def test_the_upgrade_keeps_every_existing_row_unkeyed_and_the_next_write_marks_t
     assert AuditHead.objects.get(pk=1).last_alg == "sha256"
     report = verify_chain()
     assert report.ok and report.count == 50 and report.keyed_from is None
-    record_event(actor=None, action="test.after_upgrade", target_repr="t")
+    record_event(actor=None, event=declared("test.after_upgrade"), target_repr="t")
     assert AuditEvent.objects.get(seq=51).action == "audit.chain_keyed"
     report = verify_chain()
     assert report.ok and report.count == 52 and report.keyed_from == 51
@@ -454,11 +455,11 @@ def test_a_process_with_another_key_writes_nothing_and_the_chain_stays_whole(key
     chain.create_key_file(other)
     before = AuditEvent.objects.count()
     with pytest.raises(AuditKeyMismatch, match="审计密钥与审计链不符"):
-        record_event(actor=None, action="carrier.view", target_repr="2026-000099")
+        record_event(actor=None, event=declared("carrier.view"), target_repr="2026-000099")
     # verify_audit with the wrong key reports the failure and records nothing either.
     with pytest.raises(CommandError, match="核验结果未写入审计日志"):
         call_command("verify_audit")
     assert AuditEvent.objects.count() == before
     settings.SECRECY_AUDIT_KEY_FILE = right
-    record_event(actor=None, action="carrier.view", target_repr="2026-000100")
+    record_event(actor=None, event=declared("carrier.view"), target_repr="2026-000100")
     assert verify_chain().ok and AuditEvent.objects.count() == before + 1

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from audits.models import AuditEvent, AuditResult
 from audits.chain import event_hash, event_payload
 from audits.services import events_for, record_event
+from audits.tests.event_types import declared
 from conftest import PASSWORD, make_user
 from personnel import services as personnel_services
 from personnel.models import Role
@@ -37,21 +38,21 @@ def assert_chain_is_whole():
 
 def test_events_get_gapless_sequence_numbers_and_each_stores_the_previous_hash(reader):
     for n in range(5):
-        record_event(actor=reader, action="test.something", detail={"n": n, "文字": "中文"})
+        record_event(actor=reader, event=declared("test.something"), detail={"n": n, "文字": "中文"})
     events = assert_chain_is_whole()
     assert len(events) >= 5
     assert [e.detail["n"] for e in events[-5:]] == [0, 1, 2, 3, 4]
 
 
 def test_first_event_points_at_the_zero_hash(db):
-    event = record_event(actor=None, action="test.first")
+    event = record_event(actor=None, event=declared("test.first"))
     assert event.seq == 1
     assert event.prev_hash == "0" * 64
     assert len(event.hash) == 64 and event.hash != "0" * 64
 
 
 def test_an_event_records_who_what_target_level_result(reader):
-    event = record_event(actor=reader, action="test.view", target=reader.person, level=3,
+    event = record_event(actor=reader, event=declared("test.view"), target=reader.person, level=3,
                          result=AuditResult.DENIED, source_ip="192.0.2.7")
     stored = AuditEvent.objects.get(pk=event.pk)
     assert (stored.actor, stored.actor_username, stored.action, stored.target_id, stored.target_repr,
@@ -66,18 +67,18 @@ def test_a_rolled_back_action_leaves_no_event_and_no_gap(reader):
     class Boom(Exception):
         pass
 
-    record_event(actor=reader, action="test.kept")
+    record_event(actor=reader, event=declared("test.kept"))
     with pytest.raises(Boom):
         with transaction.atomic():
-            record_event(actor=reader, action="test.lost")
+            record_event(actor=reader, event=declared("test.lost"))
             raise Boom
-    record_event(actor=reader, action="test.kept")
+    record_event(actor=reader, event=declared("test.kept"))
     events = assert_chain_is_whole()
     assert "test.lost" not in [e.action for e in events]
 
 
 def test_an_event_cannot_be_changed_through_save(reader):
-    event = record_event(actor=reader, action="test.original")
+    event = record_event(actor=reader, event=declared("test.original"))
     stored = AuditEvent.objects.get(pk=event.pk)
     stored.action = "test.rewritten"
     with pytest.raises(RuntimeError):
@@ -88,14 +89,14 @@ def test_an_event_cannot_be_changed_through_save(reader):
 
 
 def test_an_event_cannot_be_deleted_through_the_model(reader):
-    event = record_event(actor=reader, action="test.original")
+    event = record_event(actor=reader, event=declared("test.original"))
     with pytest.raises(RuntimeError):
         AuditEvent.objects.get(pk=event.pk).delete()
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
 def test_an_event_cannot_be_rewritten_through_a_queryset_update(reader):
-    event = record_event(actor=reader, action="test.original")
+    event = record_event(actor=reader, event=declared("test.original"))
     try:
         AuditEvent.objects.filter(pk=event.pk).update(action="test.rewritten")
     except Exception:
@@ -104,7 +105,7 @@ def test_an_event_cannot_be_rewritten_through_a_queryset_update(reader):
 
 
 def test_an_event_cannot_be_deleted_through_a_queryset(reader):
-    event = record_event(actor=reader, action="test.original")
+    event = record_event(actor=reader, event=declared("test.original"))
     try:
         AuditEvent.objects.filter(pk=event.pk).delete()
     except Exception:
@@ -171,7 +172,7 @@ def test_login_logout_and_failure_extend_one_unbroken_chain(client, reader):
 def test_deleting_the_actor_account_is_refused_so_the_log_keeps_who_acted(db):
     from django.db.models import ProtectedError
     account = get_user_model().objects.create_user("temp", password=PASSWORD)  # no personnel record
-    record_event(actor=account, action="test.something")
+    record_event(actor=account, event=declared("test.something"))
     with pytest.raises(ProtectedError):
         account.delete()
     assert get_user_model().objects.filter(pk=account.pk).exists()

@@ -14,6 +14,7 @@ from audits.models import AuditEvent, AuditHead
 from audits.chain import event_hash_of
 from audits.services import record_event
 from audits.verify import GENESIS_HASH, ROW_FIELDS, ChainChecker, verify_chain
+from audits.tests.event_types import declared
 
 from .tamper import tamper
 
@@ -188,7 +189,7 @@ postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="ne
     "DELETE FROM audits_auditevent WHERE seq = 1",
 ])
 def test_postgres_refuses_update_and_delete_on_the_audit_log(db, statement):
-    record_event(actor=None, action="test.event", target_repr="t")
+    record_event(actor=None, event=declared("test.event"), target_repr="t")
     with pytest.raises(DatabaseError, match="只能追加"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
@@ -208,7 +209,7 @@ def test_twenty_concurrent_writers_make_one_unbroken_chain():
             barrier.wait()
             for j in range(per_thread):
                 with transaction.atomic():
-                    record_event(actor=None, action="test.concurrent", target_repr=f"{i}-{j}")
+                    record_event(actor=None, event=declared("test.concurrent"), target_repr=f"{i}-{j}")
         except Exception as exc:  # noqa: BLE001 — reported below
             errors.append(repr(exc))
         finally:

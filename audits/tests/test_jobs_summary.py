@@ -16,6 +16,7 @@ from django.urls import reverse
 from audits import services as audit_services
 from audits.models import AuditEvent, AuditResult
 from audits.services import record_event
+from audits.tests.event_types import declared
 from notifications.jobs import run_job
 from notifications.models import Notification
 
@@ -45,19 +46,19 @@ def at(moment, **kwargs):
 def days(unit):
     """Events around 10 March 2031 (Beijing time): the day itself, the evening before and the
     first minutes after it — the edges are where a UTC/local mix-up would show."""
-    before = [at(local(2031, 3, 9, 23, 59, 59), actor=unit.lisi, action="carrier.view", level=3)]
+    before = [at(local(2031, 3, 9, 23, 59, 59), actor=unit.lisi, event=declared("carrier.view"), level=3)]
     day = [
-        at(local(2031, 3, 10, 0, 0, 0), actor=unit.lisi, action="carrier.view", level=3),
-        at(local(2031, 3, 10, 7, 30), actor=None, action="auth.login_failed", result=AuditResult.FAILED,
+        at(local(2031, 3, 10, 0, 0, 0), actor=unit.lisi, event=declared("carrier.view"), level=3),
+        at(local(2031, 3, 10, 7, 30), actor=None, event=declared("auth.login_failed"), result=AuditResult.FAILED,
            target_repr="lisi"),
-        at(local(2031, 3, 10, 7, 31), actor=None, action="auth.login_failed", result=AuditResult.FAILED,
+        at(local(2031, 3, 10, 7, 31), actor=None, event=declared("auth.login_failed"), result=AuditResult.FAILED,
            target_repr="lisi"),
-        at(local(2031, 3, 10, 9, 0), actor=unit.zhangsan, action="carrier.denied", result=AuditResult.DENIED),
-        at(local(2031, 3, 10, 10, 0), actor=unit.sysadmin, action="personnel.role_grant", target_repr="wangwu"),
-        at(local(2031, 3, 10, 10, 5), actor=unit.secadmin, action="personnel.role_revoke", target_repr="wangwu"),
-        at(local(2031, 3, 10, 23, 59, 59), actor=unit.lisi, action="carrier.view", level=4),
+        at(local(2031, 3, 10, 9, 0), actor=unit.zhangsan, event=declared("carrier.denied"), result=AuditResult.DENIED),
+        at(local(2031, 3, 10, 10, 0), actor=unit.sysadmin, event=declared("personnel.role_grant"), target_repr="wangwu"),
+        at(local(2031, 3, 10, 10, 5), actor=unit.secadmin, event=declared("personnel.role_revoke"), target_repr="wangwu"),
+        at(local(2031, 3, 10, 23, 59, 59), actor=unit.lisi, event=declared("carrier.view"), level=4),
     ]
-    after = [at(local(2031, 3, 11, 0, 0, 0), actor=unit.mishu, action="carrier.register_in", level=2)]
+    after = [at(local(2031, 3, 11, 0, 0, 0), actor=unit.mishu, event=declared("carrier.register_in"), level=2)]
     return before, day, after
 
 
@@ -122,7 +123,7 @@ def test_verify_audit_accepts_the_head_printed_in_the_summary(unit, days):
     run_job(JOB, today=dt.date(2031, 3, 11))
     head = summaries()[0].detail["head_hash"]
     # Later events do not matter: the printed head must still be in the log, wherever.
-    record_event(actor=unit.lisi, action="carrier.view", level=2)
+    record_event(actor=unit.lisi, event=declared("carrier.view"), level=2)
     out = io.StringIO()
     call_command("verify_audit", "--expect-head", head, stdout=out)
     assert "审计日志完整" in out.getvalue()

@@ -168,3 +168,12 @@ def test_a_second_run_creates_nothing_and_says_so(demo, db):
     assert counts() == before
     assert "未作任何更改" not in demo
     assert "未作任何更改" in second
+
+
+def test_every_action_the_demo_writes_is_declared_with_a_chinese_name(demo, db):
+    """The auditor reads the demo's log by name (audits.events): nothing it writes is a bare code."""
+    from audits.labels import action_label
+
+    codes = set(AuditEvent.objects.values_list("action", flat=True).distinct())
+    unnamed = sorted(code for code in codes if action_label(code) == code)
+    assert len(codes) > 20 and not unnamed, unnamed

@@ -9,7 +9,7 @@ from django.db import connection
 from audits.models import AuditEvent
 from documents.models import Carrier, CustodyEvent, SecrecyStatus
 from documents.services import local_today
-from documents.services_declassify import AUDIT_ACTION, NOTIFIED_ACTION
+from documents.events import DECLASSIFY_EXPIRED, DECLASSIFY_NOTIFIED
 from documents.tests.test_concurrency_pg import run_together
 from documents.tests.test_jobs_declassify import assert_audit_chain_intact, bulk_due
 from notifications.jobs import run_job
@@ -39,10 +39,10 @@ def test_two_runs_at_once_declassify_record_and_report_each_carrier_once(unit):
     assert Carrier.objects.filter(pk__in=ids, secrecy_status=SecrecyStatus.DECLASSIFIED).count() == 60
     assert CustodyEvent.objects.filter(carrier_id__in=ids).count() == 60
     assert Carrier.history.filter(id__in=ids, history_type="~").count() == 60
-    assert AuditEvent.objects.filter(action=AUDIT_ACTION).count() == 60
+    assert AuditEvent.objects.filter(action=DECLASSIFY_EXPIRED.action).count() == 60
     # Reported once: the reports together cover the 60 carriers exactly (one report, or two that
     # split them when one run reported while the other was still declassifying).
-    reports = list(AuditEvent.objects.filter(action=NOTIFIED_ACTION).values_list("detail", flat=True))
+    reports = list(AuditEvent.objects.filter(action=DECLASSIFY_NOTIFIED.action).values_list("detail", flat=True))
     assert sum(r["carriers"] for r in reports) == 60 and 1 <= len(reports) <= 2
     assert Notification.objects.filter(recipient=unit.lisi).count() == len(reports)
     assert_audit_chain_intact()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from audits.models import AuditEvent
 from audits.chain import event_hash, event_payload
 from audits.services import record_event
+from audits.tests.event_types import declared
 from conftest import carrier_data
 from documents import services
 from documents.models import Carrier, CustodyEvent, SerialCounter
@@ -82,7 +83,7 @@ def test_twenty_registrars_at_once_get_serials_1_to_20_without_gaps_or_duplicate
 def test_twenty_concurrent_audit_writers_keep_one_gapless_chain(db):
     def write(i):
         with transaction.atomic():
-            return record_event(actor=None, action="test.concurrent", detail={"writer": i}).seq
+            return record_event(actor=None, event=declared("test.concurrent"), detail={"writer": i}).seq
 
     seqs, errors = run_together(write)
 

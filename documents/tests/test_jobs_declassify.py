@@ -16,12 +16,14 @@ from pypdf import PdfReader
 from audits.models import AuditEvent
 from audits.chain import event_hash, event_payload
 from audits.services import record_event
+from audits.tests.event_types import declared
 from conftest import make_user
 from documents import jobs_declassify  # noqa: F401 — registers the jobs until documents/jobs.py imports it
 from documents import services, services_declassify
 from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
 from documents.services import local_today
-from documents.services_declassify import AUDIT_ACTION, CHANGE_REASON, SYSTEM_USERNAME
+from documents.events import DECLASSIFY_EXPIRED
+from documents.services_declassify import CHANGE_REASON, SYSTEM_USERNAME
 from documents.tests.factories import CarrierFactory
 from notifications import tasks
 from notifications.jobs import registered_jobs, run_job
@@ -115,7 +117,7 @@ def test_a_carrier_whose_period_ended_yesterday_is_declassified(unit, register_c
     row = CustodyEvent.objects.filter(carrier=carrier).latest("id")
     assert row.action == CustodyAction.STATUS_CHANGED and row.recorded_by.username == SYSTEM_USERNAME
     assert row.note == f"保密期限于{expires.year}年{expires.month}月{expires.day}日届满，自行解密（《保守国家秘密法》第二十四条）"
-    [event] = AuditEvent.objects.filter(action=AUDIT_ACTION)
+    [event] = AuditEvent.objects.filter(action=DECLASSIFY_EXPIRED.action)
     assert (event.target_id, event.level, event.actor_username) == (carrier.pk, 3, SYSTEM_USERNAME)
     assert event.target_repr == str(carrier)
     assert event.detail == {"declassify_on": expires.isoformat(), "mark": "机密★10日（已解密）",
@@ -203,7 +205,7 @@ def test_ten_days_of_downtime_are_declassified_once_in_one_run(unit, register_ca
         == {c.pk for c in carriers}
     assert "您作为定密责任人确定的 10 件" in digest_of(unit.zhuren).body
     assert "本单位本次共 10 件" in digest_of(unit.baomi).body
-    assert AuditEvent.objects.filter(action=AUDIT_ACTION).count() == 10
+    assert AuditEvent.objects.filter(action=DECLASSIFY_EXPIRED.action).count() == 10
     assert run_job("declassify_expired", today=days(12)) == {"declassified": 1, "notices": 3}
     future.refresh_from_db()
     assert future.is_declassified
@@ -270,8 +272,8 @@ def test_a_batch_that_fails_changes_nothing_and_the_run_is_reported_once_after_t
     rest = [c.pk for c in carriers[20:]]
     assert not CustodyEvent.objects.filter(carrier_id__in=rest).exists()
     assert not Carrier.history.filter(id__in=rest).exists()
-    assert not AuditEvent.objects.filter(action=AUDIT_ACTION, target_id__in=rest).exists()
-    assert AuditEvent.objects.filter(action=AUDIT_ACTION).count() == 20
+    assert not AuditEvent.objects.filter(action=DECLASSIFY_EXPIRED.action, target_id__in=rest).exists()
+    assert AuditEvent.objects.filter(action=DECLASSIFY_EXPIRED.action).count() == 20
     assert not Notification.objects.exists()
 
     monkeypatch.setattr(services_declassify, "append_events", real_append)
@@ -335,7 +337,7 @@ def test_the_audit_chain_stays_intact_around_a_bulk_append(unit, register_carrie
     expiring(register_carrier, term_days=1)
     expiring(register_carrier, term_days=1, copy_number=8)
     run_job("declassify_expired", today=days(2))
-    record_event(actor=unit.mishu, action="test.after", target=None)
+    record_event(actor=unit.mishu, event=declared("test.after"), target=None)
     assert_audit_chain_intact()
 
 

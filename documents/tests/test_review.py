@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from audits.models import AuditEvent
 from conftest import make_user
+from documents.events import REVIEW_KEEP
 from documents.models import Carrier, CarrierReview, CustodyEvent, SecrecyStatus
 from documents.services import local_today
-from documents.services_review import AUDIT_ACTION, review_keep
+from documents.services_review import review_keep
 from notifications.jobs import run_job
 from notifications.models import Notification
 from personnel.models import Role
@@ -37,7 +38,7 @@ def carriers(unit, register_carrier, other_classifier):
 
 
 def footprint():
-    return (CarrierReview.objects.count(), AuditEvent.objects.filter(action=AUDIT_ACTION).count(),
+    return (CarrierReview.objects.count(), AuditEvent.objects.filter(action=REVIEW_KEEP.action).count(),
             CustodyEvent.objects.count(), Carrier.history.count())
 
 
@@ -49,7 +50,7 @@ def test_keep_records_once_and_refuses_second(unit, carriers):
     after = footprint()
     # One review row, one audit event; no custody row, the carrier itself unchanged.
     assert after == (before[0] + 1, before[1] + 1, before[2], before[3])
-    event = AuditEvent.objects.get(action=AUDIT_ACTION)
+    event = AuditEvent.objects.get(action=REVIEW_KEEP.action)
     assert event.detail["year"] == YEAR and event.detail["serial"] == carrier.serial
     with pytest.raises(InvalidState, match="已经完成"):
         review_keep(actor=unit.zhuren, carrier=carrier, year=YEAR)

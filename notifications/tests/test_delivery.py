@@ -10,6 +10,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from audits.services import record_event
+from audits.tests.event_types import declared
 from notifications import services
 from notifications.models import Notification, OutboxEmail
 from notifications.tasks import deliver_outbox
@@ -101,7 +102,7 @@ def test_an_email_that_failed_too_often_is_left_with_its_error(people, settings)
 def business_action(people):
     """A business transaction that notifies: its own write (an audit event) plus the notice."""
     with transaction.atomic():
-        record_event(actor=people.mishu, action="test.business_action")
+        record_event(actor=people.mishu, event=declared("test.business_action"))
         services.notify([people.lisi, people.zhangsan], kind="reminder", title="提醒", link="/approvals/9/")
 
 

@@ -28,6 +28,7 @@ from notifications.services import notify
 from secrecy.errors import NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
 
+from .. import events
 from ..models import (
     INCIDENT_REPORT_HOURS, SHANGHAI, Incident, IncidentAction, IncidentCarrier, IncidentKind, IncidentState,
     INCIDENT_TRANSITIONS,
@@ -66,9 +67,9 @@ def report_deadline_for(discovered_at):
     return discovered_at + dt.timedelta(hours=INCIDENT_REPORT_HOURS)
 
 
-def _audit(*, actor, action, incident, **detail):
+def _audit(*, actor, event, incident, **detail):
     # The reference and the level; the description may itself be sensitive and is on the page.
-    record_event(actor=actor, action=f"incident.{action}", target=incident, target_repr=incident.reference,
+    record_event(actor=actor, event=event, target=incident, target_repr=incident.reference,
                  level=incident.level, detail={"incident": incident.pk, "state": incident.state, **detail})
 
 
@@ -147,7 +148,7 @@ def incident_report(*, actor, kind, discovered_at, place, level, description, oc
              f"发现时间{_when(discovered_at)}。须在{_when(incident.report_deadline)}前向保密行政管理部门和"
              "上级主管部门报告（《保守国家秘密法实施条例》第六十一条）。",
         dedupe_key=f"incident_reported:{incident.pk}")
-    _audit(actor=actor, action="report", incident=incident, kind=kind, serials=serials,
+    _audit(actor=actor, event=events.INCIDENT_REPORT, incident=incident, kind=kind, serials=serials,
            discovered_at=discovered_at.isoformat(), deadline=incident.report_deadline.isoformat(),
            notified=sorted({n.recipient_id for n in notices}))
     return incident
@@ -210,8 +211,9 @@ def incident_for_lost_carrier(*, actor, carrier_id, serial, level, note, notify_
                      f"须在{_when(incident.report_deadline)}前向保密行政管理部门和上级主管部门报告"
                      "（《保守国家秘密法实施条例》第六十一条）。",
                 dedupe_key=f"incident_reported:{incident.pk}")
-        _audit(actor=actor, action="open_for_lost_carrier", incident=incident, carrier=carrier_id, serial=serial,
-               deadline=incident.report_deadline.isoformat(), notified=sorted({n.recipient_id for n in notified}))
+        _audit(actor=actor, event=events.INCIDENT_OPEN_FOR_LOST_CARRIER, incident=incident, carrier=carrier_id,
+               serial=serial, deadline=incident.report_deadline.isoformat(),
+               notified=sorted({n.recipient_id for n in notified}))
         return incident
     INCIDENT_TRANSITIONS.move_for(incident.state, A.LINK_CARRIER)
     row = typed.get(incident.pk)
@@ -234,7 +236,7 @@ def incident_for_lost_carrier(*, actor, carrier_id, serial, level, note, notify_
             body=f"{user_name(actor)}报告一件载体丢失，已并入{incident.reference}（涉及的载体见事件页）。"
                  f"上报期限仍为{_when(incident.report_deadline)}。",
             dedupe_key=f"incident_carrier:{incident.pk}:{carrier_id}")
-    _audit(actor=actor, action="link_lost_carrier", incident=incident, carrier=carrier_id, serial=serial,
+    _audit(actor=actor, event=events.INCIDENT_LINK_LOST_CARRIER, incident=incident, carrier=carrier_id, serial=serial,
            level_raised=raised)
     return incident
 
@@ -263,8 +265,8 @@ def incident_record_upward_report(*, actor, incident, reported_at, note):
     incident.upward_reported_at, incident.upward_report_note = reported_at, note
     incident.upward_recorded_by = actor
     incident.save(update_fields=["state", "upward_reported_at", "upward_report_note", "upward_recorded_by"])
-    _audit(actor=actor, action="record_upward_report", incident=incident, reported_at=reported_at.isoformat(),
-           late=incident.upward_reported_late, note=note)
+    _audit(actor=actor, event=events.INCIDENT_RECORD_UPWARD_REPORT, incident=incident,
+           reported_at=reported_at.isoformat(), late=incident.upward_reported_late, note=note)
     return incident
 
 
@@ -282,5 +284,5 @@ def incident_close(*, actor, incident, closing_note):
     incident.closing_note = closing_note
     incident.closed_by, incident.closed_at = actor, timezone.now()
     incident.save(update_fields=["state", "closing_note", "closed_by", "closed_at"])
-    _audit(actor=actor, action="close", incident=incident, closing_note=closing_note)
+    _audit(actor=actor, event=events.INCIDENT_CLOSE, incident=incident, closing_note=closing_note)
     return incident

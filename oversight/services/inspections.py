@@ -22,6 +22,7 @@ from notifications.services import notify
 from personnel.models import Department
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
+from .. import events
 from ..models import (
     ChecklistItem, ChecklistTemplate, Finding, FindingResult, Inspection, InspectionAction, Rectification,
     RectificationState, INSPECTION_TRANSITIONS,
@@ -66,10 +67,10 @@ def _lock_rectification(rectification):
     return inspection, item
 
 
-def _audit(*, actor, action, inspection, target=None, **detail):
+def _audit(*, actor, event, inspection, target=None, **detail):
     # The reference, never the requirement's text: the auditor reads the log without the content.
     target = target or inspection
-    record_event(actor=actor, action=f"inspection.{action}", target=target, target_repr=target.reference,
+    record_event(actor=actor, event=event, target=target, target_repr=target.reference,
                  detail={"inspection": inspection.pk, "state": inspection.state, **detail})
 
 
@@ -115,7 +116,7 @@ def checklist_template_create(*, actor, name, items):
     template = ChecklistTemplate.objects.create(name=name, created_by=actor)
     ChecklistItem.objects.bulk_create(
         [ChecklistItem(template=template, order=i, text=t) for i, t in enumerate(texts, 1)])
-    record_event(actor=actor, action="inspection.template_create", target=template,
+    record_event(actor=actor, event=events.TEMPLATE_CREATE, target=template,
                  detail={"name": name, "items": len(texts)})
     return template
 
@@ -128,7 +129,7 @@ def checklist_template_set_active(*, actor, template, active):
     if template.active != bool(active):
         template.active = bool(active)
         template.save(update_fields=["active"])
-        record_event(actor=actor, action="inspection.template_" + ("enable" if active else "disable"),
+        record_event(actor=actor, event=events.TEMPLATE_ENABLE if active else events.TEMPLATE_DISABLE,
                      target=template, detail={"name": template.name})
     return template
 
@@ -172,7 +173,7 @@ def inspection_create(*, actor, department, inspected_on, template, lead_inspect
     )
     Finding.objects.bulk_create([Finding(inspection=inspection, order=i, item_text=item.text)
                                  for i, item in enumerate(items, 1)])
-    _audit(actor=actor, action="create", inspection=inspection, department=department.pk,
+    _audit(actor=actor, event=events.INSPECTION_CREATE, inspection=inspection, department=department.pk,
            inspected_on=inspected_on.isoformat(), template=template.pk, findings=len(items))
     return inspection
 
@@ -196,7 +197,7 @@ def finding_record(*, actor, finding, result, note=""):
     finding.result, finding.note = result, note
     finding.recorded_by, finding.recorded_at = actor, timezone.now()
     finding.save(update_fields=["result", "note", "recorded_by", "recorded_at"])
-    _audit(actor=actor, action="finding_record", inspection=inspection, order=finding.order, result=result,
+    _audit(actor=actor, event=events.FINDING_RECORD, inspection=inspection, order=finding.order, result=result,
            previous=previous, note=note)
     return finding
 
@@ -238,7 +239,7 @@ def rectification_add(*, actor, inspection, description, owner, deadline, findin
            body=f"保密办在{inspection.reference}中向您下达了整改事项，整改期限为{_date(deadline)}。"
                 "请按要求整改，并在系统中登记整改情况。",
            dedupe_key=f"rectification_assigned:{item.pk}")
-    _audit(actor=actor, action="rectification_add", inspection=inspection, target=item, number=number,
+    _audit(actor=actor, event=events.RECTIFICATION_ADD, inspection=inspection, target=item, number=number,
            owner=owner.pk, deadline=deadline.isoformat(), finding=getattr(finding, "order", None))
     return item
 
@@ -263,7 +264,7 @@ def rectification_complete(*, actor, rectification, evidence):
            title=f"整改已登记，待确认：{item.reference}",
            body=f"{user_name(actor)}已登记{item.reference}的整改情况，请核实后确认。",
            dedupe_key=f"rectification_done:{item.pk}:{item.done_at.isoformat()}")
-    _audit(actor=actor, action="rectification_complete", inspection=inspection, target=item, number=item.number,
+    _audit(actor=actor, event=events.RECTIFICATION_COMPLETE, inspection=inspection, target=item, number=item.number,
            evidence=evidence, late=timezone.localdate() > item.deadline)
     return item
 
@@ -289,7 +290,7 @@ def rectification_verify(*, actor, rectification, accepted=True, note=""):
                title=f"整改被退回：{item.reference}",
                body=f"保密办退回了您登记的整改情况，请按退回意见继续整改，期限为{_date(item.deadline)}。",
                dedupe_key=f"rectification_returned:{item.pk}:{timezone.now().isoformat()}")
-    _audit(actor=actor, action="rectification_verify" if accepted else "rectification_return",
+    _audit(actor=actor, event=events.RECTIFICATION_VERIFY if accepted else events.RECTIFICATION_RETURN,
            inspection=inspection, target=item, number=item.number, note=note)
     return item
 
@@ -322,6 +323,6 @@ def inspection_close(*, actor, inspection, closing_note):
     inspection.closing_note = closing_note
     inspection.closed_by, inspection.closed_at = actor, timezone.now()
     inspection.save(update_fields=["state", "closing_note", "closed_by", "closed_at"])
-    _audit(actor=actor, action="close", inspection=inspection, closing_note=closing_note,
+    _audit(actor=actor, event=events.INSPECTION_CLOSE, inspection=inspection, closing_note=closing_note,
            rectifications=inspection.rectifications.count())
     return inspection

@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from audits import events
 from audits.chain import HeadsFileError, read_heads
 from audits.models import AuditResult
 from audits.services import AuditKeyMismatch, record_event
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             unrecorded = ""
             try:
                 with transaction.atomic():
-                    record_event(actor=None, action="audit.verify", target_repr="审计日志哈希链",
+                    record_event(actor=None, event=events.VERIFY, target_repr="审计日志哈希链",
                                  result=AuditResult.OK if report.ok else AuditResult.FAILED,
                                  detail={"ok": report.ok, "count": report.count, "head_seq": report.head_seq,
                                          "head_hash": report.head_hash, "first_bad_seq": report.first_bad_seq,
