@@ -1,7 +1,8 @@
 """The declared audit event types: each action the log may record, with its Chinese name.
 
 Every app declares its own events in `<app>/events.py` (`REGISTER_IN = declare("carrier.register_in",
-"收文登记")`) and its services record them (`events.REGISTER_IN.record(actor=…)`). Why types rather
+"收文登记")`) and its services record them (`record_event(actor=…, event=events.REGISTER_IN, …)`); an
+events module is a low room (tests/test_architecture.py), so the types carry no writer of their own. Why types rather
 than strings: a mistyped string silently created an action no filter and no auditor looks for; a
 mistyped name is an AttributeError at import. AuditsConfig.ready() imports every app's events
 module (autodiscover_modules), so the registry is complete without audits importing any app
@@ -11,8 +12,6 @@ The stored `action` column keeps the code, so old rows, filters and the chain's 
 """
 import re
 from dataclasses import dataclass
-
-from .models import AuditResult
 
 # group.name — the group (before the dot) is how the auditor's select groups the actions.
 _CODE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -34,15 +33,6 @@ class EventType:
     @property
     def group(self):
         return self.action.split(".", 1)[0]
-
-    def record(self, *, actor, target=None, level=None, result=AuditResult.OK, detail=None, source_ip=None,
-               target_repr=None):
-        """Append one event of this type in the caller's transaction (audits.services.record_event)."""
-        # Imported here: services imports this module to check the types it is given.
-        from .services import record_event
-
-        return record_event(actor=actor, event=self, target=target, level=level, result=result, detail=detail,
-                            source_ip=source_ip, target_repr=target_repr)
 
     def __str__(self):
         return self.action

@@ -26,7 +26,7 @@ LAYER_OF = {app: index for index, layer in enumerate(LAYERS) for app in layer}
 # another (ARCHITECTURE "One room per job"). Rooms not listed (apps.py, admin, urls, templatetags,
 # management commands, context processors, middleware…) sit on top and may import any room.
 ROOM_RANK = {
-    "models": 0, "levels": 0, "errors": 0, "workflow": 0, "keyset": 0,
+    "models": 0, "levels": 0, "errors": 0, "workflow": 0, "keyset": 0, "events": 0,
     "policy": 1, "filters": 1, "labels": 1,
     "selectors": 2, "search": 2,
     "services": 3, "jobs": 4, "tasks": 4, "registers": 4,
@@ -36,6 +36,8 @@ ROOM_RANK = {
 # What a room of each rank may never import, whoever owns it.
 NEVER_BELOW = {
     "models": {"policy", "selectors", "services", "jobs", "tasks", "forms", "views"},
+    # An app's declared audit event types (audits.events): what services record, never a service.
+    "events": {"policy", "selectors", "services", "jobs", "tasks", "forms", "views"},
     "policy": {"selectors", "services", "jobs", "tasks", "forms", "views"},
     "selectors": {"services", "jobs", "tasks", "forms", "views"},
     "services": {"forms", "views"},

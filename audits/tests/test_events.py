@@ -115,7 +115,7 @@ def test_old_codes_no_longer_declared_show_as_their_code():
 
 def test_an_event_type_records_its_code(db):
     view = declared("carrier.view")
-    event = view.record(actor=None, target_repr="2026-000001", level=3)
+    event = record_event(actor=None, event=view, target_repr="2026-000001", level=3)
     stored = AuditEvent.objects.get(seq=event.seq)
     assert stored.action == "carrier.view" and stored.level == 3 and stored.target_repr == "2026-000001"
 
@@ -262,7 +262,7 @@ def test_the_auditors_action_filter_offers_every_declared_event_by_its_chinese_n
 
 
 def test_an_old_code_no_longer_declared_still_shows_and_can_be_filtered(auditor_client, unit):
-    event = declared("test.event").record(actor=unit.lisi, target_repr="旧数据")
+    event = record_event(actor=unit.lisi, event=declared("test.event"), target_repr="旧数据")
     tamper("UPDATE audits_auditevent SET action = %s WHERE seq = %s", params=["legacy.gone", event.seq])
     html = auditor_client.get(EVENTS_URL, {"action": "legacy.gone"}).content.decode()
     assert '<option value="legacy.gone" selected>legacy.gone</option>' in html
