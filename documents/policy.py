@@ -3,6 +3,9 @@
 Visibility is a queryset filter, so every list, count, detail page and export is decided inside
 one SQL query (no per-row checks in Python, no guardian get_objects_for_user on hot paths).
 """
+import contextlib
+import contextvars
+
 from django.db.models import Exists, OuterRef, Q
 
 from personnel.models import Role
@@ -130,11 +133,36 @@ def carrier_notice_recipients(user_ids):
     return set(user_ids) - admins
 
 
+# Answers kept while one page renders (answers_kept_for_one_page); None everywhere else.
+_page_answers = contextvars.ContextVar("secrecy_page_answers", default=None)
+
+
+@contextlib.contextmanager
+def answers_kept_for_one_page():
+    """While a read-only page renders, the same policy question asked again gets the first answer.
+
+    The carrier page asks "is this user in the standing scope of this carrier" once per request
+    button (借阅, 复制, 外出携带, 扩大知悉范围), and each asking compiled and ran the whole visibility
+    query again. Nothing the page does changes the answer, so it is asked once. Only inside this
+    block: a service deciding after a change always asks afresh."""
+    token = _page_answers.set({})
+    try:
+        yield
+    finally:
+        _page_answers.reset(token)
+
+
 def in_standing_scope(user, carrier):
     """SPEC §5 "a reader in scope" asks for a loan, copy or carry-out: the 知悉范围, custody or the
     registrar's department — not the temporary sight of an approver, witness or borrower, which
     must not become a way to take the carrier out or multiply it."""
-    return visible_carriers(user, Carrier.objects.filter(pk=carrier.pk), temporary=False).exists()
+    answers, key = _page_answers.get(), ("standing_scope", user.pk, carrier.pk)
+    if answers is not None and key in answers:
+        return answers[key]
+    answer = visible_carriers(user, Carrier.objects.filter(pk=carrier.pk), temporary=False).exists()
+    if answers is not None:
+        answers[key] = answer
+    return answer
 
 
 def may_register(user, department, level=None):
