@@ -14,10 +14,9 @@ Because the scan asks "what is overdue today" (due_date < today, still in progre
 did not run for ten days sends one reminder per overdue request on the eleventh, not ten.
 """
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 
-from notifications.jobs import job
+from notifications.jobs import job, keyset_batches
 from notifications.services import Message, kick_delivery, notify_many
 from personnel.models import ADMIN_ROLES, Person, Role
 
@@ -47,22 +46,9 @@ def _date(day):
 
 def _overdue_batches(kind, today, batch_size):
     """Keyset batches over the (kind, state, due_date) index, oldest due date first."""
-
     base = ApprovalRequest.objects.filter(kind=kind, state=RequestState.IN_PROGRESS, due_date__lt=today)
-    last = None
-    while True:
-        queryset = base
-        if last is not None:
-            queryset = queryset.filter(Q(due_date__gt=last[0]) | Q(due_date=last[0], id__gt=last[1]))
-        batch = list(queryset.order_by("due_date", "id").values(
-            "id", "level", "due_date", "requester_id", "requester__username", "requester__person__full_name",
-        )[:batch_size])
-        if not batch:
-            return
-        yield batch
-        if len(batch) < batch_size:
-            return
-        last = (batch[-1]["due_date"], batch[-1]["id"])
+    return keyset_batches(base, "due_date", batch_size,
+                          ("level", "requester_id", "requester__username", "requester__person__full_name"))
 
 
 @job("overdue_reminders", description="逾期未还的借阅、外出携带：提醒持有人，并向机要秘书发送每日汇总")

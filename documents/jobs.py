@@ -4,10 +4,9 @@ calls it, never the other way round. (The overdue loans and carry-outs are reque
 approvals.jobs.)
 """
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 
-from notifications.jobs import job
+from notifications.jobs import job, keyset_batches
 from notifications.services import Message, kick_delivery, notify_many
 
 # A registrar's digest names at most this many overdue steps; the carrier list has them all.
@@ -35,21 +34,10 @@ def _circulation_batches(today, batch_size):
         handed_at__isnull=False, returned_at__isnull=True, deadline__lt=today,
         circulation__state=CirculationState.OPEN,
     )
-    last = None
-    while True:
-        queryset = base
-        if last is not None:
-            queryset = queryset.filter(Q(deadline__gt=last[0]) | Q(deadline=last[0], id__gt=last[1]))
-        batch = list(queryset.order_by("deadline", "id").values(
-            "id", "order", "deadline", "signed_at", "reader_id", "reader__username", "reader__person__full_name",
-            "handed_by_id", "circulation_id", "circulation__carrier__level",
-        )[:batch_size])
-        if not batch:
-            return
-        yield batch
-        if len(batch) < batch_size:
-            return
-        last = (batch[-1]["deadline"], batch[-1]["id"])
+    return keyset_batches(base, "deadline", batch_size, (
+        "order", "signed_at", "reader_id", "reader__username", "reader__person__full_name",
+        "handed_by_id", "circulation_id", "circulation__carrier__level",
+    ))
 
 
 @job("circulation_overdue", description="传阅逾期未交回：提醒阅读人（每步每天一次），并向送达的机要秘书发送每日汇总")

@@ -1,7 +1,7 @@
 """Presentation helpers for carriers: level colours, labels and people's names."""
 from django import template
-from django.core.exceptions import ObjectDoesNotExist
 
+from personnel.names import person_name
 from secrecy.levels import Level, level_label as _level_label
 
 register = template.Library()
@@ -38,15 +38,7 @@ def user_display(user):
     Callers that show many users prefetch `person` (one query for the page), so this never
     queries per row there.
     """
-    if user is None:
-        return ""
-    try:
-        person = user.person
-    except (ObjectDoesNotExist, AttributeError):
-        person = None
-    if person is not None and person.full_name:
-        return person.full_name
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 @register.simple_tag(takes_context=True)
