@@ -31,6 +31,14 @@ def _date(value):
         raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
 
 
+# The registers of one object: what the option is for, and what is said when it is missing.
+ONE_OBJECT_PARAMS = {
+    "batch": ("销毁清单（destruction）", "销毁清单须指定批次：--batch <批次编号>"),
+    "circulation": ("传阅单（circulation）", "传阅单须指定传阅编号：--circulation <传阅编号>"),
+    "meeting": ("涉密会议保密管理记录（meeting）", "涉密会议保密管理记录须指定会议编号：--meeting <会议编号>"),
+}
+
+
 class Command(BaseCommand):
     help = "生成载体登记簿（PDF 或 XLSX），按指定用户的知悉范围筛选，并记入审计日志。"
 
@@ -81,24 +89,14 @@ class Command(BaseCommand):
                 raise CommandError(f"未知的方向：{direction}（可选：in、out、internal）")
             filters["direction"] = direction
         params = REGISTERS[name].params
-        if batch is not None:
-            if "batch" not in params:
-                raise CommandError(f"--batch 只用于销毁清单（destruction），不用于 {name}")
-            filters["batch"] = str(batch)
-        elif "batch" in params:
-            raise CommandError("销毁清单须指定批次：--batch <批次编号>")
-        if circulation is not None:
-            if "circulation" not in params:
-                raise CommandError(f"--circulation 只用于传阅单（circulation），不用于 {name}")
-            filters["circulation"] = str(circulation)
-        elif "circulation" in params:
-            raise CommandError("传阅单须指定传阅编号：--circulation <传阅编号>")
-        if meeting is not None:
-            if "meeting" not in params:
-                raise CommandError(f"--meeting 只用于涉密会议保密管理记录（meeting），不用于 {name}")
-            filters["meeting"] = str(meeting)
-        elif "meeting" in params:
-            raise CommandError("涉密会议保密管理记录须指定会议编号：--meeting <会议编号>")
+        for param, value in (("batch", batch), ("circulation", circulation), ("meeting", meeting)):
+            used_for, missing = ONE_OBJECT_PARAMS[param]
+            if value is not None:
+                if param not in params:
+                    raise CommandError(f"--{param} 只用于{used_for}，不用于 {name}")
+                filters[param] = str(value)
+            elif param in params:
+                raise CommandError(missing)
 
         try:
             filename, content, _ = services.register_produce(
