@@ -39,8 +39,8 @@ EVERYONE = BUSINESS | ADMINS
 
 OK, OBJ = "ok", "obj"
 
-# About 85 s on one worker: handed out before the short files (conftest.py, heavy).
-pytestmark = pytest.mark.heavy(seconds=85)
+# About 30 s on one worker: handed out before the short files (conftest.py, heavy).
+pytestmark = pytest.mark.heavy(seconds=30)
 
 
 def rule(ok=(), obj=()):
