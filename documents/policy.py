@@ -94,10 +94,14 @@ def need_to_know_q(user, *, temporary=True):
 
     temporary=False leaves out the extras (an approver's sight of what they decide, a witness's,
     a borrower's): that is the standing scope SPEC §5 means by "a reader in scope may ask"."""
-    q = Q(pk__in=[])
-    for source in visibility_sources(user, temporary=temporary):
-        q |= source.q
-    return q
+    def build():
+        q = Q(pk__in=[])
+        for source in visibility_sources(user, temporary=temporary):
+            q |= source.q
+        return q
+
+    # A Q is only read when a queryset is filtered by it, so one page may reuse it.
+    return _kept_for_the_page(("need_to_know", user.pk, temporary), build)
 
 
 def visibility_plan(user, *, temporary=True):
@@ -142,9 +146,10 @@ def answers_kept_for_one_page():
     """While a read-only page renders, the same policy question asked again gets the first answer.
 
     The carrier page asks "is this user in the standing scope of this carrier" once per request
-    button (借阅, 复制, 外出携带, 扩大知悉范围), and each asking compiled and ran the whole visibility
-    query again. Nothing the page does changes the answer, so it is asked once. Only inside this
-    block: a service deciding after a change always asks afresh."""
+    button (借阅, 复制, 外出携带, 扩大知悉范围), and its panels (the carrier itself, its copies,
+    its circulations) each built the user's whole need-to-know condition again. Nothing the page
+    does changes the answers (its one write is the audit record of the view), so each is worked
+    out once. Only inside this block: a service deciding after a change always asks afresh."""
     token = _page_answers.set({})
     try:
         yield
@@ -152,17 +157,22 @@ def answers_kept_for_one_page():
         _page_answers.reset(token)
 
 
+def _kept_for_the_page(key, compute):
+    """compute(), or inside answers_kept_for_one_page the answer it gave the first time."""
+    answers = _page_answers.get()
+    if answers is None:
+        return compute()
+    if key not in answers:
+        answers[key] = compute()
+    return answers[key]
+
+
 def in_standing_scope(user, carrier):
     """SPEC §5 "a reader in scope" asks for a loan, copy or carry-out: the 知悉范围, custody or the
     registrar's department — not the temporary sight of an approver, witness or borrower, which
     must not become a way to take the carrier out or multiply it."""
-    answers, key = _page_answers.get(), ("standing_scope", user.pk, carrier.pk)
-    if answers is not None and key in answers:
-        return answers[key]
-    answer = visible_carriers(user, Carrier.objects.filter(pk=carrier.pk), temporary=False).exists()
-    if answers is not None:
-        answers[key] = answer
-    return answer
+    return _kept_for_the_page(("standing_scope", user.pk, carrier.pk), lambda: visible_carriers(
+        user, Carrier.objects.filter(pk=carrier.pk), temporary=False).exists())
 
 
 def may_register(user, department, level=None):

@@ -201,18 +201,20 @@ def _detail_context(request, carrier, *, correction_form=None, scope_form=None):
     user = request.user
     events = list(selectors.carrier_custody_log(carrier=carrier))
     prefetch_related_objects(events, "from_user__person", "to_user__person", "recorded_by__person")
-    visible = selectors.carrier_list_visible_to(user=user)
-    original = visible.filter(pk=carrier.original_id).first() if carrier.original_id else None
+    def visible():
+        return selectors.carrier_list_visible_to(user=user)
+
+    original = visible().filter(pk=carrier.original_id).first() if carrier.original_id else None
     # Most carriers have no copy and are part of no compilation: a plain existence check first
     # spares the page two visibility queries (compiling one costs more than running it).
-    copies = (list(visible.filter(original=carrier)[:100])
+    copies = (list(visible().filter(original=carrier)[:100])
               if Carrier.objects.filter(original=carrier).exists() else [])
     # A compilation (汇编本) has no single original: its parts are the items of its copy request;
     # and a part lists the compilations made from it. Only visible ones are named.
-    parts = (list(visible.filter(request_items__request_id=carrier.source_request_id).order_by("serial"))
+    parts = (list(visible().filter(request_items__request_id=carrier.source_request_id).order_by("serial"))
              if carrier.source_request_id and not carrier.original_id else [])
     compiled_into = Carrier.objects.filter(original__isnull=True, source_request__items__carrier=carrier)
-    compilations = (list(visible.filter(original__isnull=True, source_request__items__carrier=carrier)
+    compilations = (list(visible().filter(original__isnull=True, source_request__items__carrier=carrier)
                          .distinct().order_by("serial")[:100])
                     if compiled_into.exists() else [])
     manageable = policy.may_manage(user, carrier)
@@ -247,9 +249,11 @@ def _detail_context(request, carrier, *, correction_form=None, scope_form=None):
 
 @login_required
 def carrier_detail(request, pk):
-    carrier = _visible_or_404(request, pk)
-    services.carrier_record_view(user=request.user, carrier=carrier)
+    # The page's questions, from "may this user see it" on, are answered once (policy); recording
+    # the view is its only write and changes none of them.
     with policy.answers_kept_for_one_page():
+        carrier = _visible_or_404(request, pk)
+        services.carrier_record_view(user=request.user, carrier=carrier)
         return render(request, "documents/carrier_detail.html", _detail_context(request, carrier))
 
 
