@@ -147,6 +147,22 @@ def build_cast():
             **{name: user.pk for name, user in people.items()}}
 
 
+def module_cast_of(node):
+    """The test module's own people, if it declares them: a function `module_cast(unit)` returning
+    {name: user}, made with the cast, once per module like the cast itself (the workflow grids
+    add the same few approvers and readers to every one of their hundreds of cells)."""
+    module = getattr(node, "module", None)
+    return getattr(module, "module_cast", None)
+
+
+def build_unit(extend=None):
+    """build_cast(), then the module's own people (module_cast_of) on top: {name: pk}."""
+    pks = build_cast()
+    if extend is not None:
+        pks.update({name: user.pk for name, user in extend(load_cast(pks)).items()})
+    return pks
+
+
 def load_cast(pks):
     """Fresh instances of the cast, read back from the database: nothing one test sets on an
     instance (a cached role set, an edited field) reaches the next. Departments come with their
@@ -191,11 +207,11 @@ class ModuleCast:
         if not self.is_open:
             if connection.in_atomic_block:  # a transaction of another fixture encloses the test
                 return
-            self._open(module_of(item), blocker)
+            self._open(module_of(item), blocker, module_cast_of(item))
         if len(connection.atomic_blocks) == self._depth:
             self.serving = item.nodeid
 
-    def _open(self, module, blocker):
+    def _open(self, module, blocker, extend=None):
         from django.db import connection, transaction
         from django.test.utils import override_settings
 
@@ -207,7 +223,7 @@ class ModuleCast:
             self.module = module
             try:
                 with override_settings(**TEST_SETTINGS):
-                    self.pks = build_cast()
+                    self.pks = build_unit(extend)
             except BaseException:
                 self.close()
                 raise
@@ -255,6 +271,8 @@ def wants_module_cast(item):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
+    if SHARED_DEMO.is_open and "demo" not in item.fixturenames and touches_database(item):
+        SHARED_DEMO.close()
     if MODULE_CAST.is_open and not (MODULE_CAST.module == module_of(item) and wants_module_cast(item)):
         MODULE_CAST.close()
 
@@ -275,6 +293,8 @@ def pytest_runtest_teardown(item, nextitem):
         MODULE_CAST.serving = None
         if nextitem is None or module_of(nextitem) != MODULE_CAST.module:
             MODULE_CAST.close()
+        if nextitem is None:
+            SHARED_DEMO.close()
 
 
 @pytest.fixture
@@ -284,9 +304,119 @@ def unit(request, db):
     A test that runs in a transaction rolled back at its end (pytest-django's `db`) gets the cast
     its module built once (ModuleCast); a transactional test (transaction=True, live_server), whose
     database is flushed rather than rolled back, builds its own, as does a module whose tests run
-    inside a transaction of some other module-scoped fixture."""
+    inside a transaction of some other module-scoped fixture. A module's own people (its
+    `module_cast`, see module_cast_of) are part of the cast, made with it."""
     shared = MODULE_CAST.serving == request.node.nodeid
-    return load_cast(MODULE_CAST.pks if shared else build_cast())
+    return load_cast(MODULE_CAST.pks if shared else build_unit(module_cast_of(request.node)))
+
+
+# ------------------------------------------------------------------------ the seeded demo (SPEC §14)
+
+# The files whose tests read the unit `seed_demo` builds (the `demo` fixture). pytest-xdist hands
+# them to one worker as a single piece of work (pytest_xdist_make_scheduler below), which seeds
+# once for all of them (SharedDemo) instead of once per file. A test using `demo` in any other
+# file stops the collection (pytest_collection_modifyitems), so the list cannot fall behind.
+DEMO_FILES = (
+    "tests/test_demo_visibility.py", "tests/test_hostile_input.py", "tests/test_permission_matrix.py",
+    "demo/tests/test_approval_requests.py", "demo/tests/test_lifecycle.py", "demo/tests/test_meetings.py",
+    "demo/tests/test_seed_demo.py",
+)
+DEMO_GROUP = "the seeded demo"
+
+
+class SharedDemo:
+    """`seed_demo` run once inside a transaction that stays open while consecutive tests use the
+    `demo` fixture, across files, and is rolled back before the first test that touches the
+    database without it (or after the worker's last test). Each test still runs in its own
+    savepoint of it (pytest-django's `db`), so no test sees another's writes; a file's own
+    module-wide additions (a savepoint of their own) are rolled back when the file ends."""
+
+    def __init__(self):
+        self._atomic = self._blocker = self.output = None
+        self._depth = 0
+
+    @property
+    def is_open(self):
+        return self._atomic is not None
+
+    def open(self, blocker):
+        from io import StringIO
+
+        from django.core.management import call_command
+        from django.db import connection, transaction
+        from django.test.utils import override_settings
+
+        if self.is_open:
+            return self.output
+        if MODULE_CAST.is_open:
+            MODULE_CAST.close()
+        self._blocker = blocker
+        with blocker.unblock():
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+            self._depth = len(connection.atomic_blocks)
+            try:
+                # The demo's ten password hashes would otherwise dominate the seeding.
+                with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+                    out = StringIO()
+                    call_command("seed_demo", stdout=out)
+            except BaseException:
+                self.close()
+                raise
+        self.output = out.getvalue()
+        return self.output
+
+    def close(self):
+        from django.core.cache import cache
+        from django.db import connection, transaction
+
+        if not self.is_open:
+            return
+        atomic, self._atomic, self.output = self._atomic, None, None
+        with self._blocker.unblock():
+            if len(connection.atomic_blocks) != self._depth:
+                raise RuntimeError("the seeded demo's transaction is not the innermost one")
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            cache.clear()
+
+
+SHARED_DEMO = SharedDemo()
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo unit of SPEC §14 as `seed_demo` builds it, seeded once for all the consecutive
+    files that use it (SharedDemo); the command's output. Tests nest in savepoints of it."""
+    return SHARED_DEMO.open(django_db_blocker)
+
+
+def touches_database(item):
+    return bool(item.get_closest_marker("django_db")) or bool(
+        {"db", "transactional_db", "live_server", "django_db_reset_sequences",
+         "django_db_serialized_rollback"} & set(item.fixturenames))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's loadfile distribution (the Makefile's and CI's), with DEMO_FILES as one
+    piece of work; any other --dist is pytest-xdist's own."""
+    from xdist.scheduler import LoadFileScheduling
+
+    if config.getvalue("dist") != "loadfile":
+        return None
+
+    class DemoFilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return DEMO_GROUP if path in DEMO_FILES else super()._split_scope(nodeid)
+
+    return DemoFilesTogether(config, log)
+
+
+@pytest.fixture
+def cast(unit):
+    """The workflow grids' name for the unit: the cast with the module's own people (module_cast)."""
+    return unit
 
 
 def carrier_data(department, **overrides):
@@ -361,10 +491,26 @@ def pytest_collection_modifyitems(config, items):
     order. pytest-xdist (--dist loadfile --no-loadscope-reorder) hands files out in this order, one
     at a time as a worker frees up, so the few files that take minutes start at once instead of
     leaving one worker alone with them at the end. A file stays whole and in place within its
-    weight: the module-wide demo cast (ModuleCast) is built once per contiguous run of a module."""
+    weight: the module-wide demo cast (ModuleCast) is built once per contiguous run of a module.
+    DEMO_FILES count as one file weighing what they weigh together, so the seeded demo
+    (SharedDemo) is built once for them in a run without pytest-xdist too."""
+    strays = sorted({module_of(item) for item in items
+                     if "demo" in item.fixturenames and module_of(item) not in DEMO_FILES})
+    if strays:
+        raise pytest.UsageError(f"tests using the `demo` fixture outside conftest.DEMO_FILES: {strays}")
+
+    def unit_of(item):
+        return DEMO_GROUP if module_of(item) in DEMO_FILES else module_of(item)
+
     weight = {}
     for item in items:
         marker = item.get_closest_marker("heavy")
         seconds = marker.kwargs.get("seconds", 0) if marker else 0
         weight[module_of(item)] = max(weight.get(module_of(item), 0), seconds)
-    items.sort(key=lambda item: -weight[module_of(item)])
+    for module in list(weight):
+        if module in DEMO_FILES:
+            weight[DEMO_GROUP] = weight.get(DEMO_GROUP, 0) + weight[module]
+    first = {}
+    for index, item in enumerate(items):
+        first.setdefault(unit_of(item), index)
+    items.sort(key=lambda item: (-weight[unit_of(item)], first[unit_of(item)]))

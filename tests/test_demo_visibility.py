@@ -27,7 +27,6 @@ import re
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from pypdf import PdfReader
 
 from approvals.models import ApprovalRequest, DestructionWitness, RequestItem
@@ -178,9 +177,7 @@ def only_through(grounds, reason):
 
 
 @pytest.mark.django_db
-def test_every_demo_user_sees_exactly_what_spec_4_allows_everywhere(client, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=io.StringIO())
+def test_every_demo_user_sees_exactly_what_spec_4_allows_everywhere(demo, client):
     carriers = {c.pk: c for c in Carrier.objects.all()}
     assert len(carriers) >= 200
     # The copy workflow made new carriers (copies, an excerpt, a compilation) beyond the registered ones.

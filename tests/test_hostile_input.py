@@ -17,7 +17,7 @@ from django.urls import get_resolver, reverse
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from secrecy.forms import SafeForm
-from tests.test_permission_matrix import MATRIX, ROLES, demo, kwargs_for  # noqa: F401 — demo is a fixture
+from tests.test_permission_matrix import MATRIX, ROLES, kwargs_for
 
 HUGE = "99999999999999999999"
 HOSTILE = [

@@ -13,13 +13,11 @@ deciding who sees it. What the cells mean:
 The three administrators get 404 on every carrier page and every page showing carrier content;
 only the auditor reads the audit log, and the auditor reads nothing else.
 """
-from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from approvals.models import ApprovalRequest, RequestKind
@@ -207,16 +205,6 @@ def test_every_url_of_the_project_is_in_the_matrix():
 
 
 # ------------------------------------------------------------------------------ the demo
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        with transaction.atomic():
-            call_command("seed_demo", stdout=StringIO())
-            yield
-            transaction.set_rollback(True)
 
 
 def _user(username):

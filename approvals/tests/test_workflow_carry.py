@@ -32,17 +32,17 @@ ROLES = ["requester", "companion", "eligible_approver", "ineligible_approver", "
 PARTY_OF_ROLE = {"requester": Party.REQUESTER, "eligible_approver": Party.APPROVER, "registrar": Party.REGISTRAR}
 
 
-@pytest.fixture
-def cast(unit):
+def module_cast(unit):
     """The demo cast plus an approver without authority, a non-principal approver with 绝密
-    authority, and three 核心 readers (a 绝密 bearer and two companions)."""
-    unit["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
-                                 person_class="important", approval=0)
-    unit["deputy"] = make_user("deputy", department=unit.office, roles=[Role.APPROVER], person_class="core",
-                               approval=4)
+    authority, and three 核心 readers (a 绝密 bearer and two companions); made with the cast."""
+    people = {}
+    people["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
+                                   person_class="important", approval=0)
+    people["deputy"] = make_user("deputy", department=unit.office, roles=[Role.APPROVER], person_class="core",
+                                 approval=4)
     for name in ("hexin", "core1", "core2"):
-        unit[name] = make_user(name, department=unit.business, roles=[Role.READER], person_class="core")
-    return unit
+        people[name] = make_user(name, department=unit.business, roles=[Role.READER], person_class="core")
+    return people
 
 
 @pytest.fixture

@@ -35,16 +35,16 @@ ACTIONS = Action.values + CopyAction.values
 COUNT = 2
 
 
-@pytest.fixture
-def cast(unit):
+def module_cast(unit):
     """The demo cast plus an approver without authority, a 核心 reader and a non-principal
-    approver with 绝密 authority."""
-    unit["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
-                                 person_class="important", approval=0)
-    unit["hexin"] = make_user("hexin", department=unit.business, roles=[Role.READER], person_class="core")
-    unit["deputy"] = make_user("deputy", department=unit.office, roles=[Role.APPROVER], person_class="core",
-                               approval=4)
-    return unit
+    approver with 绝密 authority; made with the cast."""
+    people = {}
+    people["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
+                                   person_class="important", approval=0)
+    people["hexin"] = make_user("hexin", department=unit.business, roles=[Role.READER], person_class="core")
+    people["deputy"] = make_user("deputy", department=unit.office, roles=[Role.APPROVER], person_class="core",
+                                 approval=4)
+    return people
 
 
 @pytest.fixture

@@ -53,13 +53,14 @@ GUARDED = {
 pytestmark = pytest.mark.heavy(seconds=70)
 
 
-@pytest.fixture
-def cast(unit):
-    unit["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
-                                 person_class="important", approval=2)
-    unit["jiandu"] = make_user("jiandu", department=unit.business, roles=[Role.READER], person_class="important",
-                               full_name="简督")
-    return unit
+def module_cast(unit):
+    """People every test here shares, made once per module with the cast (conftest.module_cast_of)."""
+    people = {}
+    people["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
+                                   person_class="important", approval=2)
+    people["jiandu"] = make_user("jiandu", department=unit.business, roles=[Role.READER], person_class="important",
+                                 full_name="简督")
+    return people
 
 
 @pytest.fixture

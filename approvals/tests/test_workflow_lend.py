@@ -28,13 +28,13 @@ PARTY_OF_ROLE = {"requester": Party.REQUESTER, "eligible_approver": Party.APPROV
 pytestmark = pytest.mark.heavy(seconds=40)
 
 
-@pytest.fixture
-def cast(unit):
-    """The demo cast plus an approver without enough authority for 秘密."""
-    unit["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
-                                 person_class="important", approval=0)
-    unit["hexin"] = make_user("hexin", department=unit.business, roles=[Role.READER], person_class="core")
-    return unit
+def module_cast(unit):
+    """The demo cast plus an approver without enough authority for 秘密; made with the cast."""
+    people = {}
+    people["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
+                                   person_class="important", approval=0)
+    people["hexin"] = make_user("hexin", department=unit.business, roles=[Role.READER], person_class="core")
+    return people
 
 
 @pytest.fixture

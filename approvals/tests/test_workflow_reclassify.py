@@ -35,14 +35,14 @@ PARTY_OF_ROLE = {"requester": Party.REQUESTER, "classifier": Party.APPROVER, "el
 ACTIONS = Action.values + [CopyAction.MAKE_COPIES]
 
 
-@pytest.fixture
-def cast(unit):
-    """The demo cast plus a 定密责任人 who is not an approver (定密权限 机密) and a 承办人."""
-    unit["dingmi"] = make_user("dingmi", department=unit.business, roles=[Role.READER], person_class="important",
-                               classification=3)
-    unit["chengban"] = make_user("chengban", department=unit.business, roles=[Role.READER],
-                                 person_class="important")
-    return unit
+def module_cast(unit):
+    """The demo cast plus a 定密责任人 who is not an approver (定密权限 机密) and a 承办人; made with the cast."""
+    people = {}
+    people["dingmi"] = make_user("dingmi", department=unit.business, roles=[Role.READER], person_class="important",
+                                 classification=3)
+    people["chengban"] = make_user("chengban", department=unit.business, roles=[Role.READER],
+                                   person_class="important")
+    return people
 
 
 @pytest.fixture

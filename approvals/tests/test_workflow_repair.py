@@ -35,17 +35,17 @@ PARTIES_OF_ROLE = {
 }
 
 
-@pytest.fixture
-def cast(unit):
+def module_cast(unit):
     """The demo cast plus a second registrar serving 业务一处, an approver without authority and a
-    non-principal approver with 绝密 authority."""
-    unit["jiyao"] = make_user("jiyao", department=unit.office, roles=[Role.REGISTRAR], person_class="core",
-                              served=[unit.business])
-    unit["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
-                                 person_class="important", approval=0)
-    unit["deputy"] = make_user("deputy", department=unit.office, roles=[Role.APPROVER], person_class="core",
-                               approval=4)
-    return unit
+    non-principal approver with 绝密 authority; made with the cast."""
+    people = {}
+    people["jiyao"] = make_user("jiyao", department=unit.office, roles=[Role.REGISTRAR], person_class="core",
+                                served=[unit.business])
+    people["fuzhuren"] = make_user("fuzhuren", department=unit.business, roles=[Role.APPROVER],
+                                   person_class="important", approval=0)
+    people["deputy"] = make_user("deputy", department=unit.office, roles=[Role.APPROVER], person_class="core",
+                                 approval=4)
+    return people
 
 
 @pytest.fixture

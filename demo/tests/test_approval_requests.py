@@ -7,8 +7,6 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, ApprovalStep, DestructionDetail, DestructionWitness, RequestItem
@@ -35,17 +33,6 @@ def _seed():
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Seed once for the module inside a transaction rolled back at the end; each test nests in a
-    savepoint of it."""
-    with django_db_blocker.unblock(), override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        with transaction.atomic():
-            yield _seed()
-            transaction.set_rollback(True)
 
 
 def _users():

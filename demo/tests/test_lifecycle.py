@@ -8,9 +8,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Min
-from django.test import override_settings
 from django.utils import timezone
 
 from approvals.models import RequestItem
@@ -24,16 +22,6 @@ def _seed():
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Seed once for the module inside a transaction rolled back at the end."""
-    with django_db_blocker.unblock(), override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        with transaction.atomic():
-            yield _seed()
-            transaction.set_rollback(True)
 
 
 def _counts():

@@ -1,12 +1,8 @@
 """The demo's meetings (SPEC §14): one over (机密), one running (秘密), one being prepared (绝密),
 built through the services on top of `seed_demo`, and only once."""
 import random
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from audits.models import AuditEvent
@@ -28,17 +24,10 @@ def _context():
     return ctx
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        with transaction.atomic():
-            call_command("seed_demo", stdout=StringIO())
-            # Until seed_demo lists the section itself, run it the way seed_demo would.
-            with transaction.atomic():
-                first = demo.seed_meetings(_context())
-            yield first
-            transaction.set_rollback(True)
+@pytest.fixture
+def seeded(demo):
+    """The demo, meetings section included (seed_demo runs it; conftest.SharedDemo)."""
+    return demo
 
 
 @pytest.mark.django_db

@@ -5,8 +5,6 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from audits.models import AuditEvent
@@ -40,22 +38,6 @@ def _seed():
     out = StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Seed once for the whole module inside a transaction that is rolled back at the end.
-
-    Each test's own transaction nests inside it (a savepoint), so the tests cannot disturb each
-    other or the rest of the suite, and the demo is built once instead of once per test.
-    """
-    # The demo's ten password hashes would otherwise dominate the run time.
-    with django_db_blocker.unblock(), override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        with transaction.atomic():
-            output = _seed()
-            yield output
-            transaction.set_rollback(True)
 
 
 def test_demo_accounts_have_the_roles_clearances_and_authority_of_spec_14(demo, db):
