@@ -23,11 +23,11 @@ Copies made through the copy workflow are carriers like any other, with the orig
 """
 import io
 import re
+import subprocess
 
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
-from pypdf import PdfReader
 
 from approvals.models import ApprovalRequest, DestructionWitness, RequestItem
 from documents.models import Carrier, CarrierGroupScope, CarrierUserScope, CirculationStep
@@ -161,7 +161,11 @@ def oracle_grounds(user, custodians):
 
 
 def serials_in_pdf(content, all_serials):
-    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
+    # poppler's pdftotext (Makefile: poppler-utils) reads a 300-row register in a tenth of the time
+    # pypdf takes, and this file reads fourteen of them.
+    extracted = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=content, capture_output=True,
+                               check=True).stdout.decode()
+    text = re.sub(r"\s+", "", extracted)
     return {serial for serial in all_serials if serial in text}
 
 
