@@ -363,9 +363,9 @@ def day_summary_for(*, user, day):
 
 
 def printed_by_label(user):
-    name = full_name(user)
-    username = user.get_username()
-    return f"{name}（{username}）" if name and name != username else username
+    """打印人 on the auditor's printouts: the person's name, never the login (the login only for an
+    account without one). audits imports no app, so the name comes through audits.policy."""
+    return full_name(user) or user.get_username()
 
 
 # ------------------------------------------------------------------------- printed daily summary

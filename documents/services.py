@@ -10,7 +10,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 from audits.models import AuditResult
 from audits.services import record_event
 from personnel.models import Department, Role
-from personnel.policy import clearance_of, display_name, handling_clearance, has_role
+from personnel.names import person_name
+from personnel.policy import clearance_of, handling_clearance, has_role
 from secrecy.errors import DomainError, PolicyDenied, ValidationFailed, full_clean_or_refuse
 from secrecy.levels import (
     Level, PeriodKind, compute_declassify_on, default_period, is_state_secret, validate_period,
@@ -235,7 +236,7 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
     uncleared = [u for u in scope_users if not u.is_active or clearance_of(u) < values["level"]]
     if uncleared:
         # Same rule as carrier_scope_grant: the 知悉范围 lists only people who may know it.
-        names = "、".join(display_name(u) for u in uncleared)
+        names = "、".join(person_name(u) for u in uncleared)
         raise ValidationFailed({"scope_users": f"以下人员的涉密等级低于载体密级或账号已停用，不能列入知悉范围：{names}"})
 
     registry = settings.SECRECY["REGISTRY_CODE"]
@@ -373,7 +374,7 @@ def carrier_scope_grant(*, actor, carrier, reason, user_id=None, group_id=None):
         # so the register of who may know stays truthful.
         raise ValidationFailed({"user": "该人员的涉密等级低于载体密级，不能列入知悉范围"})
     grant_scope(carrier, user=user, group=group)
-    who = display_name(user) if user else group.name
+    who = person_name(user) if user else group.name
     custody_record(carrier=carrier, action=CustodyAction.SCOPE_GRANTED, actor=actor,
                    note=f"列入知悉范围：{who}；理由：{reason.strip()}")
     record_event(actor=actor, event=events.SCOPE_GRANT, target=carrier, level=carrier.level,
@@ -395,7 +396,7 @@ def carrier_scope_revoke(*, actor, carrier, reason, user_id=None, group_id=None)
     else:
         user, group = _scope_target(None, group_id)
     remove_perm(VIEW_PERM, user or group, carrier)
-    who = display_name(user) if user else group.name
+    who = person_name(user) if user else group.name
     custody_record(carrier=carrier, action=CustodyAction.SCOPE_REVOKED, actor=actor,
                    note=f"移出知悉范围：{who}；理由：{reason.strip()}")
     record_event(actor=actor, event=events.SCOPE_REVOKE, target=carrier, level=carrier.level,

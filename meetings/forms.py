@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from personnel.models import ADMIN_ROLES, Department, PersonClass
+from personnel.names import person_name
 from secrecy.forms import SafeForm
 from secrecy.levels import Level
 
@@ -114,7 +115,7 @@ class HandoutForm(SafeForm):
         super().__init__(*args, **kwargs)
         field = self.fields["attendee"]
         field.queryset = Attendee.objects.filter(meeting=meeting).select_related("user__person")
-        field.label_from_instance = lambda a: policy.display_name(a.user) + ("" if a.signed_in_at else "（未签到）")
+        field.label_from_instance = lambda a: person_name(a.user) + ("" if a.signed_in_at else "（未签到）")
         if attendees is not None:
             field.widget.choices = [("", "请选择")] + [
                 (a.pk, field.label_from_instance(a)) for a in attendees if a.signed_in_at]

@@ -14,6 +14,7 @@ Visibility is one queryset filter, so the list and the detail page are decided i
 from django.db.models import Exists, OuterRef, Q
 
 from personnel.models import Role
+from personnel.names import person_name
 from personnel.policy import clearance_of, has_role, is_admin_role, person_of, roles_of
 from secrecy.levels import Level
 
@@ -82,19 +83,13 @@ def may_see(user, meeting):
 def attendee_refusal(user, meeting):
     """Why this person may not attend this meeting, or None (REG24 art. 45(1); SPEC §9: attendees
     are cleared ≥ the meeting's level)."""
-    name = display_name(user)
+    name = person_name(user)
     if not user.is_active or is_admin_role(user):
         return f"{name}的账号已停用或不是业务人员，不能参加涉密会议"
     if clearance_of(user) < meeting.level:
         return f"{name}的涉密等级不足以参加{Level(meeting.level).label}级会议"
     return None
 
-
-def display_name(user):
-    person = person_of(user)
-    if person is not None and person.full_name:
-        return person.full_name
-    return user.get_username()
 
 
 def shows_navigation(user):

@@ -28,6 +28,7 @@ from documents.services import carrier_move
 from documents.services_disposal import mark_lost_locked
 from notifications.services import notify
 from personnel.models import ADMIN_ROLES, Department, Role
+from personnel.names import person_name
 from personnel.policy import cleared_for_level_q, person_of
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 from secrecy.levels import Level
@@ -221,7 +222,7 @@ def meeting_update(*, actor, meeting, data):
         refused = [a for a in attendees if policy.attendee_refusal(a.user, Meeting(level=new_level)) is not None]
         if refused:
             errors["level"] = (f"以下参会人员的涉密等级不足以参加{Level(new_level).label}级会议："
-                               f"{'、'.join(policy.display_name(a.user) for a in refused)}")
+                               f"{'、'.join(person_name(a.user) for a in refused)}")
         elif new_level == Level.TOP_SECRET and any(a.designated_by_id is None for a in attendees):
             # BJ21 art. 25: every attendee of a 绝密 meeting is designated individually.
             errors["level"] = "已登记的参会人员未经逐一指定，不能改为绝密级会议"
@@ -258,7 +259,7 @@ def attendee_add(*, actor, meeting, user, role=AttendeeRole.PARTICIPANT):
     if refusal:
         raise ValidationFailed({"user": refusal})
     if Attendee.objects.filter(meeting=meeting, user=user).exists():
-        raise ValidationFailed({"user": f"{policy.display_name(user)}已在本次会议的人员名单中"})
+        raise ValidationFailed({"user": f"{person_name(user)}已在本次会议的人员名单中"})
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -266,7 +267,7 @@ def attendee_add(*, actor, meeting, user, role=AttendeeRole.PARTICIPANT):
                 meeting=meeting, user=user, role=role, added_by=actor,
                 designated_by=actor if top_secret else None, designated_at=now if top_secret else None)
     except IntegrityError:  # pragma: no cover — the meeting lock and the check above come first
-        raise ValidationFailed({"user": f"{policy.display_name(user)}已在本次会议的人员名单中"}) from None
+        raise ValidationFailed({"user": f"{person_name(user)}已在本次会议的人员名单中"}) from None
     # The notice names the meeting by its reference and date only: its name, venue and content may
     # be classified, and notices also travel by e-mail (notifications.services.notify).
     notify([user], kind=NOTICE_KIND_ATTENDEE, title=f"参会通知：{meeting.reference}（{_date_label(meeting)}）",
@@ -307,7 +308,7 @@ def attendee_sign_in(*, actor, meeting, attendee):
     if row is None:
         raise NotVisible()
     _check(actor, meeting, A.SIGN_IN, attendee=row)
-    name = policy.display_name(row.user)
+    name = person_name(row.user)
     if row.signed_in_at is not None:
         raise InvalidState(f"{name}已于{row.signed_in_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}签到，不能重复签到")
     refusal = policy.attendee_refusal(row.user, meeting)
@@ -359,7 +360,7 @@ def handout_give(*, actor, meeting, serial, attendee, disposition=Disposition.RE
     if errors:
         raise ValidationFailed(errors)
     attendee = Attendee.objects.select_related("user__person").get(pk=attendee.pk)
-    name = policy.display_name(attendee.user)
+    name = person_name(attendee.user)
     if attendee.signed_in_at is None:
         raise ValidationFailed({"attendee": f"{name}尚未签到，签到（身份核实）后才能领取会议文件"})
     refusal = policy.attendee_refusal(attendee.user, meeting)
@@ -432,7 +433,7 @@ def handout_report_lost(*, actor, meeting, handout, note):
     if not note:
         raise ValidationFailed({"note": "请写明丢失情况：发现时间、地点、经过和已采取的措施"})
     carrier = _locked_handout_carrier(handout, "报告丢失")
-    holder = policy.display_name(handout.attendee.user)
+    holder = person_name(handout.attendee.user)
     notices = mark_lost_locked(actor=actor, carrier=carrier, approval_ref=meeting.reference,
                                custody_note=f"会议文件第{handout.number}号（领取人 {holder}）未能收回：{note}")
     handout.lost_reported_at, handout.lost_reported_by, handout.lost_note = timezone.now(), actor, note
@@ -471,7 +472,7 @@ def meeting_close(*, actor, meeting):
         carrier_move(actor=actor, request=meeting, carrier=carrier, to_status=CustodyStatus.IN_REGISTRY,
                      to_user=registrar, action=CustodyAction.RETURNED, word="会后带回登记", department=department,
                      note=f"会后带回，交机要室登记（会议文件第{handout.number}号，"
-                          f"领取人 {policy.display_name(handout.attendee.user)}，由{department.name}管理）")
+                          f"领取人 {person_name(handout.attendee.user)}，由{department.name}管理）")
         handout.kept_registered_at = now
         handout.save(update_fields=["kept_registered_at"])
         kept_detail.append({"number": handout.number, "carrier": carrier.pk, "department": department.pk,

@@ -15,10 +15,3 @@ def person_name(user):
     if person is not None and person.full_name:
         return person.full_name
     return user.get_full_name() or user.get_username()
-
-
-def printed_by_label(user):
-    """打印人 as printed on a register: "name（username）", or the username alone."""
-    name = person_name(user)
-    username = user.get_username()
-    return f"{name}（{username}）" if name and name != username else username

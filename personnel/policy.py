@@ -173,9 +173,3 @@ def may_request_travel(user, person):
         return False
     return person.user_id == user.pk or may_manage_personnel(user)
 
-
-def display_name(user):
-    """How the product names a person: by name, never by login (the login only when there is no
-    涉密人员 record, e.g. an administrator)."""
-    person = person_of(user)
-    return person.full_name if person is not None and person.full_name else user.get_username()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from audits.services import record_event
 from documents.filters import normalize_filters
 from documents.policy import may_print_registers
-from personnel.names import printed_by_label
+from personnel.names import person_name
 from secrecy.errors import PolicyDenied, ValidationFailed
 
 from . import events
@@ -81,7 +81,7 @@ def render_file(*, user, name, file_format, filters, progress=None):
             progress(0.2 + 0.8 * fraction)
 
     register = spec.build(user=user, filters=filters, progress=build_progress if progress else None)
-    content = render(register, fmt=file_format, printed_by=printed_by_label(user), printed_at=now,
+    content = render(register, fmt=file_format, printed_by=person_name(user), printed_at=now,
                      progress=render_progress if progress else None)
     return Produced(
         filename=file_name(spec, file_format, now), content=content, content_type=CONTENT_TYPES[file_format],

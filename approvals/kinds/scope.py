@@ -15,7 +15,8 @@ from documents import policy as carrier_policy
 from documents.models import CarrierGroupScope, CarrierUserScope, CustodyAction
 from documents.services import custody_record, grant_scope
 from notifications.services import notify
-from personnel.policy import clearance_of, display_name as person_name
+from personnel.names import person_name
+from personnel.policy import clearance_of
 from secrecy.errors import InvalidState, PolicyDenied, ValidationFailed
 
 from .. import events, policy
