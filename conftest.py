@@ -174,6 +174,20 @@ def load_cast(pks):
     return Unit({name: (departments if name in DEPARTMENTS else users)[pk] for name, pk in pks.items()})
 
 
+def roll_back_held(atomic, blocker, depth, what):
+    """Roll back a transaction held open across tests (ModuleCast, SharedDemo), and forget what
+    was cached while it was open. It must be the innermost one: a test's own is over by now."""
+    from django.core.cache import cache
+    from django.db import connection, transaction
+
+    with blocker.unblock():
+        if len(connection.atomic_blocks) != depth:
+            raise RuntimeError(f"{what}'s transaction is not the innermost one")
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+        cache.clear()
+
+
 class ModuleCast:
     """The demo cast built once per test module, inside a transaction rolled back when the module's
     last test is done. Each test still runs in its own savepoint of it (pytest-django's `db`), so
@@ -230,19 +244,11 @@ class ModuleCast:
 
     def close(self):
         """Roll the module's transaction back, and forget what was cached while it was open."""
-        from django.core.cache import cache
-        from django.db import connection, transaction
-
         if not self.is_open:
             return
         atomic, self._atomic = self._atomic, None
         self.module = self.serving = self.pks = None
-        with self._blocker.unblock():
-            if len(connection.atomic_blocks) != self._depth:
-                raise RuntimeError("the module's demo cast transaction is not the innermost one")
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            cache.clear()
+        roll_back_held(atomic, self._blocker, self._depth, "the module's demo cast")
 
 
 MODULE_CAST = ModuleCast()
@@ -367,18 +373,10 @@ class SharedDemo:
         return self.output
 
     def close(self):
-        from django.core.cache import cache
-        from django.db import connection, transaction
-
         if not self.is_open:
             return
         atomic, self._atomic, self.output = self._atomic, None, None
-        with self._blocker.unblock():
-            if len(connection.atomic_blocks) != self._depth:
-                raise RuntimeError("the seeded demo's transaction is not the innermost one")
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            cache.clear()
+        roll_back_held(atomic, self._blocker, self._depth, "the seeded demo")
 
 
 SHARED_DEMO = SharedDemo()
