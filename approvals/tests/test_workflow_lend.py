@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from approvals import services as svc
 from approvals.kinds import lend as lending
 from approvals.kinds.lend import LEND_TRANSITIONS
-from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, StepDecision
+from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestState, StepDecision
 from approvals.workflows import Action, Party
 from audits.models import AuditEvent
 from conftest import make_user

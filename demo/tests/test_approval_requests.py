@@ -4,7 +4,6 @@ run — on the same day or a later one — changes nothing."""
 import datetime as dt
 import io
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone

@@ -2,7 +2,6 @@
 import datetime as dt
 from io import StringIO
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
