@@ -1,5 +1,6 @@
 """Shared fixtures: a small unit shaped like the demo (SPEC §14) built through the services."""
 import datetime as dt
+import functools
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from personnel import services as personnel_services
 from personnel.models import Role
+from tests.dbstate import ModuleCast, SharedDemo, module_cast_of, module_of, stage_builder, stage_key, wants_module_cast
 
 PASSWORD = "Secrecy#2026"
 
@@ -147,14 +149,6 @@ def build_cast():
             **{name: user.pk for name, user in people.items()}}
 
 
-def module_cast_of(node):
-    """The test module's own people, if it declares them: a function `module_cast(unit)` returning
-    {name: user}, made with the cast, once per module like the cast itself (the workflow grids
-    add the same few approvers and readers to every one of their hundreds of cells)."""
-    module = getattr(node, "module", None)
-    return getattr(module, "module_cast", None)
-
-
 def build_unit(extend=None):
     """build_cast(), then the module's own people (module_cast_of) on top: {name: pk}."""
     pks = build_cast()
@@ -174,111 +168,15 @@ def load_cast(pks):
     return Unit({name: (departments if name in DEPARTMENTS else users)[pk] for name, pk in pks.items()})
 
 
-def roll_back_held(atomic, blocker, depth, what):
-    """Roll back a transaction held open across tests (ModuleCast, SharedDemo), and forget what
-    was cached while it was open. It must be the innermost one: a test's own is over by now."""
-    from django.core.cache import cache
-    from django.db import connection, transaction
-
-    with blocker.unblock():
-        if len(connection.atomic_blocks) != depth:
-            raise RuntimeError(f"{what}'s transaction is not the innermost one")
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
-        cache.clear()
-
-
-class ModuleCast:
-    """The demo cast built once per test module, inside a transaction rolled back when the module's
-    last test is done. Each test still runs in its own savepoint of it (pytest-django's `db`), so
-    no test sees another's writes, and reads the cast back as fresh instances (load_cast).
-
-    Opened just before pytest-django starts a test's transaction, so it encloses that transaction,
-    and only for a test that asks for `unit` and runs in a rolled-back transaction; closed before
-    any other test of the module (a transactional one is flushed, which cannot happen inside an
-    open transaction; one without the cast must not see it) and after the module's last test. It
-    is never opened inside a transaction of another fixture (a module-scoped seed_demo): those
-    tests build their cast per test, as before."""
-
-    def __init__(self):
-        self.module = self.serving = self.pks = None
-        self._atomic = self._blocker = None
-        self._depth = 0
-
-    @property
-    def is_open(self):
-        return self._atomic is not None
-
-    def prepare(self, item, blocker):
-        """Before the test's own transaction: make the module's cast ready if this test wants it."""
-        from django.db import connection
-
-        self.serving = None
-        if not wants_module_cast(item):
-            return
-        if self.is_open and self.module != module_of(item):
-            self.close()
-        if not self.is_open:
-            if connection.in_atomic_block:  # a transaction of another fixture encloses the test
-                return
-            self._open(module_of(item), blocker, module_cast_of(item))
-        if len(connection.atomic_blocks) == self._depth:
-            self.serving = item.nodeid
-
-    def _open(self, module, blocker, extend=None):
-        from django.db import connection, transaction
-        from django.test.utils import override_settings
-
-        self._blocker = blocker
-        with blocker.unblock():
-            self._atomic = transaction.atomic()
-            self._atomic.__enter__()
-            self._depth = len(connection.atomic_blocks)
-            self.module = module
-            try:
-                with override_settings(**TEST_SETTINGS):
-                    self.pks = build_unit(extend)
-            except BaseException:
-                self.close()
-                raise
-
-    def close(self):
-        """Roll the module's transaction back, and forget what was cached while it was open."""
-        if not self.is_open:
-            return
-        atomic, self._atomic = self._atomic, None
-        self.module = self.serving = self.pks = None
-        roll_back_held(atomic, self._blocker, self._depth, "the module's demo cast")
-
-
 MODULE_CAST = ModuleCast()
-
-
-def module_of(item):
-    return item.nodeid.split("::")[0]
-
-
-def is_transactional(item):
-    """pytest-django's own rule for a test whose database is flushed instead of rolled back."""
-    from pytest_django.plugin import validate_django_db
-
-    marker = item.get_closest_marker("django_db")
-    if marker:
-        transactional, reset_sequences, *_ = validate_django_db(marker)
-        if transactional or reset_sequences:
-            return True
-    return bool({"transactional_db", "live_server", "django_db_reset_sequences",
-                 "django_db_serialized_rollback"} & set(item.fixturenames))
-
-
-def wants_module_cast(item):
-    return "unit" in item.fixturenames and not is_transactional(item)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     if SHARED_DEMO.is_open and "demo" not in item.fixturenames and touches_database(item):
         SHARED_DEMO.close()
+    if MODULE_CAST.stage.key != stage_key(item):
+        MODULE_CAST.stage.close()
     if MODULE_CAST.is_open and not (MODULE_CAST.module == module_of(item) and wants_module_cast(item)):
         MODULE_CAST.close()
 
@@ -296,7 +194,9 @@ def pytest_runtest_teardown(item, nextitem):
     try:
         return (yield)
     finally:
-        MODULE_CAST.serving = None
+        MODULE_CAST.serving = MODULE_CAST.stage.serving = None
+        if nextitem is None or stage_key(nextitem) != MODULE_CAST.stage.key:
+            MODULE_CAST.stage.close()
         if nextitem is None or module_of(nextitem) != MODULE_CAST.module:
             MODULE_CAST.close()
         if nextitem is None:
@@ -330,55 +230,6 @@ DEMO_FILES = (
 DEMO_GROUP = "the seeded demo"
 
 
-class SharedDemo:
-    """`seed_demo` run once inside a transaction that stays open while consecutive tests use the
-    `demo` fixture, across files, and is rolled back before the first test that touches the
-    database without it (or after the worker's last test). Each test still runs in its own
-    savepoint of it (pytest-django's `db`), so no test sees another's writes; a file's own
-    module-wide additions (a savepoint of their own) are rolled back when the file ends."""
-
-    def __init__(self):
-        self._atomic = self._blocker = self.output = None
-        self._depth = 0
-
-    @property
-    def is_open(self):
-        return self._atomic is not None
-
-    def open(self, blocker):
-        from io import StringIO
-
-        from django.core.management import call_command
-        from django.db import connection, transaction
-        from django.test.utils import override_settings
-
-        if self.is_open:
-            return self.output
-        if MODULE_CAST.is_open:
-            MODULE_CAST.close()
-        self._blocker = blocker
-        with blocker.unblock():
-            self._atomic = transaction.atomic()
-            self._atomic.__enter__()
-            self._depth = len(connection.atomic_blocks)
-            try:
-                # The demo's ten password hashes would otherwise dominate the seeding.
-                with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-                    out = StringIO()
-                    call_command("seed_demo", stdout=out)
-            except BaseException:
-                self.close()
-                raise
-        self.output = out.getvalue()
-        return self.output
-
-    def close(self):
-        if not self.is_open:
-            return
-        atomic, self._atomic, self.output = self._atomic, None, None
-        roll_back_held(atomic, self._blocker, self._depth, "the seeded demo")
-
-
 SHARED_DEMO = SharedDemo()
 
 
@@ -386,7 +237,7 @@ SHARED_DEMO = SharedDemo()
 def demo(django_db_setup, django_db_blocker):
     """The demo unit of SPEC §14 as `seed_demo` builds it, seeded once for all the consecutive
     files that use it (SharedDemo); the command's output. Tests nest in savepoints of it."""
-    return SHARED_DEMO.open(django_db_blocker)
+    return SHARED_DEMO.open(django_db_blocker, MODULE_CAST)
 
 
 def touches_database(item):
@@ -417,6 +268,17 @@ def cast(unit):
     return unit
 
 
+@pytest.fixture
+def staged(request, unit):
+    """A grid cell's starting point: the primary keys its module's `module_stage(cast, stage)`
+    returns for the cell's stage (its STAGED_BY parameter), built once for the consecutive cells
+    of that stage (tests.dbstate.ModuleStage), or by this test itself when the cast is its own."""
+    stage = MODULE_CAST.stage
+    if stage.serving == request.node.nodeid:
+        return stage.pks
+    return stage_builder(request.node)(unit, stage_key(request.node)[1])
+
+
 def carrier_data(department, **overrides):
     """A valid incoming 机密 paper carrier; override any field."""
     data = dict(
@@ -428,24 +290,27 @@ def carrier_data(department, **overrides):
     return data
 
 
+def make_carrier(unit, *, actor=None, scope_users=(), scope_groups=(), outgoing=False, **fields):
+    """An incoming carrier (outgoing=True: an outgoing one) registered by mishu: carrier_data's
+    fields with any overridden."""
+    from documents import services
+
+    data = carrier_data(fields.pop("department", unit.business), **fields)
+    if outgoing:
+        data.setdefault("basis", "《某事项保密范围》第3条")
+        data.setdefault("drafter", unit.lisi)
+        data.setdefault("classifier", unit.zhuren)
+        data.setdefault("recipients", "各区保密局")
+        return services.carrier_register_outgoing(actor=actor or unit.mishu, data=data,
+                                                  scope_users=scope_users, scope_groups=scope_groups)
+    return services.carrier_register_incoming(actor=actor or unit.mishu, data=data,
+                                              scope_users=scope_users, scope_groups=scope_groups)
+
+
 @pytest.fixture
 def register_carrier(unit):
     """register_carrier(level=3, scope_users=[...], **fields) → an incoming carrier by mishu."""
-    from documents import services
-
-    def _make(*, actor=None, scope_users=(), scope_groups=(), outgoing=False, **fields):
-        data = carrier_data(fields.pop("department", unit.business), **fields)
-        if outgoing:
-            data.setdefault("basis", "《某事项保密范围》第3条")
-            data.setdefault("drafter", unit.lisi)
-            data.setdefault("classifier", unit.zhuren)
-            data.setdefault("recipients", "各区保密局")
-            return services.carrier_register_outgoing(actor=actor or unit.mishu, data=data,
-                                                      scope_users=scope_users, scope_groups=scope_groups)
-        return services.carrier_register_incoming(actor=actor or unit.mishu, data=data,
-                                                  scope_users=scope_users, scope_groups=scope_groups)
-
-    return _make
+    return functools.partial(make_carrier, unit)
 
 
 @pytest.fixture

@@ -210,6 +210,13 @@ def grant_scope(carrier, *, user=None, group=None):
     assign_perm(VIEW_PERM, user or group, carrier)
 
 
+# Field validation only. The serial is unique by construction (next_serial, under its counter's
+# lock); the table's CHECK constraints (level 1–4, copies at least 1) are the database's backstop
+# for rules _clean_registration has already refused at their fields, and Django would test each of
+# them again with a query of its own on every registration (most of full_clean's cost).
+CARRIER_CLEAN = {"validate_unique": False, "validate_constraints": False}
+
+
 def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
     unknown = set(data) - set(REGISTRATION_FIELDS)
     if unknown:
@@ -248,7 +255,7 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
         declassify_on=_declassify_on(values), **values,
     )
     carrier._history_user = actor
-    full_clean_or_refuse(carrier, validate_unique=False)
+    full_clean_or_refuse(carrier, **CARRIER_CLEAN)
     carrier.save()
     for user in scope_users:
         grant_scope(carrier, user=user)
@@ -332,7 +339,7 @@ def carrier_correct(*, actor, carrier, changes, reason):
         raise ValidationFailed({"__all__": "没有需要更正的内容"})
     carrier._history_user = actor
     carrier._change_reason = reason.strip()
-    full_clean_or_refuse(carrier, validate_unique=False)
+    full_clean_or_refuse(carrier, **CARRIER_CLEAN)
     carrier.save()
     labels = ", ".join(str(Carrier._meta.get_field(f).verbose_name) for f in changed)
     custody_record(carrier=carrier, action=CustodyAction.CORRECTED, actor=actor,

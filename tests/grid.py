@@ -48,3 +48,14 @@ def check_every_role(roles, check, *, world, cell, start="the same request"):
             transaction.set_rollback(True)
         assert world() == before, f"each role meets {start}"
     assert not failures, "\n".join(failures)
+
+
+def request_stage(make_subject, make_request):
+    """A grid module's `module_stage` (tests.dbstate.ModuleStage) for cells that start from one
+    request on one carrier: the carrier made by make_subject(cast), the request brought to the
+    cell's state by make_request(cast, carrier, state); their primary keys."""
+    def module_stage(cast, state):
+        carrier = make_subject(cast)
+        return {"request": make_request(cast, carrier, state).pk, "carrier": carrier.pk}
+
+    return module_stage

@@ -17,7 +17,7 @@ from approvals.kinds.carry import CARRY_OUT_TRANSITIONS
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState
 from approvals.workflows import Action, Party
 from audits.models import AuditEvent
-from conftest import make_user
+from conftest import make_carrier, make_user
 from approvals import selectors
 from documents import selectors as carrier_selectors
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
@@ -45,10 +45,14 @@ def module_cast(unit):
     return people
 
 
-@pytest.fixture
-def secret_carrier(cast, register_carrier):
+def make_secret_carrier(cast):
     """A 秘密 document in scope of all of 业务一处."""
-    return register_carrier(level=2, copy_number=3, title="业务一处会议纪要", scope_groups=[cast.business.group])
+    return make_carrier(cast, level=2, copy_number=3, title="业务一处会议纪要", scope_groups=[cast.business.group])
+
+
+@pytest.fixture
+def secret_carrier(cast):
+    return make_secret_carrier(cast)
 
 
 def today():
@@ -172,10 +176,15 @@ def check_cell(cast, carrier, request_pk, state, action, role):
         assert open_items == [True]
 
 
+# The cells of a state share its request (conftest `staged`).
+module_stage = grid.request_stage(make_secret_carrier, make_request)
+
+
 @pytest.mark.parametrize("action", Action.values)
 @pytest.mark.parametrize("state", RequestState.values)
-def test_every_cell_of_the_carry_out_table(cast, secret_carrier, state, action):
-    request = make_request(cast, secret_carrier, state)
+def test_every_cell_of_the_carry_out_table(cast, staged, state, action):
+    request = ApprovalRequest.objects.get(pk=staged["request"])
+    secret_carrier = Carrier.objects.get(pk=staged["carrier"])
     grid.check_every_role(ROLES, lambda role: check_cell(cast, secret_carrier, request.pk, state, action, role),
                           world=world, cell=f"{state} × {action}")
 

@@ -13,7 +13,7 @@ from approvals.models import (
 )
 from approvals.workflows import Action, DestroyAction, Party
 from audits.models import AuditEvent
-from conftest import make_user
+from conftest import make_carrier, make_user
 from approvals import registers as approval_registers
 from approvals import selectors
 from documents import selectors as carrier_selectors
@@ -63,14 +63,18 @@ def module_cast(unit):
     return people
 
 
-@pytest.fixture
-def batch_carriers(cast, register_carrier):
+def make_batch_carriers(cast):
     """A 机密 paper document (2 copies) and a 秘密 USB stick of 业务一处, both 在库 with mishu."""
     return [
-        register_carrier(level=3, copy_number=5, copies=2, title="年度保密检查报告"),
-        register_carrier(level=2, kind="removable", device_serial="USB-0099", copy_number=None, pages="32GB",
-                         title="项目资料U盘"),
+        make_carrier(cast, level=3, copy_number=5, copies=2, title="年度保密检查报告"),
+        make_carrier(cast, level=2, kind="removable", device_serial="USB-0099", copy_number=None, pages="32GB",
+                     title="项目资料U盘"),
     ]
+
+
+@pytest.fixture
+def batch_carriers(cast):
+    return make_batch_carriers(cast)
 
 
 def planned():
@@ -155,11 +159,20 @@ def snapshot(request, carriers):
 
 
 CELLS = [(stage, action, role) for stage in STAGES for action in ACTIONS for role in ROLES]
+STAGED_BY = "stage"
+
+
+def module_stage(cast, stage):
+    """A batch of the two carriers brought to `stage`, shared by the cells of that stage (conftest
+    `staged`): the batch's and the carriers' primary keys."""
+    carriers = make_batch_carriers(cast)
+    return {"batch": make_batch(cast, carriers, stage).pk, "carriers": [c.pk for c in carriers]}
 
 
 @pytest.mark.parametrize("stage,action,role", CELLS)
-def test_every_cell_of_the_destroy_table(cast, batch_carriers, stage, action, role):
-    batch = make_batch(cast, batch_carriers, stage)
+def test_every_cell_of_the_destroy_table(cast, staged, stage, action, role):
+    batch = ApprovalRequest.objects.get(pk=staged["batch"])
+    batch_carriers = [Carrier.objects.get(pk=pk) for pk in staged["carriers"]]
     before = snapshot(batch, batch_carriers)
     state = STATE_OF_STAGE[stage]
     move = DESTROY_TRANSITIONS.get((state, action))

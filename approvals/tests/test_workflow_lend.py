@@ -12,7 +12,7 @@ from approvals.kinds.lend import LEND_TRANSITIONS
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestState, StepDecision
 from approvals.workflows import Action, Party
 from audits.models import AuditEvent
-from conftest import make_user
+from conftest import make_carrier, make_user
 from approvals import selectors
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from documents.policy import visible_carriers
@@ -37,10 +37,14 @@ def module_cast(unit):
     return people
 
 
-@pytest.fixture
-def secret_carrier(cast, register_carrier):
+def make_secret_carrier(cast):
     """A 秘密 carrier in scope of all of 业务一处 (zhangsan, lisi, lingdao)."""
-    return register_carrier(level=2, copy_number=3, title="业务一处会议纪要", scope_groups=[cast.business.group])
+    return make_carrier(cast, level=2, copy_number=3, title="业务一处会议纪要", scope_groups=[cast.business.group])
+
+
+@pytest.fixture
+def secret_carrier(cast):
+    return make_secret_carrier(cast)
 
 
 def tomorrow():
@@ -105,11 +109,14 @@ def snapshot(request, carrier):
 
 
 CELLS = [(state, action, role) for state in RequestState.values for action in Action.values for role in ROLES]
+# The cells of a state share its request (conftest `staged`).
+module_stage = grid.request_stage(make_secret_carrier, make_request)
 
 
 @pytest.mark.parametrize("state,action,role", CELLS)
-def test_every_cell_of_the_lend_table(cast, secret_carrier, state, action, role):
-    request = make_request(cast, secret_carrier, state)
+def test_every_cell_of_the_lend_table(cast, staged, state, action, role):
+    request = ApprovalRequest.objects.get(pk=staged["request"])
+    secret_carrier = Carrier.objects.get(pk=staged["carrier"])
     before = snapshot(request, secret_carrier)
     move = LEND_TRANSITIONS.get((state, action))
     allowed = move is not None and PARTY_OF_ROLE.get(role) in move.by

@@ -19,7 +19,7 @@ from approvals.kinds.reclassify import RECLASSIFY_TRANSITIONS
 from approvals.models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState
 from approvals.workflows import Action, CopyAction, Party
 from audits.models import AuditEvent
-from conftest import PASSWORD, make_user
+from conftest import PASSWORD, make_carrier, make_user
 from approvals import selectors
 from documents.models import Carrier, CustodyAction, CustodyEvent, SecrecyStatus
 from documents.registers import carriers as carrier_registers
@@ -45,11 +45,15 @@ def module_cast(unit):
     return people
 
 
-@pytest.fixture
-def secret_doc(cast, register_carrier):
+def make_secret_doc(cast):
     """A 机密★10年 outgoing document drafted by chengban, approved by dingmi, known to 业务一处."""
-    return register_carrier(level=3, outgoing=True, drafter=cast.chengban, classifier=cast.dingmi,
-                            scope_groups=[cast.business.group], scope_users=[cast.baomi])
+    return make_carrier(cast, level=3, outgoing=True, drafter=cast.chengban, classifier=cast.dingmi,
+                        scope_groups=[cast.business.group], scope_users=[cast.baomi])
+
+
+@pytest.fixture
+def secret_doc(cast):
+    return make_secret_doc(cast)
 
 
 def world():
@@ -150,10 +154,15 @@ def check_cell(cast, carrier, request_pk, state, action, role):
                                                  RequestState.COMPLETED) else [True])
 
 
+# The cells of a state share its request (conftest `staged`).
+module_stage = grid.request_stage(make_secret_doc, make_request)
+
+
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("state", RequestState.values)
-def test_every_cell_of_the_reclassify_table(cast, secret_doc, state, action):
-    request = make_request(cast, secret_doc, state)
+def test_every_cell_of_the_reclassify_table(cast, staged, state, action):
+    request = ApprovalRequest.objects.get(pk=staged["request"])
+    secret_doc = Carrier.objects.get(pk=staged["carrier"])
     grid.check_every_role(ROLES, lambda role: check_cell(cast, secret_doc, request.pk, state, action, role),
                           world=world, cell=f"{state} × {action}")
 

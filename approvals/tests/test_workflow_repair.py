@@ -17,7 +17,7 @@ from approvals.kinds.repair import REPAIR_TRANSITIONS
 from approvals.models import ApprovalRequest, ApprovalStep, RepairMode, RequestItem, RequestState
 from approvals.workflows import Action, Party
 from audits.models import AuditEvent
-from conftest import make_user
+from conftest import make_carrier, make_user
 from approvals import selectors
 from documents.models import Carrier, CustodyAction, CustodyEvent, CustodyStatus
 from documents.policy import visible_carriers
@@ -48,11 +48,15 @@ def module_cast(unit):
     return people
 
 
-@pytest.fixture
-def device(cast, register_carrier):
+def make_device(cast):
     """A 秘密 USB drive of 业务一处, in scope of the department."""
-    return register_carrier(level=2, kind="removable", device_serial="USB-0001", copy_number=None, pages="64GB",
-                            title="项目资料U盘", scope_groups=[cast.business.group])
+    return make_carrier(cast, level=2, kind="removable", device_serial="USB-0001", copy_number=None, pages="64GB",
+                        title="项目资料U盘", scope_groups=[cast.business.group])
+
+
+@pytest.fixture
+def device(cast):
+    return make_device(cast)
 
 
 def world():
@@ -172,10 +176,15 @@ def check_cell(cast, carrier, request_pk, state, action, role):
         assert open_items == [True]
 
 
+# The cells of a state share its request (conftest `staged`).
+module_stage = grid.request_stage(make_device, make_request)
+
+
 @pytest.mark.parametrize("action", Action.values)
 @pytest.mark.parametrize("state", RequestState.values)
-def test_every_cell_of_the_repair_table(cast, device, state, action):
-    request = make_request(cast, device, state)
+def test_every_cell_of_the_repair_table(cast, staged, state, action):
+    request = ApprovalRequest.objects.get(pk=staged["request"])
+    device = Carrier.objects.get(pk=staged["carrier"])
     grid.check_every_role(ROLES, lambda role: check_cell(cast, device, request.pk, state, action, role),
                           world=world, cell=f"{state} × {action}")
 

@@ -10,7 +10,8 @@ attendee (lisi), an outsider cleared for the level who does not attend, and an a
 import pytest
 
 from audits.models import AuditEvent
-from conftest import make_user
+from conftest import make_carrier, make_user
+from documents.models import Carrier
 from meetings import services
 from meetings.models import (
     MEETING_TRANSITIONS, Disposition, Handout, Meeting, MeetingAction, MeetingParty, MeetingState,
@@ -29,11 +30,22 @@ MANAGES_CARRIERS = {"organiser"}
 INVISIBLE = {"outsider", "admin"}
 
 
+def module_cast(unit):
+    """Two more readers of 业务一处, made with the cast (conftest.module_cast_of)."""
+    return {
+        "outsider": make_user("waibu", department=unit.business, roles=[Role.READER], person_class="important"),
+        "newcomer": make_user("xinren", department=unit.business, roles=[Role.READER], person_class="important"),
+    }
+
+
+def meeting_carriers(unit):
+    """Three 机密 carriers of 业务一处, 份号 1–3, 在库 with mishu."""
+    return [make_carrier(unit, level=3, copy_number=n, title=f"会议材料{n}") for n in range(1, 4)]
+
+
 @pytest.fixture
-def cast(unit, register_carrier):
-    unit["outsider"] = make_user("waibu", department=unit.business, roles=[Role.READER], person_class="important")
-    unit["newcomer"] = make_user("xinren", department=unit.business, roles=[Role.READER], person_class="important")
-    unit["carriers"] = [register_carrier(level=3, copy_number=n, title=f"会议材料{n}") for n in range(1, 4)]
+def cast(unit):
+    unit["carriers"] = meeting_carriers(unit)
     return unit
 
 
@@ -122,11 +134,19 @@ def check_cell(cast, meeting_pk, state, action, role):
     assert event.target_id == meeting_pk and event.level == 3
 
 
+def module_stage(unit, state):
+    """The carriers and a meeting brought to `state`, shared by the cells of that state (conftest
+    `staged`): their primary keys."""
+    unit["carriers"] = meeting_carriers(unit)
+    return {"meeting": make_meeting(unit, state).pk, "carriers": [c.pk for c in unit["carriers"]]}
+
+
 @pytest.mark.parametrize("action", MeetingAction.values)
 @pytest.mark.parametrize("state", MeetingState.values)
-def test_every_cell_of_the_meeting_table(cast, state, action):
-    meeting = make_meeting(cast, state)
-    grid.check_every_role(ROLES, lambda role: check_cell(cast, meeting.pk, state, action, role),
+def test_every_cell_of_the_meeting_table(unit, staged, state, action):
+    cast = unit
+    cast["carriers"] = [Carrier.objects.get(pk=pk) for pk in staged["carriers"]]
+    grid.check_every_role(ROLES, lambda role: check_cell(cast, staged["meeting"], state, action, role),
                           world=world, cell=f"{state} × {action}", start="the same meeting")
 
 
