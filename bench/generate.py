@@ -267,6 +267,8 @@ def make_carriers(n, user_ids, dept_ids):
         "registry": f"'{settings.SECRECY['REGISTRY_CODE']}'",
         "serial_year": year, "serial_number": number, "direction": direction, "title": title,
         "doc_number": f"'基准〔' || {as_text(year)} || '〕' || {as_text(number)} || '号'",
+        # documents.search.normalize_doc_number of the 文号 above, as Carrier.save() would store it.
+        "doc_number_norm": f"'基准(' || {as_text(year)} || ')' || {as_text(number)} || '号'",
         "issuer": f"(CASE i % 3 WHEN 0 THEN '上级机关办公厅' ELSE '' END)",
         "recipients": "(CASE i % 3 WHEN 1 THEN '各司局' ELSE '' END)",
         "kind": "(CASE i % 20 WHEN 0 THEN 'disc' WHEN 1 THEN 'removable' ELSE 'paper' END)",
@@ -308,7 +310,7 @@ def make_carriers(n, user_ids, dept_ids):
                                                        defaults={"last_value": last})
     log(f"{n} carriers")
     history = Carrier.history.model
-    carrier_cols = [f.column for f in Carrier._meta.concrete_fields if f.column != "registered_at"]
+    carrier_cols = [f.column for f in Carrier._meta.concrete_fields if f.column not in ("registered_at", "doc_number_norm")]
     hist_columns = {c: c for c in carrier_cols}
     hist_columns.update({"history_date": "registered_at", "history_change_reason": "NULL", "history_type": "'+'",
                          "history_user_id": "registered_by_id"})
@@ -355,7 +357,7 @@ def make_dispositions(n):
     if Carrier.objects.exclude(custody_status="in_registry").exists():
         log("dispositions exist; keeping them")
         return
-    carrier_cols = [f.column for f in Carrier._meta.concrete_fields if f.column != "registered_at"]
+    carrier_cols = [f.column for f in Carrier._meta.concrete_fields if f.column not in ("registered_at", "doc_number_norm")]
     total = 0
     with transaction.atomic():
         for remainder, status, action, word, receiver in DISPOSITIONS:

@@ -9,6 +9,8 @@ from secrecy.levels import (
     Level, PeriodKind, PeriodUnit, Urgency, format_copy_number, format_mark, format_period,
 )
 
+from .search import normalize_doc_number
+
 
 class Direction(models.TextChoices):
     INCOMING = "in", "收文"
@@ -85,6 +87,11 @@ class Carrier(models.Model):
     direction = models.CharField("收/发文方向", max_length=10, choices=Direction.choices)
     title = models.CharField("文件标题/名称", max_length=300)
     doc_number = models.CharField("文号", max_length=100, blank=True)
+    # The 文号 as the search box compares it (documents.search.normalize_doc_number): 〔〕[]（）…
+    # all one bracket, full-width letters and digits half-width, lower case, no spaces. Kept in
+    # step by save() whenever doc_number is written (registration, correction, a copy), so a
+    # search compares one indexed column instead of normalising every row (issue 14 §2).
+    doc_number_norm = models.CharField("文号（检索）", max_length=300, blank=True, editable=False)
     issuer = models.CharField("来文/制发单位", max_length=200, blank=True)
     recipients = models.CharField("发往单位", max_length=300, blank=True)
     kind = models.CharField("载体类别", max_length=20, choices=CarrierKind.choices)
@@ -152,7 +159,8 @@ class Carrier(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+",
     )
 
-    history = HistoricalRecords(excluded_fields=["registered_at"])
+    # doc_number_norm is derived from doc_number: the history shows the 文号 itself, once.
+    history = HistoricalRecords(excluded_fields=["registered_at", "doc_number_norm"])
 
     class Meta:
         verbose_name = "涉密载体"
@@ -172,10 +180,19 @@ class Carrier(models.Model):
             models.Index(fields=["declassify_on"], name="carrier_declassify_idx"),
             models.Index(fields=["direction", "doc_date"], name="carrier_direction_date_idx"),
             models.Index(fields=["doc_date"], name="carrier_doc_date_idx"),
+            # The search box's serial tail ("313", "000313" → 2026-000313, any year).
+            models.Index(fields=["serial_number"], name="carrier_serial_number_idx"),
         ]
 
     def __str__(self):
         return f"{self.serial} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.doc_number_norm = normalize_doc_number(self.doc_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "doc_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "doc_number_norm"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("documents:carrier_detail", kwargs={"pk": self.pk})

@@ -1,4 +1,6 @@
 """Every read of carriers that depends on who is asking goes through here."""
+import unicodedata
+
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -148,7 +150,8 @@ def carrier_get_for_user(*, user, pk):
 
 def carrier_find_by_serial(*, user, serial):
     """A scanner types the 统一编号 into the search box: jump to it if visible."""
-    return visible_carriers(user).filter(serial=serial.strip()).first()
+    # A scanner or a Chinese input method may type full-width digits (２０２６－０００３１３).
+    return visible_carriers(user).filter(serial=unicodedata.normalize("NFKC", serial).strip()).first()
 
 
 def carrier_custody_log(*, carrier):

@@ -1,5 +1,6 @@
-"""The search box finds exactly the carriers whose serial is the term or whose title or 文号
-contains it, on every database — on PostgreSQL through the grams index (migration 0014), whose
+"""The search box finds exactly the carriers whose serial (or its 3–6 digit tail) is the term or
+whose title, 文号 (normalised: 〔〕[]（）… and full/half width alike), 来文单位 or 发往单位 contains
+it, on every database — on PostgreSQL through the grams indexes (migrations 0014, 0017), whose
 candidates must never add a carrier (a 3-character term's pieces can all appear apart) nor lose
 one (a 1- or 2-character term, a term in the 文号, a common term that skips the index)."""
 import pytest
@@ -14,8 +15,10 @@ User = get_user_model()
 
 @pytest.fixture
 def titled(unit, register_carrier):
-    def make(title, doc_number="", level=2):
-        return register_carrier(level=level, title=title, doc_number=doc_number, scope_users=[unit.lisi])
+    # The issuer is searched too: one that holds none of the terms below.
+    def make(title, doc_number="", level=2, issuer="上级机关"):
+        return register_carrier(level=level, title=title, doc_number=doc_number, issuer=issuer,
+                                scope_users=[unit.lisi])
     return make
 
 
@@ -76,3 +79,81 @@ def test_a_search_counts_its_matches_up_to_its_own_cap(unit, titled, client, set
     assert "超过 2 条" in html
     # Without a term the list counts as before.
     assert "超过" not in client.get("/carriers/").content.decode()
+
+
+# ----------------------------------------------------------------- search forgives (issue 14 §2)
+
+DOC_NUMBER = "国保发〔2026〕135802号"
+DOC_NUMBER_VARIANTS = [
+    "国保发〔2026〕135802号", "国保发[2026]135802号", "国保发（2026）135802号", "国保发(2026)135802号",
+    "国保发［2026］135802号", "国保发【2026】135802号", "国保发〔２０２６〕１３５８０２号", "国保发 [2026] 135802 号",
+    "[2026]135802", "（2026）1358",
+]
+
+
+@pytest.mark.parametrize("term", DOC_NUMBER_VARIANTS)
+def test_every_way_of_writing_a_document_number_finds_the_carrier(unit, register_carrier, titled, term):
+    titled("关于开展年度保密检查的通知", doc_number=DOC_NUMBER)
+    titled("其他来文", doc_number="国保发〔2025〕135802号")
+    register_carrier(level=2, title="看不见的同号来文", doc_number=DOC_NUMBER, department=unit.office)
+    assert found(unit.lisi, term) == {"关于开展年度保密检查的通知"}
+    assert found(unit.mishu, term) >= {"关于开展年度保密检查的通知", "看不见的同号来文"}
+
+
+def test_full_width_letters_in_a_document_number_match_half_width_ones_and_any_case(unit, titled):
+    titled("字母文号的来文", doc_number="GBF[2026]7号")
+    for term in ("ｇｂｆ（2026）7号", "gbf〔2026〕7", "ＧＢＦ［２０２６］７号"):
+        assert found(unit.lisi, term) == {"字母文号的来文"}, term
+
+
+def test_the_issuer_and_the_recipients_are_searched(unit, register_carrier):
+    register_carrier(level=2, title="年度检查通知", issuer="国家保密局", scope_users=[unit.lisi])
+    register_carrier(level=2, title="工作简报", issuer="市委办公厅", scope_users=[unit.lisi])
+    register_carrier(level=2, title="情况报告", outgoing=True, recipients="国家保密局、省保密局",
+                     scope_users=[unit.lisi])
+    register_carrier(level=2, title="不在知悉范围的来文", issuer="国家保密局", department=unit.office)
+    assert found(unit.lisi, "国家保密局") == {"年度检查通知", "情况报告"}
+    assert found(unit.lisi, "省保密局") == {"情况报告"}
+    assert found(unit.lisi, "办公厅") == {"工作简报"}
+
+
+def test_a_serial_tail_of_three_to_six_digits_finds_the_carrier(unit, titled):
+    from django.conf import settings
+
+    from documents.models import SerialCounter
+    from documents.services import local_today
+
+    # The unit has registered 312 carriers this year; the next is number 313.
+    SerialCounter.objects.update_or_create(registry=settings.SECRECY["REGISTRY_CODE"], year=local_today().year,
+                                           defaults={"last_value": 312})
+    carrier = titled("第三百一十三号载体")
+    titled("第三百一十四号载体")
+    assert carrier.serial.endswith("-000313")
+    for term in ("313", "0313", "000313", "３１３"):
+        assert found(unit.lisi, term) == {"第三百一十三号载体"}, term
+    # Two digits or seven are not a tail (too many carriers, or not a serial at all).
+    assert found(unit.lisi, "13") == set()
+    assert found(unit.lisi, "0000313") == set()
+
+
+def test_a_serial_tail_of_an_invisible_carrier_finds_nothing(unit, register_carrier):
+    hidden = register_carrier(level=2, title="看不见的载体", department=unit.office)
+    tail = str(hidden.serial_number).zfill(6)
+    assert found(unit.lisi, tail) == set()
+    assert found(unit.lisi, hidden.serial) == set()
+    assert "看不见的载体" in found(unit.mishu, tail)
+
+
+def test_a_corrected_document_number_is_found_under_its_new_writing_only(unit, titled):
+    from documents.services import carrier_correct
+
+    carrier = titled("更正文号的来文", doc_number="旧字〔2026〕1号")
+    carrier_correct(actor=unit.mishu, carrier=carrier, changes={"doc_number": "新字〔2026〕2号"}, reason="文号登记错误")
+    assert found(unit.lisi, "新字[2026]2号") == {"更正文号的来文"}
+    assert found(unit.lisi, "旧字[2026]1号") == set()
+
+
+def test_the_stored_document_number_is_normalised_once_for_every_way_of_writing_it():
+    from documents.search import normalize_doc_number
+
+    assert {normalize_doc_number(term) for term in DOC_NUMBER_VARIANTS[:8]} == {"国保发(2026)135802号"}
