@@ -10,10 +10,11 @@ from django.contrib.auth import get_user_model
 from personnel.models import ADMIN_ROLES, Department
 from secrecy.errors import ValidationFailed
 from secrecy.forms import INT_MAX, SafeForm
-from secrecy.levels import CAP_YEARS, Level, PeriodKind, PeriodUnit, Urgency
+from secrecy.levels import CAP_YEARS, STATE_SECRET_LEVELS, Level, PeriodKind, PeriodUnit, Urgency
 
+from . import services
 from .models import Carrier, CarrierKind, Direction, TransmissionMethod
-from .services import CORRECTABLE_FIELDS, REGISTRATION_FIELDS
+from .services import CORRECTABLE_FIELDS, REGISTRATION_FIELDS, SERIAL_REQUIRED_KINDS
 
 LEVEL_INVALID = "请选择有效的密级（绝密、机密、秘密或内部）"
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -200,14 +201,72 @@ OUTGOING_LABELS = {"issuer": "制发单位", "doc_date": "发文日期", "doc_nu
                    "signed_by": "签收人（对方）"}
 
 
-class IncomingRegistrationForm(ScopeChoicesMixin, CarrierFieldsForm):
+def _values(*values):
+    return ",".join(str(value) for value in values)
+
+
+class RegistrationRulesMixin(SafeForm):
+    """One round of errors (issue 14 §1): when the form's own syntax check fails, the service's
+    rules (services.carrier_registration_problems) are run on the fields that did parse and put
+    at their fields too, so 签收人 or 份号 are not reported only after 标题 is fixed. An empty
+    required field reads the service's words ("请填写文件标题/名称"), as on the path where the form is
+    valid and the service refuses. The service stays the authority: it checks everything again.
+
+    Fields that become required with another field's value (份号 for 机密/绝密 …) say so in
+    `data-required-if="<field>:<values>"`; static/js/app.js shows their * as soon as they are."""
+
+    direction = None
+    #: {field: (the field it depends on, the values that make it required)}
+    required_if = {
+        "copy_number": ("level", _values(Level.SECRET, Level.TOP_SECRET)),
+        "device_serial": ("kind", _values(*SERIAL_REQUIRED_KINDS)),
+    }
+    always_required = ()
+
+    def __init__(self, *args, registrar, **kwargs):
+        super().__init__(*args, registrar=registrar, **kwargs)
+        self.registrar = registrar
+        for name in self.always_required:
+            self.fields[name].required = True
+        for name, (other, values) in self.required_if.items():
+            if name in self.fields:
+                self.fields[name].widget.attrs["data-required-if"] = f"{self.add_prefix(other)}:{values}"
+
+    def registration_direction(self):
+        return self.direction
+
+    def clean(self):
+        cleaned = super().clean()
+        if self._errors:
+            self._add_service_problems(cleaned)
+        return cleaned
+
+    def _add_service_problems(self, cleaned):
+        data = {name: cleaned.get(name) for name in REGISTRATION_FIELDS
+                if name in self.fields and name not in self._errors}
+        problems = services.carrier_registration_problems(
+            actor=self.registrar, direction=self.registration_direction(), data=data,
+            scope_users=list(cleaned.get("scope_users") or ()))
+        for field, message in problems.items():
+            if field not in self.fields:
+                self.add_error(None, message)
+            elif field not in self._errors:
+                self.add_error(field, message)
+            elif self.has_error(field, "required"):
+                self._errors[field] = self.error_class([message])
+
+
+class IncomingRegistrationForm(RegistrationRulesMixin, ScopeChoicesMixin, CarrierFieldsForm):
     """收文登记簿: every column of the incoming register."""
 
     used_fields = INCOMING_FIELDS
     labels = INCOMING_LABELS
+    direction = Direction.INCOMING
+    # REG24 art. 27(2): a received carrier is 登记 with where it came from and 签收.
+    always_required = ("issuer", "signed_by")
 
 
-class OutgoingRegistrationForm(ScopeChoicesMixin, CarrierFieldsForm):
+class OutgoingRegistrationForm(RegistrationRulesMixin, ScopeChoicesMixin, CarrierFieldsForm):
     """发文登记簿 (or 自产): adds 发往单位, 定密依据, 定密责任人."""
 
     internal = forms.TypedChoiceField(
@@ -216,6 +275,14 @@ class OutgoingRegistrationForm(ScopeChoicesMixin, CarrierFieldsForm):
     )
     used_fields = OUTGOING_FIELDS
     labels = OUTGOING_LABELS
+    state_secret = _values(*STATE_SECRET_LEVELS)
+    # DM14 art. 21: a state-secret 发文/自产 records 承办人、定密责任人、定密依据; a 发文 its 发往单位.
+    required_if = {**RegistrationRulesMixin.required_if, "recipients": ("internal", "0"),
+                   "basis": ("level", state_secret), "drafter": ("level", state_secret),
+                   "classifier": ("level", state_secret)}
+
+    def registration_direction(self):
+        return Direction.INTERNAL if self.cleaned_data.get("internal") else Direction.OUTGOING
     sections = ((CarrierFieldsForm.sections[0][0], ("internal",) + CarrierFieldsForm.sections[0][1]),) \
         + CarrierFieldsForm.sections[1:]
 

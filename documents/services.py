@@ -79,6 +79,9 @@ def _clean_registration(values, *, direction, today):
     copies = values.get("copies") or 1
     if int(copies) < 1:
         errors["copies"] = "份数至少为 1"
+    # An empty 起算日 follows the 收文/发文日期: a wrong date is then that field's error alone, never
+    # also the untouched 制发日（起算日）'s (issue 14 §1).
+    start_given = bool(values.get("start_date"))
     doc_date = values.get("doc_date")
     if not doc_date:
         errors["doc_date"] = "请填写收文/发文日期"
@@ -120,20 +123,23 @@ def _clean_registration(values, *, direction, today):
                           period_defaulted=True)
         else:
             values["period_defaulted"] = values.get("period_defaulted", False) and values["period_kind"] == PeriodKind.TERM
-        errors.update(validate_period(
+        period_errors = validate_period(
             level=level, kind=values.get("period_kind"), start=values.get("start_date"),
             value=values.get("period_value"), unit=values.get("period_unit"), date=values.get("declassify_date"),
             condition=values.get("declassify_condition"), special=values.get("period_special"),
             special_reason=values.get("period_special_reason"),
             long_term_allowed=bool((values.get("long_term_basis") or "").strip()), today=today,
-        ))
+        )
+        if not start_given:
+            period_errors.pop("start_date", None)
+        errors.update(period_errors)
     elif level is not None:
         # Work secrets carry no ★ mark and no state-secret period (LAW24 art. 22(3)).
         values.update(period_kind="", period_value=None, period_unit="", declassify_date=None,
                       declassify_condition="", period_special=False, period_defaulted=False)
         if not values.get("start_date"):
             values["start_date"] = values.get("doc_date") or today
-        if values.get("start_date") and values["start_date"] > today:
+        if start_given and values["start_date"] > today:
             errors["start_date"] = "制发日（起算日）不能晚于今天"
     # Keep only the fields of the chosen period kind, so a stale value cannot change the mark.
     kind = values.get("period_kind")
@@ -217,6 +223,41 @@ def grant_scope(carrier, *, user=None, group=None):
 CARRIER_CLEAN = {"validate_unique": False, "validate_constraints": False}
 
 
+def _registration_problems(*, actor, direction, values, scope_users):
+    """Every rule a registration breaks, in one pass, each at its field (issue 14 §1): the record's
+    own rules (_clean_registration, which also completes `values`), then who may register it
+    where, and who may be in its 知悉范围. A field already wrong is not judged again."""
+    errors = _clean_registration(values, direction=direction, today=local_today())
+    department = values.get("department")
+    if department is not None and "department" not in errors and not policy.may_register(actor, department):
+        errors["department"] = "您不负责该部门的机要工作，不能在此登记"
+    level = values.get("level")
+    if level is None:
+        return errors
+    if clearance_of(actor) < level:
+        errors.setdefault("level", "您的涉密等级低于该密级，不能登记")
+    elif handling_clearance(actor) < level:
+        # LAW24 art. 26; REG24 art. 29(1): 绝密 is received and kept only by its designated 专人.
+        errors.setdefault("level", "绝密级载体只能由主要负责人指定的绝密载体专人签收登记")
+    uncleared = [u for u in scope_users if not u.is_active or clearance_of(u) < level]
+    if uncleared:
+        # Same rule as carrier_scope_grant: the 知悉范围 lists only people who may know it.
+        names = "、".join(person_name(u) for u in uncleared)
+        errors["scope_users"] = f"以下人员的涉密等级低于载体密级或账号已停用，不能列入知悉范围：{names}"
+    return errors
+
+
+def carrier_registration_problems(*, actor, direction, data, scope_users=()):
+    """What a registration form must say when its own syntax check already failed: the
+    service's rules on the fields that did parse (`data` holds only those), so the user reads
+    every problem in one round. Reads only; the registration itself checks everything again."""
+    values = {k: v for k, v in data.items() if k in REGISTRATION_FIELDS}
+    department = values.get("department")
+    if department is not None and not isinstance(department, Department):
+        values["department"] = None
+    return _registration_problems(actor=actor, direction=direction, values=values, scope_users=scope_users)
+
+
 def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
     unknown = set(data) - set(REGISTRATION_FIELDS)
     if unknown:
@@ -230,21 +271,9 @@ def _register(*, actor, direction, data, scope_users=(), scope_groups=()):
         raise DomainError("管理部门无效")
     if not has_role(actor, Role.REGISTRAR):
         raise PolicyDenied("只有机要秘书可以登记涉密载体")
-    errors = _clean_registration(values, direction=direction, today=local_today())
+    errors = _registration_problems(actor=actor, direction=direction, values=values, scope_users=scope_users)
     if errors:
         raise ValidationFailed(errors)
-    if not policy.may_register(actor, department):
-        raise ValidationFailed({"department": "您不负责该部门的机要工作，不能在此登记"})
-    if clearance_of(actor) < values["level"]:
-        raise ValidationFailed({"level": "您的涉密等级低于该密级，不能登记"})
-    if handling_clearance(actor) < values["level"]:
-        # LAW24 art. 26; REG24 art. 29(1): 绝密 is received and kept only by its designated 专人.
-        raise ValidationFailed({"level": "绝密级载体只能由主要负责人指定的绝密载体专人签收登记"})
-    uncleared = [u for u in scope_users if not u.is_active or clearance_of(u) < values["level"]]
-    if uncleared:
-        # Same rule as carrier_scope_grant: the 知悉范围 lists only people who may know it.
-        names = "、".join(person_name(u) for u in uncleared)
-        raise ValidationFailed({"scope_users": f"以下人员的涉密等级低于载体密级或账号已停用，不能列入知悉范围：{names}"})
 
     registry = settings.SECRECY["REGISTRY_CODE"]
     year = local_today().year

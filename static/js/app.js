@@ -43,10 +43,43 @@
     refresh();
   }
 
+  function valueOf(form, name) {
+    var controls = form.querySelectorAll("[name='" + name + "']");
+    for (var i = 0; i < controls.length; i++) {
+      var control = controls[i];
+      if (control.type !== "radio" && control.type !== "checkbox") { return control.value; }
+      if (control.checked) { return control.value; }
+    }
+    return "";
+  }
+
+  // A field required only with another field's value (data-required-if="level:3,4": 份号 for
+  // 机密/绝密) shows its red * as soon as it is. The server decides; this only tells in advance.
+  function setUpRequiredIf(input) {
+    var form = input.form;
+    var box = input.closest(".field");
+    if (!form || !box) { return; }
+    var rule = input.getAttribute("data-required-if");
+    var other = rule.slice(0, rule.lastIndexOf(":"));
+    var values = rule.slice(rule.lastIndexOf(":") + 1).split(",");
+
+    function refresh() {
+      var required = values.indexOf(valueOf(form, other)) !== -1;
+      box.classList.toggle("required", required);
+      input.setAttribute("aria-required", required ? "true" : "false");
+    }
+
+    Array.prototype.forEach.call(form.querySelectorAll("[name='" + other + "']"), function (control) {
+      control.addEventListener("change", refresh);
+    });
+    refresh();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("select[name$='period_kind']"), function (select) {
       if (select.form) { setUpPeriod(select.form, select); }
     });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-required-if]"), setUpRequiredIf);
     var firstError = document.querySelector(".field.has-error input, .field.has-error select, .field.has-error textarea");
     if (firstError) {
       var details = firstError.closest("details");
