@@ -310,7 +310,8 @@ def make_carriers(n, user_ids, dept_ids):
                                                        defaults={"last_value": last})
     log(f"{n} carriers")
     history = Carrier.history.model
-    carrier_cols = [f.column for f in Carrier._meta.concrete_fields if f.column not in ("registered_at", "doc_number_norm")]
+    not_in_history = ("registered_at", "doc_number_norm")
+    carrier_cols = [f.column for f in Carrier._meta.concrete_fields if f.column not in not_in_history]
     hist_columns = {c: c for c in carrier_cols}
     hist_columns.update({"history_date": "registered_at", "history_change_reason": "NULL", "history_type": "'+'",
                          "history_user_id": "registered_by_id"})
@@ -357,7 +358,8 @@ def make_dispositions(n):
     if Carrier.objects.exclude(custody_status="in_registry").exists():
         log("dispositions exist; keeping them")
         return
-    carrier_cols = [f.column for f in Carrier._meta.concrete_fields if f.column not in ("registered_at", "doc_number_norm")]
+    not_in_history = ("registered_at", "doc_number_norm")
+    carrier_cols = [f.column for f in Carrier._meta.concrete_fields if f.column not in not_in_history]
     total = 0
     with transaction.atomic():
         for remainder, status, action, word, receiver in DISPOSITIONS:

@@ -15,8 +15,8 @@ from .search import apply_search
 class CarrierFilter(django_filters.FilterSet):
     """Filters shared by the carrier list, the registers and their exports."""
 
-    q = django_filters.CharFilter(label="搜索", method="search",
-                                  widget=forms.TextInput(attrs={"placeholder": "统一编号 / 标题 / 文号", "autofocus": True}))
+    q = django_filters.CharFilter(label="搜索", method="search", widget=forms.TextInput(
+        attrs={"placeholder": "统一编号 / 标题 / 文号 / 来文、发往单位", "autofocus": True}))
     level = django_filters.ChoiceFilter(label="密级", choices=Level.choices, empty_label="全部")
     kind = django_filters.ChoiceFilter(label="载体类别", choices=CarrierKind.choices, empty_label="全部")
     custody_status = django_filters.ChoiceFilter(label="状态", choices=CustodyStatus.choices, empty_label="全部")
