@@ -144,8 +144,11 @@ def apply_search(queryset, term):
         return queryset.filter(search_q(term))
     # A rare term: each index finds its few rows; the LIKE (first, so a row's grams are computed
     # only when it already matched) keeps the result exact for terms longer than two characters.
-    indexed = ((_text_q(term) & Q(_search_grams__contains=grams))
-               | (_doc_number_q(norm) & Q(_search_grams__contains=norm_grams))
-               | (_party_q(term) & Q(_party_grams__contains=grams)))
+    if norm_grams == grams:  # the usual case (no bracket, no full-width): one probe of the index
+        titled = (_text_q(term) | _doc_number_q(norm)) & Q(_search_grams__contains=grams)
+    else:
+        titled = ((_text_q(term) & Q(_search_grams__contains=grams))
+                  | (_doc_number_q(norm) & Q(_search_grams__contains=norm_grams)))
+    indexed = titled | (_party_q(term) & Q(_party_grams__contains=grams))
     return (queryset.alias(_search_grams=_title_grams(), _party_grams=_party_grams())
             .filter(_serial_q(term) | indexed))
