@@ -157,3 +157,23 @@ def test_the_stored_document_number_is_normalised_once_for_every_way_of_writing_
     from documents.search import normalize_doc_number
 
     assert {normalize_doc_number(term) for term in DOC_NUMBER_VARIANTS[:8]} == {"国保发(2026)135802号"}
+
+
+def test_carriers_registered_before_the_migration_get_their_normalised_document_number(unit, titled):
+    """Migration 0017 fills doc_number_norm of existing rows (in batches), so old carriers are
+    found by every writing of their 文号 as new ones are."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    from documents.models import Carrier
+
+    migration = importlib.import_module("documents.migrations.0017_search_forgives")
+    titled("迁移前登记的来文", doc_number="京保〔２０１９〕 ８号")
+    titled("没有文号的载体")
+    Carrier.objects.update(doc_number_norm="")  # as the rows were before the column existed
+    assert found(unit.lisi, "京保[2019]8号") == set()
+    migration.fill(apps, SimpleNamespace(connection=connection))
+    assert found(unit.lisi, "京保[2019]8号") == {"迁移前登记的来文"}
+    assert set(Carrier.objects.values_list("doc_number_norm", flat=True)) == {"京保(2019)8号", ""}
