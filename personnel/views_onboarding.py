@@ -48,8 +48,10 @@ def onboard(request, pk):
         form = forms.OnboardForm(request.POST)
     else:
         form = forms.OnboardForm(initial={"full_name": account.first_name})
+    subject = (f"新账号：{account.get_full_name() or '（未填姓名）'}，"
+               f"创建于 {timezone.localtime(account.date_joined):%Y-%m-%d}")
     return _form_page(
-        request, form=form, heading="建立涉密人员档案", subject=f"新账号：{account.get_full_name() or '（未填姓名）'}，创建于 {timezone.localtime(account.date_joined):%Y-%m-%d}",
+        request, form=form, heading="建立涉密人员档案", subject=subject,
         call=lambda data: services_onboarding.person_onboard(actor=request.user, user=account,
                                                              **form.service_data()),
         success="涉密人员档案已建立", done_url=lambda person: reverse("personnel:detail", args=[person.pk]),
