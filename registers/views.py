@@ -129,6 +129,8 @@ def job(request, pk):
         "running": running,
         "done": job.status == RegisterJobStatus.DONE,
         "ttl_hours": settings.SECRECY["RENDER_TTL_HOURS"],
+        # A file restored from no backup (they leave renders out) is missing though the row keeps it.
+        "file_available": job.file_kept and services.job_file_path(job).is_file(),
         "failed": job.status == RegisterJobStatus.FAILED,
         "page_level": None,  # the page shows the job, not carrier content
         "refresh_url": refresh_url,

@@ -145,3 +145,14 @@ def test_the_purge_is_a_registered_job_with_a_beat_entry():
     entry = django_settings.CELERY_BEAT_SCHEDULE["register-files-purge"]
     assert entry["task"] == "notifications.tasks.run_job"
     assert entry["args"][0] in {j.name for j in registered_jobs()} and entry["args"][0] == "register_files_purge"
+
+
+def test_a_job_whose_file_is_missing_says_so_and_offers_to_render_again(unit, carriers):
+    """Backups leave rendered files out (deploy/secrecy-backup): after a restore the row is back, the file not."""
+    job = rendered_job(unit.mishu)
+    file_of(job).unlink()
+    client = as_user(unit.mishu)
+    page = client.get(reverse("registers:job", args=[job.pk])).content.decode()
+    assert 'id="job-file-link"' not in page and "文件已不在服务器上" in page and 'id="render-again"' in page
+    assert client.get(reverse("registers:job_file", args=[job.pk])).status_code == 404
+    assert not events("register.download")
