@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 
 from personnel import services as person_services
 from personnel.models import LeaveKind, Person, PersonReview, Role, Training
+from personnel.services_accounts import account_create
 from personnel.services_leave import leave_approve, leave_open, leave_record_talk, leave_sign_commitment
 from personnel.services_records import person_review_record, training_record, travel_document_register
 from personnel.services_travel import travel_decide, travel_record_education, travel_report_return, travel_request
@@ -20,6 +21,9 @@ EXTRA_PEOPLE = [
     ("zhouming", "周明", "业务一处主任科员（已调离）", "biz1", "core", Role.READER),
     ("qianqi", "钱琪", "业务一处科员（拟调岗）", "biz1", "general", Role.READER),
 ]
+
+# username, name of the new account that waits in 待建档 (no 涉密人员 record yet).
+NEWCOMER = ("wuxinyu", "吴新宇")
 
 
 def seed_personnel(ctx, password, result):
@@ -104,5 +108,12 @@ def seed_personnel(ctx, password, result):
                        reason="调整到非涉密岗位", planned_on=today + dt.timedelta(days=14), today=today)
     leave_record_talk(actor=office, leave=leave, talk_on=today, talk_note="告知离岗保密要求", today=today)
     result.created += 2
-    result.note = "含一名脱密期人员（周明，账号已停用）和一项办理中的离岗"
+
+    # 待建档 (issue 14 §7): a colleague whose account the 系统管理员 has just made and the 安全保密管理员
+    # has given a role, waiting for the 保密办 to create the 涉密人员 record.
+    newcomer = get_user_model().objects.filter(username=NEWCOMER[0]).first() or account_create(
+        actor=users["sysadmin"], username=NEWCOMER[0], password=password, full_name=NEWCOMER[1])
+    person_services.role_grant(actor=users["secadmin"], user=newcomer, role=Role.READER)
+    result.created += 1
+    result.note = "含一名脱密期人员（周明，账号已停用）、一项办理中的离岗和一个待建档的新账号"
     return result

@@ -15,10 +15,11 @@ class PersonnelConfig(AppConfig):
 
         from secrecy.badges import register_badge
 
-        from .context_processors import travel_waiting
+        from .context_processors import awaiting_record, travel_waiting
         from .context_processors_accounts import locked_accounts_badge
 
         register_badge("travel_waiting", travel_waiting)
+        register_badge("awaiting_record", awaiting_record)
         register_badge("locked_accounts", locked_accounts_badge)
 
         # The audit log's questions about people (audits imports no app above it): who reads it,

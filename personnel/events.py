@@ -41,3 +41,5 @@ TRAVEL_RETURN = declare("personnel.travel_return", "出境返回登记")
 TRAVEL_DOCUMENT_REGISTER = declare("personnel.travel_document_register", "登记出入境证件")
 TRAVEL_DOCUMENT_HAND_BACK = declare("personnel.travel_document_hand_back", "发还出入境证件")
 TRAVEL_DOCUMENT_CANCEL = declare("personnel.travel_document_cancel", "注销出入境证件")
+# 待建档 (issue 14 §7): 保密办 makes the 涉密人员 record of an account the 系统管理员 created.
+PERSON_ONBOARD = declare("personnel.person_onboard", "建立涉密人员档案")

@@ -230,3 +230,39 @@ class TravelReturnForm(SectionedForm):
 
     sections = (("回国（境）报告", ("returned_on", "report")),)
     wide_fields = ("report",)
+
+
+# -------------------------------------------------------------------------------- 待建档
+
+
+class OnboardForm(SectionedForm):
+    """The first 涉密人员 record of a new account (personnel.services_onboarding.person_onboard).
+    What is required, and when, is the service's to say: every field is optional here, so all of
+    its answers come back at once, at their fields."""
+
+    # "" is "not chosen"; 非涉密人员 (stored as "") needs its own value.
+    NO_CLASS = "none"
+
+    full_name = _text("姓名", 50)
+    department = forms.ModelChoiceField(label="部门", queryset=Department.objects.all(), required=False,
+                                        empty_label="请选择")
+    post = _text("岗位", 100)
+    person_class = forms.ChoiceField(label="人员类别", required=False, choices=[
+        ("", "请选择"), (PersonClass.CORE.value, PersonClass.CORE.label),
+        (PersonClass.IMPORTANT.value, PersonClass.IMPORTANT.label),
+        (PersonClass.GENERAL.value, PersonClass.GENERAL.label), (NO_CLASS, PersonClass.NONE.label)])
+    review_passed = forms.BooleanField(label="上岗前保密审查通过", required=False,
+                                       help_text="核心、重要、一般涉密人员必须审查通过")
+    review_date = _date("审查日期", help_text="涉密人员必填")
+    commitment_signed_on = _date("保密承诺书签订日期", help_text="涉密人员必填；未签订的不能知悉国家秘密")
+
+    sections = (
+        ("基本信息", ("full_name", "department", "post")),
+        ("涉密等级与审查", ("person_class", "review_passed", "review_date", "commitment_signed_on")),
+    )
+
+    def service_data(self):
+        data = dict(self.cleaned_data)
+        chosen = data["person_class"]
+        data["person_class"] = "" if chosen == self.NO_CLASS else (chosen or None)
+        return data

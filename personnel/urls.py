@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_onboarding
 
 app_name = "personnel"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.person_list, name="list"),
     path("me/", views.me, name="me"),
     path("designations/", views.designations, name="designations"),
+    path("onboarding/", views_onboarding.awaiting_list, name="onboarding"),
+    path("onboarding/<int:pk>/", views_onboarding.onboard, name="onboard"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/reviews/new/", views.review_add, name="review_add"),

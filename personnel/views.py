@@ -184,6 +184,7 @@ def person_list(request):
         # Whoever sees this list may print it (the download view asks the register's own rule).
         "may_print": True,
         "may_edit": may_edit_clearance(request.user), "page_level": PAGE_LEVEL,
+        "may_onboard": may_manage_personnel(request.user),
         "leaves_open": Leave.objects.filter(state=LeaveState.OPEN).count(),
     })
 

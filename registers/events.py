@@ -5,3 +5,6 @@ declare_group("register", "登记簿")
 
 PRINT = declare("register.print", "打印登记簿")
 EXPORT = declare("register.export", "导出登记簿")
+# Issue 14 §7: a rendered file is fetched once and then removed; one left behind goes after the TTL.
+DOWNLOAD = declare("register.download", "下载登记簿文件")
+FILE_REMOVE = declare("register.file_remove", "删除服务器上的登记簿文件")

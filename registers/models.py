@@ -16,11 +16,18 @@ class RegisterJobStatus(models.TextChoices):
     FAILED = "failed", "失败"
 
 
+class FileRemoval(models.TextChoices):
+    DOWNLOADED = "downloaded", "已下载"
+    EXPIRED = "expired", "超过保存时限"
+
+
 class RegisterJob(models.Model):
     """A register too large to render in a web request, rendered by the Celery worker (SPEC §11).
 
     Only the requester may see the job or fetch its file; the file lives under
-    MEDIA_ROOT/registers/ and is never served by URL directly, only through the job's view.
+    MEDIA_ROOT/registers/ and is never served by URL directly, only through the job's view. The file
+    holds classified text, so it leaves the server once downloaded or SECRECY["RENDER_TTL_HOURS"]
+    after it was made (issue 14 §7; registers.services_files); the job row stays, marked.
     """
 
     requested_by = models.ForeignKey(
@@ -40,6 +47,8 @@ class RegisterJob(models.Model):
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    file_removed_at = models.DateTimeField("文件删除时间", null=True, blank=True)
+    file_removed_reason = models.CharField("文件删除原因", max_length=12, choices=FileRemoval.choices, blank=True)
 
     class Meta:
         # The table documents created before registers had an app of their own: kept, never
@@ -51,10 +60,20 @@ class RegisterJob(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="register_job_progress_range"),
         ]
-        indexes = [models.Index(fields=["requested_by", "id"], name="register_job_requester_idx")]
+        indexes = [
+            models.Index(fields=["requested_by", "id"], name="register_job_requester_idx"),
+            # The purge job's range: finished files still on disk, oldest first.
+            models.Index(fields=["finished_at", "id"], name="register_job_file_kept_idx",
+                         condition=models.Q(status="done", file_removed_at__isnull=True)),
+        ]
 
     def __str__(self):
         return f"{self.register}.{self.file_format} #{self.pk}"
+
+    @property
+    def file_kept(self):
+        """A finished file still on the server (neither downloaded nor expired)."""
+        return self.status == RegisterJobStatus.DONE and bool(self.file_path) and self.file_removed_at is None
 
     @property
     def is_finished(self):

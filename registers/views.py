@@ -20,7 +20,7 @@ from secrecy.errors import DomainError, NotVisible
 from secrecy.forms import SafeForm
 from secrecy.printing import content_disposition
 
-from . import services
+from . import services, services_files
 from .models import RegisterFormat, RegisterJobStatus
 from .registry import REGISTERS, register_choices, title_of
 
@@ -128,6 +128,9 @@ def job(request, pk):
         "filters_description": services.describe_register_filters(job.register, job.filters),
         "running": running,
         "done": job.status == RegisterJobStatus.DONE,
+        "ttl_hours": settings.SECRECY["RENDER_TTL_HOURS"],
+        # A file restored from no backup (they leave renders out) is missing though the row keeps it.
+        "file_available": job.file_kept and services.job_file_path(job).is_file(),
         "failed": job.status == RegisterJobStatus.FAILED,
         "page_level": None,  # the page shows the job, not carrier content
         "refresh_url": refresh_url,
@@ -144,10 +147,11 @@ def job(request, pk):
 @require_GET
 def job_file(request, pk):
     try:
-        path, filename, content_type = services.register_job_file(user=request.user, pk=pk)
+        handle, filename, content_type = services_files.register_job_download(user=request.user, pk=pk)
     except NotVisible:
         raise Http404() from None
-    response = FileResponse(path.open("rb"), content_type=content_type)
+    # The file is already gone from the disk (fetched once, issue 14 §7): the open handle streams it.
+    response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = content_disposition(filename)
     response["Cache-Control"] = "no-store"
     return response

@@ -337,6 +337,14 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("incident_deadline",),
         "options": {"expires": 50 * 60},
     },
+    # Issue 14 §7: rendered register files left on the server past SECRECY["RENDER_TTL_HOURS"]
+    # (hourly, so a file outlives its limit by an hour at most).
+    "register-files-purge": {
+        "task": "notifications.tasks.run_job",
+        "schedule": crontab(minute=25),
+        "args": ("register_files_purge",),
+        "options": {"expires": 50 * 60},
+    },
     # SPEC §10: yesterday's audit summary with the chain head at its end, for the 安全审计员.
     "audit-daily-summary": {
         "task": "notifications.tasks.run_job",
@@ -361,6 +369,9 @@ SECRECY = {
     # A register job still queued or running this long after it was asked for is marked failed
     # (a worker that died or a lost broker message must not leave its page spinning forever).
     "REGISTER_JOB_TIMEOUT_MINUTES": env.int("SECRECY_REGISTER_JOB_TIMEOUT_MINUTES", default=15),
+    # A rendered register file holds classified text: removed from the server once downloaded, or
+    # this many hours after it was made if nobody fetched it (issue 14 §7; registers.jobs).
+    "RENDER_TTL_HOURS": env.int("SECRECY_RENDER_TTL_HOURS", default=24),
     # Lists stop counting exactly past this many rows (COUNT(*) crawls on big tables).
     "LIST_COUNT_CAP": env.int("SECRECY_LIST_COUNT_CAP", default=10000),
     # A search term's matches are counted up to this many ("超过 2000 条": a term that common is

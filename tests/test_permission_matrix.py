@@ -133,6 +133,9 @@ MATRIX = {
     "personnel:leave_approve": ("POST", rule(obj={"baomi", "secadmin", "lingdao"})),
     "personnel:leave_cancel": ("POST", rule(obj={"baomi", "secadmin", "lingdao"})),
     "personnel:me": ("GET", rule(obj=EVERYONE)),
+    # 待建档 (issue 14 §7): the 保密办 alone creates a new account's 涉密人员 record; not the 三员.
+    "personnel:onboarding": ("GET", rule(ok={"baomi"})),
+    "personnel:onboard": ("GET", rule(ok={"baomi"})),
     # Only the 主要负责人 (zhuren, not in ROLES) names the 绝密 专人 and the scope delegate.
     "personnel:designations": ("GET", rule()),
     "personnel:travel_request": ("POST", rule(obj=BUSINESS | {"secadmin"})),
@@ -263,6 +266,8 @@ def kwargs_for(name, username):
     if name in ("personnel:detail", "personnel:edit", "personnel:review_add", "personnel:training_add",
                 "personnel:document_add", "personnel:leave_open", "personnel:travel_request"):
         return {"pk": Person.objects.get(user__username="lisi").pk}
+    if name == "personnel:onboard":
+        return {"pk": _user("wuxinyu").pk}  # the demo's account waiting in 待建档
     if name in ("personnel:document_hand_back", "personnel:document_cancel"):
         return {"pk": _first(TravelDocument).pk}
     if name.startswith("personnel:leave_") and name not in ("personnel:leave_list", "personnel:leave_open"):

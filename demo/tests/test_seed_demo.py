@@ -14,6 +14,7 @@ from documents.selectors import carrier_list_visible_to
 from documents.services_declassify import SYSTEM_USERNAME
 from personnel.models import Department, Role
 from personnel.policy import clearance_of, roles_of
+from personnel.selectors import accounts_awaiting_record
 from secrecy.levels import Level, PeriodKind, PeriodUnit
 
 PASSWORD = "Secrecy#2026"
@@ -54,6 +55,10 @@ def test_demo_accounts_have_the_roles_clearances_and_authority_of_spec_14(demo, 
     extra = {username: users.pop(username) for username in ("huangmin", "zhouming", "qianqi")}
     assert not extra["zhouming"].is_active and extra["zhouming"].person.status == "declassifying"
     assert extra["qianqi"].is_active and roles_of(extra["huangmin"]) == {Role.SECRECY_OFFICE}
+    # And one new account waiting in 待建档: a role, no 涉密人员 record, nothing classified to see.
+    newcomer = users.pop("wuxinyu")
+    assert newcomer.is_active and roles_of(newcomer) == {Role.READER} and not hasattr(newcomer, "person")
+    assert list(accounts_awaiting_record(user=users["baomi"])) == [newcomer]
     assert set(users) == set(CAST)
     for username, (roles, clearance, approval, classification, principal, department) in CAST.items():
         user = users[username]
