@@ -33,7 +33,7 @@ LOAN_COLUMNS = [
     ("借阅日期", 16, lambda r, c, n: local_date_text(r.executed_at)),
     ("借阅人", 12, lambda r, c, n: person_name(r.requester)),
     ("部门", 14, lambda r, c, n: _department(r.requester)),
-    ("统一编号", 18, lambda r, c, n: c.serial),
+    ("统一编号", 21, lambda r, c, n: c.serial),
     ("文件名称", 34, lambda r, c, n: c.title),
     ("文号", 22, lambda r, c, n: number_or_serial(c)),
     ("密级", 8, lambda r, c, n: level_label(c.level)),
@@ -196,7 +196,7 @@ def _consent(request):
 COPY_COLUMNS = [
     ("序号", 6, lambda r, n: str(n)),
     ("复制日期", 17, lambda r, n: local_date_text(r.executed_at)),
-    ("原件统一编号", 19, lambda r, n: _lines(o.serial for o in r.originals)),
+    ("原件统一编号", 21, lambda r, n: _lines(o.serial for o in r.originals)),
     ("文件资料名称", 30, lambda r, n: _copy_title(r)),
     ("原件文号/份号", 24, lambda r, n: _lines(_original_number(o) for o in r.originals)),
     ("密级", 8, lambda r, n: level_label(_copy_level(r))),

@@ -49,6 +49,15 @@ def render(register, *, fmt, printed_by, printed_at, progress=None):
     return renderer(register, printed_by, printed_at, progress=progress)
 
 
+def with_signoff(register, spec):
+    """The register with its declared sign-off lines (spec.signoff, issue 14 §5) when it records
+    no signatures of its own: role, and a name and date left blank to be signed by hand."""
+    if register.signatures or not spec.signoff:
+        return register
+    return dataclasses.replace(register, signatures=[(role, "", "") for role in spec.signoff],
+                               signature_time_label="日期")
+
+
 @dataclasses.dataclass
 class Produced:
     filename: str
@@ -80,7 +89,8 @@ def render_file(*, user, name, file_format, filters, progress=None):
         if progress:
             progress(0.2 + 0.8 * fraction)
 
-    register = spec.build(user=user, filters=filters, progress=build_progress if progress else None)
+    register = with_signoff(spec.build(user=user, filters=filters, progress=build_progress if progress else None),
+                            spec)
     content = render(register, fmt=file_format, printed_by=person_name(user), printed_at=now,
                      progress=render_progress if progress else None)
     return Produced(

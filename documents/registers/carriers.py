@@ -82,7 +82,7 @@ def _build(book, *, user, filters, progress=None):
 # regulations_cn.md §8.1 plus SPEC §3 fields; 保密期限 is printed as the full mark (机密★10年).
 INCOMING_COLUMNS = [
     ("序号", 8, lambda c, n: str(n)),
-    ("统一编号", 18, lambda c, n: c.serial),
+    ("统一编号", 21, lambda c, n: c.serial),
     ("收文日期", 16, lambda c, n: date_text(c.doc_date)),
     ("来文单位", 20, lambda c, n: c.issuer),
     ("文号", 26, lambda c, n: c.doc_number),
@@ -103,7 +103,7 @@ INCOMING_COLUMNS = [
 # regulations_cn.md §8.2 plus DM14 art. 21 (承办人、定密责任人、定密依据) and 传递方式 (REG24 art. 27(3)).
 OUTGOING_COLUMNS = [
     ("序号", 8, lambda c, n: str(n)),
-    ("统一编号", 18, lambda c, n: c.serial),
+    ("统一编号", 21, lambda c, n: c.serial),
     ("发文日期", 16, lambda c, n: date_text(c.doc_date)),
     ("类型", 9, lambda c, n: Direction(c.direction).label),
     ("文号", 26, lambda c, n: c.doc_number),
@@ -122,7 +122,7 @@ OUTGOING_COLUMNS = [
 # regulations_cn.md §8.6 (classifiedtz) plus 保密期限、知悉范围 from the 科研单位 guidance.
 LEDGER_COLUMNS = [
     ("序号", 8, lambda c, n: str(n)),
-    ("统一编号", 18, lambda c, n: c.serial),
+    ("统一编号", 21, lambda c, n: c.serial),
     ("登记日期", 16, lambda c, n: local_date_text(c.registered_at)),
     ("文件资料名称", 42, lambda c, n: c.title),
     ("制发单位", 20, lambda c, n: issuer_text(c)),

@@ -85,7 +85,17 @@ def xlsx_table(content):
     """(top rows, header, data rows) of the workbook's only sheet, empty cells as ""."""
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    return sheet, rows[:XLSX_HEADER_ROW - 1], rows[XLSX_HEADER_ROW - 1], rows[XLSX_HEADER_ROW:]
+    return sheet, rows[:XLSX_HEADER_ROW - 1], rows[XLSX_HEADER_ROW - 1], table_body(rows[XLSX_HEADER_ROW:])
+
+
+def table_body(rows):
+    """The data rows: up to the empty row that sets off the end line and the sign-off lines."""
+    body = []
+    for row in rows:
+        if not any(row):
+            break
+        body.append(row)
+    return body
 
 
 def pdf_serials(content):
