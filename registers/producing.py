@@ -15,7 +15,7 @@ from secrecy.errors import PolicyDenied, ValidationFailed
 from . import events
 from .models import RegisterFormat
 from .pdf import render_pdf
-from .registry import get_spec, title_of
+from .registry import REGISTERS, get_spec, title_of
 from .xlsx import render_xlsx
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -26,6 +26,14 @@ CONTENT_TYPES = {
 }
 # SPEC §10: prints and exports are audited actions.
 AUDIT_EVENTS = {RegisterFormat.PDF: events.PRINT, RegisterFormat.XLSX: events.EXPORT}
+INVENTORY_AUDIT_EVENTS = {RegisterFormat.PDF: events.INVENTORY_PRINT, RegisterFormat.XLSX: events.INVENTORY_EXPORT}
+
+
+def audit_event(name, file_format):
+    """The event of printing (PDF) or exporting (XLSX) the named register; a 清查 one has its own."""
+    spec = REGISTERS.get(name)
+    events_of = INVENTORY_AUDIT_EVENTS if spec is not None and spec.inventory else AUDIT_EVENTS
+    return events_of[RegisterFormat(file_format)]
 
 
 def check_may_print(user, spec=None):
@@ -104,6 +112,6 @@ def record_produced(*, user, name, file_format, produced, job=None):
     if job is not None:
         detail["job"] = job.pk
     return record_event(
-        actor=user, event=AUDIT_EVENTS[RegisterFormat(file_format)], level=produced.level,
+        actor=user, event=audit_event(name, file_format), level=produced.level,
         target=job, target_repr=title_of(name) if job is None else None, detail=detail,
     )
