@@ -51,12 +51,12 @@ class Column:
     xlsx_width: float | None = None
     # Never wrapped inside a line (a 统一编号 read half on one line and half on the next is misread
     # at 清查; issue 14 §5): each line of the cell stays whole, so the column must be wide enough
-    # (SERIAL_COLUMN_MM). None: the serial columns (a header naming 统一编号) only.
+    # (SERIAL_COLUMN_MM). None: the serial and 份号 columns (a header naming 统一编号, or 份号) only.
     nowrap: bool | None = None
 
     @property
     def keeps_lines(self):
-        return ("统一编号" in self.header) if self.nowrap is None else self.nowrap
+        return ("统一编号" in self.header or self.header == "份号") if self.nowrap is None else self.nowrap
 
     @property
     def sheet_width(self):
