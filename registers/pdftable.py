@@ -70,15 +70,15 @@ class _Typesetter:
             description.weight = pango.Weight.BOLD
         layout = pango.Layout(self.pango_context)
         layout.font_description = description
-        if width is not None:
+        if width is not None and not nowrap:
             layout.width = pango.units_from_double(width)
             # overflow-wrap: anywhere — a long serial or Latin word still breaks inside the column.
             layout.wrap = pango.WrapMode.WORD_CHAR
         if nowrap:
-            # A negative height is a line count per paragraph: each line of the cell stays one
-            # line (a 统一编号 is never broken, issue 14 §5); one too long is ellipsized, not wrapped.
-            layout.height = -1
-            layout.ellipsize = pango.EllipsizeMode.END
+            # No width, so nothing wraps: each line of the cell stays whole (a 统一编号 is never
+            # broken, issue 14 §5), like white-space: pre in the HTML layout. The column is sized to
+            # hold it (secrecy.printing.SERIAL_COLUMN_MM); a longer text overflows, never cut.
+            pass
         elif max_height is not None:
             layout.height = pango.units_from_double(max_height)
             layout.ellipsize = pango.EllipsizeMode.END

@@ -28,9 +28,10 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # (a row taller than a page would be split, and its level would then straddle two pages).
 MAX_CELL_CHARS = 400
 
-# A serial column must be at least this wide on the 277 mm table: "2026-000123" in the 7.5 pt
-# body font is 15.2 mm, plus 2 mm of cell padding (registers/tests check every declared register).
-SERIAL_COLUMN_MM = 17.5
+# A serial column must be at least this wide on the 277 mm table: "2026-000123" in the 7.5 pt body
+# font is 15.2 mm as Pango measures it, and WeasyPrint's table wraps it below 18 mm with the cell's
+# padding (registers/tests check every declared register).
+SERIAL_COLUMN_MM = 19
 
 # The sign-off lines a register ends with unless it declares its own (issue 14 §5): filled in by
 # hand when the printout is checked and filed.

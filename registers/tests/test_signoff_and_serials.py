@@ -116,6 +116,17 @@ def test_a_serial_is_never_broken_over_two_lines(client, unit, carriers, tmp_pat
         assert all(c.copy_number_display in text.split() for c in carriers)
 
 
+@pytest.mark.parametrize("engine", ["html", "cairo"])
+def test_a_tight_serial_column_still_keeps_the_serial_whole(engine, monkeypatch, db, tmp_path):
+    if engine == "cairo":
+        monkeypatch.setattr(pdf_engine, "LARGE_REGISTER_ROWS", 1)
+    # 16 mm: both engines would break "2026-000307" inside it if they wrapped serials.
+    register = Register(name="x", title="t", columns=[Column("序号", 8), Column("统一编号", 16), Column("名称", 253)],
+                        rows=[["1", "2026-000307", "甲"], ["2", "2026-000308", "乙"]], levels=[1, 1])
+    text = pdftotext(producing.render(register, fmt="pdf", printed_by="孙丽华", printed_at=PRINTED_AT), tmp_path)
+    assert SERIAL.findall(text) == ["2026-000307", "2026-000308"]
+
+
 def test_every_serial_column_is_wide_enough_for_a_six_digit_serial():
     """"2026-000123" needs SERIAL_COLUMN_MM on the 277 mm table (15.2 mm of text in the body font)."""
     tables = {
