@@ -2,6 +2,7 @@
 PDF and XLSX, from the web page and from the command, holding exactly what the reader may see."""
 import datetime as dt
 import io
+import itertools
 import re
 from urllib.parse import unquote
 
@@ -89,13 +90,8 @@ def xlsx_table(content):
 
 
 def table_body(rows):
-    """The data rows: up to the empty row that sets off the end line and the sign-off lines."""
-    body = []
-    for row in rows:
-        if not any(row):
-            break
-        body.append(row)
-    return body
+    """The data rows: up to the empty row that sets off the sign-off lines."""
+    return list(itertools.takewhile(any, rows))
 
 
 def pdf_serials(content):
