@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from documents.filters import CarrierFilter, describe_filters, normalize_filters
 from documents.models import KIND_COUNT_UNIT, Carrier, CarrierKind
+from documents.registers import inventory
 from documents.registers.cells import (
     SHANGHAI, date_text, issuer_text, local_date_text, moment_text, number_or_serial, period_mark, unit_name,
 )
@@ -23,6 +24,7 @@ from .models import (
 from .selectors import destruction_batch_for_print
 
 LOANS_TITLE = "借阅登记簿"
+LOANS_INVENTORY_TITLE = "借阅登记簿（清查）"
 COPIES_TITLE = "复制登记簿"
 DESTRUCTION_TITLE = "涉密载体销毁清单"
 
@@ -33,7 +35,7 @@ LOAN_COLUMNS = [
     ("借阅日期", 16, lambda r, c, n: local_date_text(r.executed_at)),
     ("借阅人", 12, lambda r, c, n: person_name(r.requester)),
     ("部门", 14, lambda r, c, n: _department(r.requester)),
-    ("统一编号", 18, lambda r, c, n: c.serial),
+    ("统一编号", 21, lambda r, c, n: c.serial),
     ("文件名称", 34, lambda r, c, n: c.title),
     ("文号", 22, lambda r, c, n: number_or_serial(c)),
     ("密级", 8, lambda r, c, n: level_label(c.level)),
@@ -77,25 +79,56 @@ def _loan_notes(request):
     return "；".join(notes)
 
 
-def _loan_items(*, user, filters):
-    # The rows are built from the user's visible carriers (one subquery), never the other way round.
-    carriers = carrier_list_visible_to(user=user, filters=filters).order_by().values("id")
+def _loan_items(*, user, filters, unit_wide=False):
+    # The rows are built from the user's visible carriers (one subquery), never the other way round;
+    # a 清查 book from every carrier of the unit (documents.registers.inventory).
+    if unit_wide:
+        carriers = inventory.unit_carriers(filters).order_by().values("id")
+    else:
+        carriers = carrier_list_visible_to(user=user, filters=filters).order_by().values("id")
     return RequestItem.objects.filter(
         kind=RequestKind.LEND, carrier_id__in=carriers,
         request__state__in=[RequestState.IN_PROGRESS, RequestState.COMPLETED],
     )
 
 
-def loan_count(*, user, filters, cap=None):
-    items = _loan_items(user=user, filters=filters)
+def loan_count(*, user, filters, cap=None, unit_wide=False):
+    items = _loan_items(user=user, filters=filters, unit_wide=unit_wide)
     if cap is not None:
         return RequestItem.objects.filter(id__in=items.values("id")[: cap + 1]).count()
     return items.count()
 
 
-def loans(*, user, filters=None, progress=None):
+def _masked_loan(header, cell):
+    """A 清查 cell: what names the carrier's content only where the printer may see the carrier;
+    of the return check, the condition is a fact of the check, its note free text."""
+    if header in ("文件名称", "文号", "借阅事由"):
+        return lambda r, c, n: cell(r, c, n) if c.in_scope else inventory.MASKED
+    if header == "归还检查":
+        return lambda r, c, n: cell(r, c, n) if c.in_scope else (
+            ReturnCondition(r.return_condition).label if r.return_condition else "")
+    return cell
+
+
+LOAN_INVENTORY_COLUMNS = [(header, width, _masked_loan(header, cell)) for header, width, cell in LOAN_COLUMNS]
+
+
+def loans_inventory(*, user, filters=None, progress=None):
+    """借阅登记簿（清查）: every loan of the unit for the secrecy office, content masked out of scope."""
+    return loans(user=user, filters=filters, progress=progress, unit_wide=True)
+
+
+def loan_inventory_count(*, user, filters, cap=None):
+    return loan_count(user=user, filters=filters, cap=cap, unit_wide=True)
+
+
+def loans(*, user, filters=None, progress=None, unit_wide=False):
     filters = normalize_filters(filters)
-    items = _loan_items(user=user, filters=filters).select_related(
+    columns = LOAN_INVENTORY_COLUMNS if unit_wide else LOAN_COLUMNS
+    items = _loan_items(user=user, filters=filters, unit_wide=unit_wide)
+    if unit_wide:
+        items = items.annotate(in_scope=inventory.in_scope(user, outer="carrier_id"))
+    items = items.select_related(
         "carrier", "request__requester__person__department", "request__checked_out_by__person",
         "request__returned_to__person",
     ).prefetch_related(
@@ -104,15 +137,17 @@ def loans(*, user, filters=None, progress=None):
     items = list(items)
     rows, levels = [], []
     for number, item in enumerate(items, start=1):
-        rows.append([cell(item.request, item.carrier, number) for _, _, cell in LOAN_COLUMNS])
+        item.carrier.in_scope = getattr(item, "in_scope", True)
+        rows.append([cell(item.request, item.carrier, number) for _, _, cell in columns])
         levels.append(int(item.carrier.level))
         if progress and number % 500 == 0:
             progress(number / len(items))
     return Register(
-        name="loans", title=LOANS_TITLE,
-        columns=[Column(header, width) for header, width, _ in LOAN_COLUMNS],
+        name="loans_inventory" if unit_wide else "loans", title=LOANS_INVENTORY_TITLE if unit_wide else LOANS_TITLE,
+        columns=[Column(header, width) for header, width, _ in columns],
         rows=rows, levels=levels, filters_description=describe_filters(filters),
         unit_name=unit_name(),
+        header_lines=[inventory.NOTE, f"筛选条件：{describe_filters(filters) or '全部'}"] if unit_wide else [],
     )
 
 
@@ -196,7 +231,7 @@ def _consent(request):
 COPY_COLUMNS = [
     ("序号", 6, lambda r, n: str(n)),
     ("复制日期", 17, lambda r, n: local_date_text(r.executed_at)),
-    ("原件统一编号", 19, lambda r, n: _lines(o.serial for o in r.originals)),
+    ("原件统一编号", 21, lambda r, n: _lines(o.serial for o in r.originals)),
     ("文件资料名称", 30, lambda r, n: _copy_title(r)),
     ("原件文号/份号", 24, lambda r, n: _lines(_original_number(o) for o in r.originals)),
     ("密级", 8, lambda r, n: level_label(_copy_level(r))),
@@ -378,6 +413,9 @@ def destruction(*, user, filters=None, progress=None):
 # register page lists them after documents' own.
 REGISTERS = (
     RegisterSpec(name="loans", title=LOANS_TITLE, build=loans, count=loan_count),
+    RegisterSpec(name="loans_inventory", title=LOANS_INVENTORY_TITLE, build=loans_inventory,
+                 count=loan_inventory_count, inventory=True, may_print=inventory.may_print,
+                 refusal=inventory.REFUSAL, signoff=inventory.SIGNOFF),
     RegisterSpec(name="copies", title=COPIES_TITLE, build=copies, count=copy_count, date_label="复制日期"),
     RegisterSpec(name="destruction", title=DESTRUCTION_TITLE, build=destruction, count=destruction_count,
                  params=("batch",), listed=False),

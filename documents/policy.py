@@ -207,6 +207,15 @@ def may_print_registers(user):
     return bool(getattr(user, "is_authenticated", False)) and user.is_active and not is_admin_role(user)
 
 
+def may_take_inventory(user):
+    """The secrecy office prints the unit's every register for 清查 (账物核对, SPEC §4 "清查 prints"):
+    a check of every carrier on record against the shelves needs every row, whatever the printer's
+    need-to-know; what the carrier says stays masked where they may not see it. Guidance on 保存:
+    每年定期清查、核对 (regulations_cn.md §2.5)."""
+    return (bool(getattr(user, "is_authenticated", False)) and user.is_active
+            and has_role(user, Role.SECRECY_OFFICE) and not is_admin_role(user))
+
+
 # ------------------------------------------------------------------------- what requests ask
 # The request rules themselves live in approvals.policy; these two are facts about the carrier
 # that documents' own services need as well.

@@ -1,4 +1,5 @@
 """Every read of carriers that depends on who is asking goes through here."""
+import re
 import unicodedata
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models.expressions import RawSQL
 
+from personnel.names import person_name
 from secrecy.errors import NotVisible
 from secrecy.keyset import empty_page, keyset_page
 from secrecy.levels import Level
@@ -156,6 +158,32 @@ def carrier_find_by_serial(*, user, serial):
 
 def carrier_custody_log(*, carrier):
     return CustodyEvent.objects.filter(carrier=carrier).select_related("from_user", "to_user", "recorded_by")
+
+
+# A login as written in notes: letters, digits and ._@+- starting with a letter, not inside a longer word.
+_LOGIN = re.compile(r"(?<![A-Za-z0-9_.@+-])[A-Za-z][A-Za-z0-9_.@+-]*(?![A-Za-z0-9_.@+-])")
+
+
+def custody_notes_named(events):
+    """Set `note_text` on each custody event: its note with people named by name (issue 14 §5).
+
+    Notes are written with names today, but rows recorded earlier name people by login
+    ("列入知悉范围：lisi", "孙丽华（baomi）"); nothing is rewritten (the record stays as it was
+    written), the login is only shown as the person's name. One query for the whole timeline."""
+    from django.contrib.auth import get_user_model
+
+    words = {word for event in events for word in _LOGIN.findall(event.note or "")}
+    users = get_user_model().objects.filter(username__in=words).select_related("person") if words else []
+    names = {user.username: person_name(user) for user in users}
+    names = {login: name for login, name in names.items() if name and name != login}
+    for event in events:
+        text = event.note or ""
+        for login, name in names.items():  # "孙丽华（baomi）" → "孙丽华"
+            text = text.replace(f"{name}（{login}）", name)
+        if names:  # a bare "lisi" → "李四"
+            text = _LOGIN.sub(lambda m: names.get(m.group(0), m.group(0)), text)
+        event.note_text = text
+    return events
 
 
 def carrier_history(*, carrier):

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from audits.services import record_event
 from notifications.services import notify
+from personnel.names import person_name
 from personnel.policy import clearance_of, is_admin_role
 from secrecy.errors import InvalidState, NotVisible, PolicyDenied, ValidationFailed
 
@@ -39,10 +40,8 @@ MAX_READERS = 50
 
 
 def reader_name(user):
-    person = getattr(user, "person", None)
-    name = person.full_name if person is not None and person.full_name else ""
-    username = user.get_username()
-    return f"{name}（{username}）" if name and name != username else username
+    """A reader as the messages name them: by name, never by login (issue 14 §5)."""
+    return person_name(user)
 
 
 def circulation_days(level):

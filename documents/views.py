@@ -201,6 +201,7 @@ def _detail_context(request, carrier, *, correction_form=None, scope_form=None):
     user = request.user
     events = list(selectors.carrier_custody_log(carrier=carrier))
     prefetch_related_objects(events, "from_user__person", "to_user__person", "recorded_by__person")
+    selectors.custody_notes_named(events)
     def visible():
         return selectors.carrier_list_visible_to(user=user)
 

@@ -85,7 +85,8 @@ def _layout_body(register, html_class, font_config, fetcher, progress):
             "register": register, "unit_name": unit, "widths": widths, "first": first, "final": final,
             "rows": [(i, register.levels[i] if i < len(register.levels) else None, [clean_cell(v) for v in rows[i]])
                      for i in range(start, end)],
-            "total_rows": total,
+            "total_rows": total, "end_line": register.end_line,
+            "nowrap": {n for n, c in enumerate(register.columns) if c.keeps_lines},
         })
         doc = html_class(string=html, url_fetcher=fetcher).render(font_config=font_config)
         on_pages = [_row_indexes_on(p) for p in doc.pages]

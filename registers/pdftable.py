@@ -61,7 +61,7 @@ class _Typesetter:
         self.pango_context = pangocairo.create_context(context)
         pangocairo.set_resolution(self.pango_context, 72)
 
-    def layout(self, *, size=BODY_SIZE, bold=False, width=None, align="left", max_height=None):
+    def layout(self, *, size=BODY_SIZE, bold=False, width=None, align="left", max_height=None, nowrap=False):
         pango = self.pango
         description = pango.FontDescription()
         description.family = FONT_FAMILY
@@ -70,11 +70,16 @@ class _Typesetter:
             description.weight = pango.Weight.BOLD
         layout = pango.Layout(self.pango_context)
         layout.font_description = description
-        if width is not None:
+        if width is not None and not nowrap:
             layout.width = pango.units_from_double(width)
             # overflow-wrap: anywhere — a long serial or Latin word still breaks inside the column.
             layout.wrap = pango.WrapMode.WORD_CHAR
-        if max_height is not None:
+        if nowrap:
+            # No width, so nothing wraps: each line of the cell stays whole (a 统一编号 is never
+            # broken, issue 14 §5), like white-space: pre in the HTML layout. The column is sized to
+            # hold it (secrecy.printing.SERIAL_COLUMN_MM); a longer text overflows, never cut.
+            pass
+        elif max_height is not None:
             layout.height = pango.units_from_double(max_height)
             layout.ellipsize = pango.EllipsizeMode.END
         layout.alignment = {"left": pango.Alignment.LEFT, "center": pango.Alignment.CENTER,
@@ -142,10 +147,11 @@ def render(register, *, marks, column_widths, rows, levels, level_label, progres
 
     # No row may be taller than what the first page holds under its title and header row.
     max_cell = BODY_BOTTOM - first_top - header_height - 2 * PAD_Y - 12 * MM
-    cell_layouts = [type_.layout(width=w, align="center" if n == 0 else "left", max_height=max_cell)
-                    for n, w in enumerate(text_widths)]
+    cell_layouts = [type_.layout(width=w, align="center" if n == 0 else "left", max_height=max_cell,
+                                 nowrap=column.keeps_lines)
+                    for n, (w, column) in enumerate(zip(text_widths, register.columns))]
 
-    end_text = f"本登记簿共 {total} 条记录，以下空白。"
+    end_text = register.end_line
     end_layout = type_.layout(size=8, width=BODY_WIDTH)
     end_height = 2 * MM + type_.height(end_layout, end_text)
     totals_layout = type_.layout(size=9, bold=True, width=BODY_WIDTH)

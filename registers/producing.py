@@ -15,7 +15,7 @@ from secrecy.errors import PolicyDenied, ValidationFailed
 from . import events
 from .models import RegisterFormat
 from .pdf import render_pdf
-from .registry import get_spec, title_of
+from .registry import REGISTERS, get_spec, title_of
 from .xlsx import render_xlsx
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -26,6 +26,14 @@ CONTENT_TYPES = {
 }
 # SPEC §10: prints and exports are audited actions.
 AUDIT_EVENTS = {RegisterFormat.PDF: events.PRINT, RegisterFormat.XLSX: events.EXPORT}
+INVENTORY_AUDIT_EVENTS = {RegisterFormat.PDF: events.INVENTORY_PRINT, RegisterFormat.XLSX: events.INVENTORY_EXPORT}
+
+
+def audit_event(name, file_format):
+    """The event of printing (PDF) or exporting (XLSX) the named register; a 清查 one has its own."""
+    spec = REGISTERS.get(name)
+    events_of = INVENTORY_AUDIT_EVENTS if spec is not None and spec.inventory else AUDIT_EVENTS
+    return events_of[RegisterFormat(file_format)]
 
 
 def check_may_print(user, spec=None):
@@ -47,6 +55,15 @@ def render(register, *, fmt, printed_by, printed_at, progress=None):
     """The register's file in the format asked for ("pdf" or "xlsx"), with nothing recorded."""
     renderer = render_pdf if fmt == RegisterFormat.PDF else render_xlsx
     return renderer(register, printed_by, printed_at, progress=progress)
+
+
+def with_signoff(register, spec):
+    """The register with its declared sign-off lines (spec.signoff, issue 14 §5) when it records
+    no signatures of its own: role, and a name and date left blank to be signed by hand."""
+    if register.signatures or not spec.signoff:
+        return register
+    return dataclasses.replace(register, signatures=[(role, "", "") for role in spec.signoff],
+                               signature_time_label="日期")
 
 
 @dataclasses.dataclass
@@ -80,7 +97,8 @@ def render_file(*, user, name, file_format, filters, progress=None):
         if progress:
             progress(0.2 + 0.8 * fraction)
 
-    register = spec.build(user=user, filters=filters, progress=build_progress if progress else None)
+    register = with_signoff(spec.build(user=user, filters=filters, progress=build_progress if progress else None),
+                            spec)
     content = render(register, fmt=file_format, printed_by=person_name(user), printed_at=now,
                      progress=render_progress if progress else None)
     return Produced(
@@ -94,6 +112,6 @@ def record_produced(*, user, name, file_format, produced, job=None):
     if job is not None:
         detail["job"] = job.pk
     return record_event(
-        actor=user, event=AUDIT_EVENTS[RegisterFormat(file_format)], level=produced.level,
+        actor=user, event=audit_event(name, file_format), level=produced.level,
         target=job, target_repr=title_of(name) if job is None else None, detail=detail,
     )

@@ -33,7 +33,14 @@ def declare(spec):
 
 
 def register_choices():
-    return [(spec.name, spec.title) for spec in REGISTERS.values() if spec.listed]
+    """The registers anyone who prints may choose on the registers page (not the 清查 ones)."""
+    return [(spec.name, spec.title) for spec in REGISTERS.values() if spec.listed and not spec.inventory]
+
+
+def inventory_choices(user):
+    """The 清查 (账物核对) registers this user may print: the secrecy office's, offered apart."""
+    return [(spec.name, spec.title) for spec in REGISTERS.values()
+            if spec.listed and spec.inventory and spec.may_print is not None and spec.may_print(user)]
 
 
 def get_spec(name):

@@ -16,7 +16,7 @@ from secrecy.errors import NotVisible, PolicyDenied
 
 from .models import RegisterFormat, RegisterJob, RegisterJobStatus
 from .producing import (
-    AUDIT_EVENTS, CONTENT_TYPES, SHANGHAI, check_format, check_may_print, record_produced, render_file,
+    CONTENT_TYPES, SHANGHAI, audit_event, check_format, check_may_print, record_produced, render_file,
 )
 from .registry import REGISTERS, get_spec, title_of
 from .tasks import render_register_job
@@ -115,7 +115,7 @@ def register_job_fail_if_stale(*, job, now=None):
         job.error = f"生成超时：超过 {minutes} 分钟仍未完成，已停止等待。请重新生成；如多次超时，请联系系统管理员。"
         job.finished_at = now
         job.save(update_fields=["status", "error", "finished_at"])
-        record_event(actor=job.requested_by, event=AUDIT_EVENTS[RegisterFormat(job.file_format)],
+        record_event(actor=job.requested_by, event=audit_event(job.register, job.file_format),
                      target=job, result=AuditResult.FAILED,
                      detail={"register": job.register, "format": job.file_format, "filters": job.filters,
                              "job": job.pk, "error": "timeout"})

@@ -12,8 +12,8 @@ from audits.models import AuditResult
 from audits.services import record_event
 from secrecy.errors import DomainError
 
-from .models import RegisterFormat, RegisterJob, RegisterJobStatus
-from .producing import AUDIT_EVENTS, record_produced, render_file
+from .models import RegisterJob, RegisterJobStatus
+from .producing import audit_event, record_produced, render_file
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def register_job_run(*, job_id):
                 job.error = str(message)[:1000]
                 job.finished_at = timezone.now()
                 job.save(update_fields=["status", "error", "finished_at"])
-                record_event(actor=job.requested_by, event=AUDIT_EVENTS[RegisterFormat(job.file_format)],
+                record_event(actor=job.requested_by, event=audit_event(job.register, job.file_format),
                              target=job, result=AuditResult.FAILED,
                              detail={"register": job.register, "format": job.file_format,
                                      "filters": job.filters, "job": job.pk, "error": job.error[:200]})

@@ -22,7 +22,7 @@ from secrecy.printing import content_disposition
 
 from . import services, services_files
 from .models import RegisterFormat, RegisterJobStatus
-from .registry import REGISTERS, register_choices, title_of
+from .registry import REGISTERS, inventory_choices, register_choices, title_of
 
 
 class RegisterChoiceForm(SafeForm):
@@ -54,6 +54,7 @@ def _index(request, params, *, errors=None, status=200):
     filter_form = CarrierFilter(params or None).form
     return render(request, "registers/index.html", {
         "choice_form": choice,
+        "inventory_choices": inventory_choices(request.user),
         "selected_register": params.get("register") or "ledger",
         "filter_form": filter_form,
         "filter_fields": [f for f in filter_form if f.name != "q"],

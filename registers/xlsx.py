@@ -94,12 +94,15 @@ def render_xlsx(register, printed_by, printed_at, *, progress=None):
         with contextlib.suppress(Exception):
             workbook.save(io.BytesIO())
         raise
+    # What follows the table is set off by an empty row, as on paper: the totals and the sign-off
+    # lines (issue 14 §5), each signature with its time or a blank date to write in.
     if register.summary_lines or register.signatures:
         sheet.append([])
     for line in register.summary_lines:
         sheet.append([text_cell(line, font=Font(bold=True))])
     for role, name, at in register.signatures:
-        sheet.append([text_cell(f"{role}（签字）：", font=Font(bold=True)), text_cell(name), text_cell(at)])
+        sheet.append([text_cell(f"{role}（签字）：", font=Font(bold=True)), text_cell(name),
+                      text_cell(f"{register.signature_time_label}："), text_cell(at)])
     out = io.BytesIO()
     workbook.save(out)
     if progress:

@@ -28,6 +28,15 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # (a row taller than a page would be split, and its level would then straddle two pages).
 MAX_CELL_CHARS = 400
 
+# A serial column must be at least this wide on the 277 mm table: "2026-000123" in the 7.5 pt body
+# font is 15.2 mm as Pango measures it, and WeasyPrint's table wraps it below 18 mm with the cell's
+# padding (registers/tests check every declared register).
+SERIAL_COLUMN_MM = 19
+
+# The sign-off lines a register ends with unless it declares its own (issue 14 §5): filled in by
+# hand when the printout is checked and filed.
+DEFAULT_SIGNOFF = ("登记人", "审核人", "保密办负责人")
+
 # A page without any row (an empty register) carries no secret.
 NO_LEVEL_LABEL = "非密"
 
@@ -41,6 +50,14 @@ class Column:
     width: float = 15
     # Column width in the spreadsheet, in characters; derived from `width` when not given.
     xlsx_width: float | None = None
+    # Never wrapped inside a line (a 统一编号 read half on one line and half on the next is misread
+    # at 清查; issue 14 §5): each line of the cell stays whole, so the column must be wide enough
+    # (SERIAL_COLUMN_MM). None: the serial and 份号 columns (a header naming 统一编号, or 份号) only.
+    nowrap: bool | None = None
+
+    @property
+    def keeps_lines(self):
+        return ("统一编号" in self.header or self.header == "份号") if self.nowrap is None else self.nowrap
 
     @property
     def sheet_width(self):
@@ -70,6 +87,15 @@ class Register:
     signatures: list = dataclasses.field(default_factory=list)
     # The PDF's word before the second blank of each signature line (a time, or a 日期 to write).
     signature_time_label: str = "时间"
+    # A list (清单: a batch's items) ends "本清单共 N 项"; a register (登记簿) "本登记簿共 N 条记录".
+    is_list: bool = False
+
+    @property
+    def end_line(self):
+        total = len(self.rows)
+        if self.is_list:
+            return f"本清单共 {total} 项，以下空白。"
+        return f"本登记簿共 {total} 条记录，以下空白。"
 
     @property
     def headers(self):
@@ -167,6 +193,13 @@ class RegisterSpec:
     may_print: object = None
     # The refusal shown when may_print says no.
     refusal: str = ""
+    # The roles whose sign-off lines (name and date left blank, to be signed by hand) end the
+    # printout, PDF and XLSX alike; () for none. A register that records its own signatures (a
+    # 销毁清单's 监销人, a meeting's 保密办审核) keeps those instead.
+    signoff: tuple = DEFAULT_SIGNOFF
+    # A 清查 register (账物核对): the unit's every row for the secrecy office, what the printer may
+    # not know masked; printed and exported under its own audit events.
+    inventory: bool = False
 
 
 # -------------------------------------------------------------------- filled by the registers app

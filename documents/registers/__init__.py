@@ -18,7 +18,7 @@ The registers of requests (借阅登记簿, 复制登记簿, 销毁清单) are d
 """
 from secrecy.printing import RegisterSpec
 
-from . import carriers, circulation
+from . import carriers, circulation, inventory
 
 REGISTERS = (
     RegisterSpec(name="incoming", title=carriers.INCOMING.title, build=carriers.incoming,
@@ -26,6 +26,11 @@ REGISTERS = (
     RegisterSpec(name="outgoing", title=carriers.OUTGOING.title, build=carriers.outgoing,
                  count=carriers.outgoing_count),
     RegisterSpec(name="ledger", title=carriers.LEDGER.title, build=carriers.ledger, count=carriers.ledger_count),
+    # 清查 (账物核对): the unit's every carrier for the secrecy office, content masked out of scope.
+    *(RegisterSpec(name=book.name, title=book.title, build=carriers.inventory_builder(book),
+                   count=carriers.book_counter(book), inventory=True, may_print=inventory.may_print,
+                   refusal=inventory.REFUSAL, signoff=inventory.SIGNOFF)
+      for book in (carriers.LEDGER_INVENTORY, carriers.INCOMING_INVENTORY, carriers.OUTGOING_INVENTORY)),
     RegisterSpec(name="circulation", title=circulation.CIRCULATION_TITLE, build=circulation.circulation,
                  count=circulation.circulation_count, params=("circulation",), listed=False),
 )

@@ -8,6 +8,7 @@ from secrecy.printing import Column, Register, RegisterChanged, StreamedRows
 from ..filters import describe_filters, normalize_filters
 from ..models import Carrier, CarrierKind, Direction
 from ..selectors import carrier_list_visible_to
+from . import inventory
 from .cells import (
     date_text, issuer_text, local_date_text, number_or_serial, period_mark, status_text, transmission_text, unit_name,
     urgency_text,
@@ -24,13 +25,18 @@ class CarrierBook:
     title: str
     directions: tuple | None
     columns: list
+    # A 清查 book (inventory.py): every carrier of the unit, content masked out of scope.
+    inventory: bool = False
 
 
 def _queryset(book, *, user, filters):
-    queryset = carrier_list_visible_to(user=user, filters=filters)
+    if book.inventory:
+        queryset = inventory.unit_carriers(filters).annotate(in_scope=inventory.in_scope(user))
+    else:
+        queryset = carrier_list_visible_to(user=user, filters=filters)
     if book.directions:
         queryset = queryset.filter(direction__in=book.directions)
-    if book.name == "outgoing":
+    if book.name in ("outgoing", "outgoing_inventory"):
         # Copies are registered as 自产 but the unit did not classify them (they keep the
         # original's mark); they are recorded in the 复制登记簿, not among the unit's own documents.
         queryset = queryset.filter(source_request__isnull=True)
@@ -76,13 +82,14 @@ def _build(book, *, user, filters, progress=None):
         columns=[Column(header, width) for header, width, _ in book.columns],
         rows=StreamedRows(len(ids), produce), levels=levels, filters_description=describe_filters(filters),
         unit_name=unit_name(),
+        header_lines=[inventory.NOTE, f"筛选条件：{describe_filters(filters) or '全部'}"] if book.inventory else [],
     )
 
 
 # regulations_cn.md §8.1 plus SPEC §3 fields; 保密期限 is printed as the full mark (机密★10年).
 INCOMING_COLUMNS = [
     ("序号", 8, lambda c, n: str(n)),
-    ("统一编号", 18, lambda c, n: c.serial),
+    ("统一编号", 21, lambda c, n: c.serial),
     ("收文日期", 16, lambda c, n: date_text(c.doc_date)),
     ("来文单位", 20, lambda c, n: c.issuer),
     ("文号", 26, lambda c, n: c.doc_number),
@@ -103,7 +110,7 @@ INCOMING_COLUMNS = [
 # regulations_cn.md §8.2 plus DM14 art. 21 (承办人、定密责任人、定密依据) and 传递方式 (REG24 art. 27(3)).
 OUTGOING_COLUMNS = [
     ("序号", 8, lambda c, n: str(n)),
-    ("统一编号", 18, lambda c, n: c.serial),
+    ("统一编号", 21, lambda c, n: c.serial),
     ("发文日期", 16, lambda c, n: date_text(c.doc_date)),
     ("类型", 9, lambda c, n: Direction(c.direction).label),
     ("文号", 26, lambda c, n: c.doc_number),
@@ -122,7 +129,7 @@ OUTGOING_COLUMNS = [
 # regulations_cn.md §8.6 (classifiedtz) plus 保密期限、知悉范围 from the 科研单位 guidance.
 LEDGER_COLUMNS = [
     ("序号", 8, lambda c, n: str(n)),
-    ("统一编号", 18, lambda c, n: c.serial),
+    ("统一编号", 21, lambda c, n: c.serial),
     ("登记日期", 16, lambda c, n: local_date_text(c.registered_at)),
     ("文件资料名称", 42, lambda c, n: c.title),
     ("制发单位", 20, lambda c, n: issuer_text(c)),
@@ -144,6 +151,15 @@ OUTGOING = CarrierBook("outgoing", "发文登记簿", (Direction.OUTGOING, Direc
 LEDGER = CarrierBook("ledger", "涉密载体台账", None, LEDGER_COLUMNS)
 
 
+# 清查 (账物核对) versions of the three books, for the secrecy office (inventory.py).
+INCOMING_INVENTORY = CarrierBook("incoming_inventory", "收文登记簿（清查）", INCOMING.directions,
+                                 inventory.mask_columns(INCOMING_COLUMNS, inventory.INCOMING_MASKED), inventory=True)
+OUTGOING_INVENTORY = CarrierBook("outgoing_inventory", "发文登记簿（清查）", OUTGOING.directions,
+                                 inventory.mask_columns(OUTGOING_COLUMNS, inventory.OUTGOING_MASKED), inventory=True)
+LEDGER_INVENTORY = CarrierBook("ledger_inventory", "涉密载体台账（清查）", None, inventory.LEDGER_COLUMNS,
+                               inventory=True)
+
+
 def incoming(*, user, filters=None, progress=None):
     return _build(INCOMING, user=user, filters=filters, progress=progress)
 
@@ -156,7 +172,7 @@ def ledger(*, user, filters=None, progress=None):
     return _build(LEDGER, user=user, filters=filters, progress=progress)
 
 
-def _counter(book):
+def book_counter(book):
     def count(*, user, filters, cap=None):
         queryset = _queryset(book, user=user, filters=filters).order_by()
         if cap is not None:
@@ -166,4 +182,11 @@ def _counter(book):
     return count
 
 
-incoming_count, outgoing_count, ledger_count = _counter(INCOMING), _counter(OUTGOING), _counter(LEDGER)
+incoming_count, outgoing_count, ledger_count = book_counter(INCOMING), book_counter(OUTGOING), book_counter(LEDGER)
+
+
+def inventory_builder(book):
+    def build(*, user, filters=None, progress=None):
+        return _build(book, user=user, filters=filters, progress=progress)
+
+    return build

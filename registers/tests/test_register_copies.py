@@ -27,6 +27,7 @@ from documents.models import Carrier
 from documents.policy import visible_carriers
 from approvals import registers as approval_registers
 from registers import services as register_services
+from registers.tests.test_registers import table_body
 from registers.models import RegisterJob, RegisterJobStatus
 from secrecy import printing
 from secrecy.errors import PolicyDenied
@@ -69,7 +70,7 @@ def top_of_page_texts(page):
 def xlsx_table(content):
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    return rows[:XLSX_HEADER_ROW - 1], rows[XLSX_HEADER_ROW - 1], rows[XLSX_HEADER_ROW:]
+    return rows[:XLSX_HEADER_ROW - 1], rows[XLSX_HEADER_ROW - 1], table_body(rows[XLSX_HEADER_ROW:])
 
 
 def xlsx_rows(content):

@@ -2,6 +2,7 @@
 PDF and XLSX, from the web page and from the command, holding exactly what the reader may see."""
 import datetime as dt
 import io
+import itertools
 import re
 from urllib.parse import unquote
 
@@ -85,7 +86,12 @@ def xlsx_table(content):
     """(top rows, header, data rows) of the workbook's only sheet, empty cells as ""."""
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    return sheet, rows[:XLSX_HEADER_ROW - 1], rows[XLSX_HEADER_ROW - 1], rows[XLSX_HEADER_ROW:]
+    return sheet, rows[:XLSX_HEADER_ROW - 1], rows[XLSX_HEADER_ROW - 1], table_body(rows[XLSX_HEADER_ROW:])
+
+
+def table_body(rows):
+    """The data rows: up to the empty row that sets off the sign-off lines."""
+    return list(itertools.takewhile(any, rows))
 
 
 def pdf_serials(content):
