@@ -338,7 +338,7 @@ def test_execution_records_date_and_destroyer(cast, batch_carriers):
     with pytest.raises(ValidationFailed) as refused:
         destroy.destruction_execute(actor=cast.mishu, request=batch,
                                     executed_on=local_today() + dt.timedelta(days=1))
-    assert set(refused.value.field_errors) == {"executed_on", "destroyed_by_name"}
+    assert set(refused.value.field_errors) == {"executed_on", "destroyed_by"}
     done = destroy.destruction_execute(actor=cast.mishu, request=batch, destroyed_by_name="张师傅")
     assert done.destruction.executed_on == local_today()
     # Destroyed carriers stay on record and visible to those who saw them.
