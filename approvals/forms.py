@@ -230,8 +230,8 @@ class CarryRequestForm(SectionedForm):
     abroad = forms.BooleanField(label="携带出境", required=False,
                                 help_text="出境须经审批人同时批准；绝密级载体禁止携带出境")
     companions = PeopleChoiceField(label="同行人员", queryset=get_user_model().objects.none(), required=False,
-                                   widget=forms.SelectMultiple(attrs={"size": 6}),
-                                   help_text="按住 Ctrl 可多选；只列出涉密等级不低于该载体密级的人员")
+                                   widget=PeoplePicker,
+                                   help_text="输入姓名、拼音首字母或部门查找；只列出涉密等级不低于该载体密级的人员")
 
     sections = (("外出携带", ("destination", "depart_date", "due_date", "abroad", "reason", "companions")),)
     wide_fields = ("reason", "companions")
@@ -240,7 +240,7 @@ class CarryRequestForm(SectionedForm):
         super().__init__(*args, **kwargs)
         self.fields["companions"].queryset = cleared_people_queryset(carrier.level, exclude=requester)
         if carrier.level >= Level.TOP_SECRET:
-            self.fields["companions"].help_text = "绝密级载体须两人以上同行：至少选择两名具有绝密级涉密资格的人员；按住 Ctrl 可多选"
+            self.fields["companions"].help_text = "绝密级载体须两人以上同行：至少选择两名具有绝密级涉密资格的人员"
             self.fields["abroad"].help_text = "绝密级载体禁止携带出境"
 
     def request_data(self):
@@ -259,7 +259,8 @@ class RepairRequestForm(SectionedForm):
                                     choices=RepairMode.choices)
     repairer = forms.CharField(label="维修单位/人员", max_length=200, required=False)
     supervisor = PersonChoiceField(label="现场监督人", queryset=get_user_model().objects.none(), required=False,
-                                   empty_label="请选择", help_text="现场维修必填，须具有相应涉密资格")
+                                   empty_label="请选择", widget=PersonPicker,
+                                   help_text="现场维修必填，须具有相应涉密资格")
     reason = forms.CharField(label="故障情况和维修事由", max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -348,7 +349,7 @@ class ScopeRequestForm(SectionedForm):
     """申请扩大知悉范围 of one carrier (SPEC §5): one person cleared for it, or one department."""
 
     user = PersonChoiceField(label="拟列入人员", queryset=get_user_model().objects.none(), required=False,
-                             empty_label="（不选）", help_text="只列出涉密等级不低于该载体密级的人员")
+                             empty_label="（不选）", widget=PersonPicker, help_text="只列出涉密等级不低于该载体密级的人员")
     group = forms.ModelChoiceField(label="拟列入部门", queryset=Department.objects.none(), required=False,
                                    empty_label="（不选）", help_text="人员和部门二选一；部门内人员仍须涉密等级不低于载体密级才能看到")
     reason = forms.CharField(label="理由（工作需要）", max_length=300,

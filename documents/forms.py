@@ -53,6 +53,14 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
         return f"{person.full_name}（{person.department.name}）"
 
 
+class OrderedPeopleChoiceField(PeopleChoiceField):
+    """People in the order they were picked (the people picker posts them so), each once."""
+
+    def clean(self, value):
+        chosen = {str(user.pk): user for user in super().clean(value)}
+        return [chosen[key] for key in dict.fromkeys(str(v) for v in value or ()) if key in chosen]
+
+
 class CarrierFieldsForm(SafeForm):
     """Every column of the 收文/发文登记簿; subclasses drop the ones a direction does not use."""
 
@@ -170,8 +178,7 @@ class CarrierFieldsForm(SafeForm):
 
 class ScopeChoicesMixin(SafeForm):
     scope_users = PeopleChoiceField(label="知悉范围（人员）", queryset=get_user_model().objects.none(), required=False,
-                                    widget=forms.SelectMultiple(attrs={"size": 6}),
-                                    help_text="按住 Ctrl 可多选")
+                                    widget=PeoplePicker, help_text="输入姓名、拼音首字母（如 wwj）或部门查找，可选多人")
     scope_groups = forms.ModelMultipleChoiceField(label="知悉范围（部门）", queryset=Department.objects.none(),
                                                   required=False, widget=forms.CheckboxSelectMultiple)
 
@@ -256,7 +263,7 @@ class ScopeChangeForm(SafeForm):
     action = forms.ChoiceField(label="操作", choices=[("grant", "列入知悉范围"), ("revoke", "移出知悉范围")],
                                initial="grant", widget=forms.RadioSelect)
     user = PersonChoiceField(label="人员", queryset=get_user_model().objects.none(), required=False,
-                             empty_label="（不选）")
+                             empty_label="（不选）", widget=PersonPicker)
     group = forms.ModelChoiceField(label="部门", queryset=Department.objects.none(), required=False,
                                    empty_label="（不选）", help_text="人员和部门二选一")
     reason = forms.CharField(label="理由", max_length=300, required=False)

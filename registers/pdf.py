@@ -86,6 +86,7 @@ def _layout_body(register, html_class, font_config, fetcher, progress):
             "rows": [(i, register.levels[i] if i < len(register.levels) else None, [clean_cell(v) for v in rows[i]])
                      for i in range(start, end)],
             "total_rows": total,
+            "end_text": register.end_text(total),
         })
         doc = html_class(string=html, url_fetcher=fetcher).render(font_config=font_config)
         on_pages = [_row_indexes_on(p) for p in doc.pages]

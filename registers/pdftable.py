@@ -145,7 +145,7 @@ def render(register, *, marks, column_widths, rows, levels, level_label, progres
     cell_layouts = [type_.layout(width=w, align="center" if n == 0 else "left", max_height=max_cell)
                     for n, w in enumerate(text_widths)]
 
-    end_text = f"本登记簿共 {total} 条记录，以下空白。"
+    end_text = register.end_text(total)
     end_layout = type_.layout(size=8, width=BODY_WIDTH)
     end_height = 2 * MM + type_.height(end_layout, end_text)
     totals_layout = type_.layout(size=9, bold=True, width=BODY_WIDTH)

@@ -70,6 +70,11 @@ class Register:
     signatures: list = dataclasses.field(default_factory=list)
     # The PDF's word before the second blank of each signature line (a time, or a 日期 to write).
     signature_time_label: str = "时间"
+    # The closing line after the last row, "{total}" filled in; a list (e.g. the 销毁清单) says its own.
+    end_line: str = "本登记簿共 {total} 条记录，以下空白。"
+
+    def end_text(self, total):
+        return self.end_line.format(total=total)
 
     @property
     def headers(self):
