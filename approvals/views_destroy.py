@@ -118,7 +118,8 @@ def batch_new(request):
     form = DestructionBatchForm(request.POST if posted else None, level=level, requester=request.user,
                                 initial={"method": DestructionMethod.SEND})
     selection_errors = [selection_problem] if selection_problem else []
-    if posted and request.POST.get("action") == "submit":
+    # 查询, 翻页 and 更新已选 name their action; a post that names none is a submission.
+    if posted and request.POST.get("action", "submit") == "submit":
         valid = form.is_valid()
         try:
             if selection_problem:

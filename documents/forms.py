@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from personnel.models import ADMIN_ROLES, Department
+from personnel.widgets import PeoplePicker, PersonPicker
 from secrecy.errors import ValidationFailed
 from secrecy.forms import INT_MAX, SafeForm
 from secrecy.levels import CAP_YEARS, Level, PeriodKind, PeriodUnit, Urgency
