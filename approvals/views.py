@@ -33,7 +33,7 @@ from .kinds import carry as carrying
 from .kinds import copy as copying
 from .kinds import lend as lending
 from .kinds import repair as repairs
-from .models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
+from .models import ApprovalRequest, DestructionMethod, RequestKind, RequestState, ReturnCondition
 from .workflows import Action, CopyAction, DestroyAction, Party, action_label, actions_from, move_for
 
 INBOX_PAGE_SIZE = 50
@@ -202,7 +202,10 @@ def detail_page(request, approval, *, execute_form=None, witnesses_form=None, st
             "witnesses": [w.user_id for w in approval.witness_list]}) if destroy else None),
         "execute_form": execute_form or (DestructionExecuteForm(
             level=approval.level, method=approval.destruction.method,
-            initial={"executed_on": timezone.localdate(), "destroyed_by": request.user.pk}) if can_execute else None),
+            initial={"executed_on": timezone.localdate(),
+                     # 送销: usually the 承销单位's operator; otherwise the registrar themself, to change.
+                     "destroyed_by": None if approval.destruction.method == DestructionMethod.SEND
+                     else request.user.pk}) if can_execute else None),
         "decision_form": DecisionForm(), "cancel_form": CancelForm(),
         "return_form": LoanReturnForm(initial={"condition": ReturnCondition.INTACT}),
         "page_level": approval.level,

@@ -212,6 +212,8 @@ def _clean_destroyer(*, detail, level, destroyed_by, destroyed_by_name):
     recorded — a person of the unit cleared for the batch, or, when sent to the 承销单位, its
     operator by name together with the unit."""
     destroyed_by_name = (destroyed_by_name or "").strip()
+    if destroyed_by is not None and destroyed_by_name:
+        return {"destroyed_by_name": "销毁人只填一项：本单位人员，或承销单位操作人员姓名"}
     if destroyed_by is not None:
         user = destroyed_by
         if not isinstance(user, get_user_model()):
