@@ -151,6 +151,8 @@ def batch_new(request):
     filterset = CarrierFilter(filters)
     filterset.form.fields["department"].queryset = Department.objects.filter(
         pk__in=served_department_ids(request.user)).order_by("id")
+    # No autofocus here: it would scroll the selection and the form out of sight on every round trip.
+    filterset.form.fields["q"].widget.attrs.pop("autofocus", None)
     filters_valid = filterset.form.is_valid()
     candidates = selectors.destruction_candidates(user=request.user, filters=filters if filters_valid else {})
     others = candidates.exclude(pk__in=[c.pk for c in selected])
