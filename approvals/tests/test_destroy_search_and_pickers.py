@@ -3,6 +3,7 @@
 销毁清单's signatures and closing line; and the people picker's pinyin keys."""
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -20,6 +21,7 @@ from personnel.widgets import person_search_text, pinyin_keys
 from secrecy.errors import PolicyDenied
 
 NEW = reverse("approvals:destroy_new")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def login(client, user):
@@ -176,6 +178,8 @@ def test_the_destruction_list_prints_names_times_room_to_sign_and_its_count(clie
     login(client, unit.baomi)
     response = client.post(reverse("approvals:destroy_list_file", args=[witnessed.pk, "pdf"]))
     assert response.status_code == 200
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "destruction_list.pdf").write_bytes(response.content)  # for a person to look at
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     flat = text.replace("\n", "").replace(" ", "")
     assert "本清单共2项" in flat and "本登记簿" not in flat

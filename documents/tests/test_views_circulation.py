@@ -162,3 +162,11 @@ def test_printing_the_slip_is_a_post_and_a_get_prints_nothing(client, unit, carr
     response = client.post(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert AuditEvent.objects.filter(action="register.print", actor=unit.mishu).count() == 1
+
+
+def test_readers_are_served_in_the_order_they_were_picked(client, unit, carrier):
+    # The people picker posts the readers in picking order: lingdao first, though listed after lisi.
+    login(client, unit.mishu)
+    client.post(reverse("circulation:start", args=[carrier.pk]), {"readers": [unit.lingdao.pk, unit.lisi.pk]})
+    steps = Circulation.objects.get().steps.order_by("order")
+    assert [s.reader_id for s in steps] == [unit.lingdao.pk, unit.lisi.pk]
