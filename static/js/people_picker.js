@@ -118,7 +118,14 @@
       option.selected = true;
       search.value = "";
       changed();
-      search.focus();
+      // The list closes after a pick so it covers nothing (the form's buttons lie below it); typing
+      // opens it again. A single choice is done: the focus leaves the box.
+      results.hidden = true;
+      if (multiple) {
+        search.focus();
+      } else {
+        search.blur();
+      }
     }
 
     function changed() {
