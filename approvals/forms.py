@@ -9,11 +9,13 @@ from documents.forms import (
     DATE_WIDGET, PeopleChoiceField, PersonChoiceField, SectionedForm, people_queryset,
 )
 from personnel.models import Department
+from personnel.widgets import PeoplePicker, PersonPicker
 from personnel.policy import cleared_for_level_q
 from secrecy.forms import SafeForm
 from secrecy.levels import Level, PeriodKind, PeriodUnit
 from secrecy.validators import not_before_1949_10_01
 
+from . import policy
 from .kinds.copy import MAX_COPIES
 from .models import CopyMode, DestructionMethod, ReclassifyType, RepairMode, ReturnCondition
 
@@ -47,36 +49,33 @@ class LoanReturnForm(SafeForm):
 # ---------------------------------------------------------------------------------- destruction
 
 
-def _person_label(user):
-    person = getattr(user, "person", None)
-    name = person.full_name if person is not None and person.full_name else user.get_username()
-    department = person.department.name if person is not None and person.department_id else ""
-    return f"{name}（{department}）" if department else name
+class WitnessChoiceField(PeopleChoiceField):
+    """监销人: the options are the people policy.eligible_witnesses_q accepts for the batch."""
 
 
-class WitnessChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return _person_label(obj)
+WITNESS_HELP = "至少两名，须有一名保密办人员；只列出涉密等级不低于本批次最高密级、在岗且未在办理离岗离职的人员，申请人不能担任"
+
+
+def witness_queryset(*, level, requester):
+    """The people who may witness a batch of this level asked by requester (policy in one place:
+    approvals.policy.eligible_witnesses_q; the service re-checks each with witness_refusal)."""
+    return people_queryset().filter(policy.eligible_witnesses_q(level=level, requester_id=requester.pk))
 
 
 class WitnessesForm(SafeForm):
     """指定监销人: at least two, one from 保密办 (the service decides)."""
 
-    witnesses = WitnessChoiceField(label="监销人", queryset=people_queryset(), required=False,
-                                   widget=forms.CheckboxSelectMultiple,
-                                   help_text="至少两名，须有一名保密办人员，且涉密等级不低于本批次最高密级，申请人不能担任")
+    witnesses = WitnessChoiceField(label="监销人", queryset=get_user_model().objects.none(), required=False,
+                                   widget=PeoplePicker, help_text=WITNESS_HELP)
 
-    def __init__(self, *args, exclude_user=None, **kwargs):
+    def __init__(self, *args, level, requester, **kwargs):
         super().__init__(*args, **kwargs)
-        queryset = people_queryset()
-        if exclude_user is not None:
-            queryset = queryset.exclude(pk=exclude_user.pk)
-        self.fields["witnesses"].queryset = queryset
+        self.fields["witnesses"].queryset = witness_queryset(level=level, requester=requester)
 
 
 class DestructionBatchForm(WitnessesForm):
     """组织销毁: the batch's particulars; the carriers come as checked `carriers` ids, which the
-    service checks (visible, managed by the registrar, 在库)."""
+    view re-resolves and the service checks (visible, managed by the registrar, 在库)."""
 
     reason = forms.CharField(label="销毁事由", max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
@@ -85,15 +84,38 @@ class DestructionBatchForm(WitnessesForm):
     place = forms.CharField(label="销毁地点", max_length=200, required=False)
     destruction_body = forms.CharField(label="承销单位", max_length=200, required=False,
                                        help_text="送销时必填：保密行政管理部门设立的销毁工作机构或指定的承销单位")
-    planned_date = forms.DateField(label="计划销毁日期", required=False, widget=forms.DateInput(**DATE_WIDGET))
+    planned_date = forms.DateField(label="计划销毁日期", required=False, widget=forms.DateInput(**DATE_WIDGET),
+                                   error_messages={"invalid": "请输入有效的日期，如 2026-11-25"})
 
     field_order = ["reason", "method", "place", "destruction_body", "planned_date", "witnesses"]
 
 
 class DestructionExecuteForm(SafeForm):
-    executed_on = forms.DateField(label="销毁日期", required=False, widget=forms.DateInput(**DATE_WIDGET))
-    destroyed_by_name = forms.CharField(label="销毁人", max_length=100, required=False,
-                                        help_text="实际操作销毁的人员姓名；不填则记为本人")
+    """执行销毁: the date and the 销毁人 — a person picked from the unit's staff, or for 送销 the
+    承销单位's operator by name (the service decides which is acceptable)."""
+
+    executed_on = forms.DateField(label="销毁日期", required=False, widget=forms.DateInput(**DATE_WIDGET),
+                                  error_messages={"invalid": "请输入有效的日期，如 2026-11-25"})
+    destroyed_by = PersonChoiceField(label="销毁人（本单位人员）", queryset=get_user_model().objects.none(),
+                                     required=False, empty_label="请选择", widget=PersonPicker,
+                                     error_messages={"invalid_choice": "请从本单位人员中选择销毁人"})
+    destroyed_by_name = forms.CharField(label="承销单位操作人员姓名", max_length=100, required=False,
+                                        help_text="送销的，由承销单位人员操作时填写其姓名，不选本单位人员")
+
+    def __init__(self, *args, level, method, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["destroyed_by"].queryset = people_queryset().filter(policy.eligible_destroyers_q(level=level))
+        if method != DestructionMethod.SEND:
+            # Only a batch sent to a 承销单位 is destroyed by someone without an account here.
+            del self.fields["destroyed_by_name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "destroyed_by" in self.errors:
+            # Whatever was posted in the person slot (typed text such as "按规定粉碎销毁", an id of
+            # someone not offered), the answer is the same: pick a person of the unit.
+            self.errors["destroyed_by"] = self.error_class(["请从本单位人员中选择销毁人"])
+        return cleaned
 
 
 # ------------------------------------------------------------------ copy, carry out and repair
@@ -208,8 +230,8 @@ class CarryRequestForm(SectionedForm):
     abroad = forms.BooleanField(label="携带出境", required=False,
                                 help_text="出境须经审批人同时批准；绝密级载体禁止携带出境")
     companions = PeopleChoiceField(label="同行人员", queryset=get_user_model().objects.none(), required=False,
-                                   widget=forms.SelectMultiple(attrs={"size": 6}),
-                                   help_text="按住 Ctrl 可多选；只列出涉密等级不低于该载体密级的人员")
+                                   widget=PeoplePicker,
+                                   help_text="输入姓名、拼音首字母或部门查找；只列出涉密等级不低于该载体密级的人员")
 
     sections = (("外出携带", ("destination", "depart_date", "due_date", "abroad", "reason", "companions")),)
     wide_fields = ("reason", "companions")
@@ -218,7 +240,7 @@ class CarryRequestForm(SectionedForm):
         super().__init__(*args, **kwargs)
         self.fields["companions"].queryset = cleared_people_queryset(carrier.level, exclude=requester)
         if carrier.level >= Level.TOP_SECRET:
-            self.fields["companions"].help_text = "绝密级载体须两人以上同行：至少选择两名具有绝密级涉密资格的人员；按住 Ctrl 可多选"
+            self.fields["companions"].help_text = "绝密级载体须两人以上同行：至少选择两名具有绝密级涉密资格的人员"
             self.fields["abroad"].help_text = "绝密级载体禁止携带出境"
 
     def request_data(self):
@@ -237,7 +259,8 @@ class RepairRequestForm(SectionedForm):
                                     choices=RepairMode.choices)
     repairer = forms.CharField(label="维修单位/人员", max_length=200, required=False)
     supervisor = PersonChoiceField(label="现场监督人", queryset=get_user_model().objects.none(), required=False,
-                                   empty_label="请选择", help_text="现场维修必填，须具有相应涉密资格")
+                                   empty_label="请选择", widget=PersonPicker,
+                                   help_text="现场维修必填，须具有相应涉密资格")
     reason = forms.CharField(label="故障情况和维修事由", max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -326,7 +349,7 @@ class ScopeRequestForm(SectionedForm):
     """申请扩大知悉范围 of one carrier (SPEC §5): one person cleared for it, or one department."""
 
     user = PersonChoiceField(label="拟列入人员", queryset=get_user_model().objects.none(), required=False,
-                             empty_label="（不选）", help_text="只列出涉密等级不低于该载体密级的人员")
+                             empty_label="（不选）", widget=PersonPicker, help_text="只列出涉密等级不低于该载体密级的人员")
     group = forms.ModelChoiceField(label="拟列入部门", queryset=Department.objects.none(), required=False,
                                    empty_label="（不选）", help_text="人员和部门二选一；部门内人员仍须涉密等级不低于载体密级才能看到")
     reason = forms.CharField(label="理由（工作需要）", max_length=300,

@@ -5,6 +5,7 @@ here without a row being copied (approvals/migrations/0001_initial.py).
 """
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from secrecy.levels import Level, PeriodKind, PeriodUnit
@@ -295,6 +296,11 @@ class DestructionMethod(models.TextChoices):
     PHYSICAL = "physical", "物理破坏"
 
 
+class Destroyer(models.TextChoices):
+    PERSON = "person", "本单位人员"
+    OPERATOR = "operator", "承销单位操作人员"
+
+
 class DestructionDetail(models.Model):
     """How, where and by whom a batch is (to be) destroyed; one per destruction request."""
 
@@ -308,8 +314,10 @@ class DestructionDetail(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="销毁人", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
-    # The person who operated the equipment when they have no account (e.g. staff of the 承销单位).
+    # The 销毁人's name as recorded: the picked person's name, or — 送销 only — the 承销单位's
+    # operator, who has no account here. Rows recorded before destroyer existed keep their text.
     destroyed_by_name = models.CharField("销毁人姓名", max_length=100, blank=True)
+    destroyer = models.CharField("销毁人类型", max_length=8, choices=Destroyer.choices, blank=True)
     executed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="执行登记人", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -319,6 +327,14 @@ class DestructionDetail(models.Model):
         db_table = "documents_destructiondetail"
         verbose_name = "销毁批次信息"
         verbose_name_plural = "销毁批次信息"
+        constraints = [
+            # A 销毁人 is a person of the unit, or the 承销单位's operator named with the unit; a
+            # blank destroyer is a batch not yet executed or a row recorded before the distinction.
+            models.CheckConstraint(
+                condition=(Q(destroyer="") | Q(destroyer="person", destroyed_by__isnull=False)
+                           | (Q(destroyer="operator", destroyed_by__isnull=True) & ~Q(destroyed_by_name=""))),
+                name="destruction_destroyer_person_or_operator"),
+        ]
 
     def __str__(self):
         return f"{self.request_id} {self.get_method_display()}"

@@ -16,9 +16,10 @@ from documents.policy import (
     scope_widening_needs_approval,
 )
 from personnel.models import Role
+from personnel.names import person_name
 from personnel.policy import (
-    clearance_of, decides_scope_expansion, handling_clearance, has_role, is_admin_role, person_of, roles_of,
-    served_department_ids,
+    cleared_for_level_q, clearance_of, decides_scope_expansion, handling_clearance, has_role, is_admin_role,
+    is_leaving, leaving_q, person_of, roles_of, served_department_ids,
 )
 from secrecy.levels import Level, is_state_secret
 
@@ -407,26 +408,70 @@ def is_secrecy_office_person(user):
     return bool(person is not None and person.department_id and person.department.is_secrecy_office)
 
 
-def witness_refusal(user, request):
-    """Why this person may not be a 监销人 of this batch, or None."""
-    name = user.get_username()
-    if not _active(user) or is_admin_role(user):
+def witness_level(level):
+    """The clearance a 监销人 needs for a batch of this highest level: at least 秘密 — a witness of
+    the destruction of state secrets is a 涉密人员 (REG24 art. 28: 清点、登记 by cleared staff)."""
+    return max(int(level or 0), int(Level.CONFIDENTIAL))
+
+
+def witness_refusal_for(user, *, level, requester_id):
+    """Why this person may not witness a batch of this level asked by requester_id, or None (SPEC §5,
+    REG24 art. 28). eligible_witnesses_q is the same rule as a query: keep the two together."""
+    name = person_name(user)
+    if not _active(user) or is_admin_role(user) or person_of(user) is None:
         return f"{name} 的账号不能担任监销人"
-    if user.pk == request.requester_id:
+    if user.pk == requester_id:
         return "申请人不能担任本批次的监销人"
-    if clearance_of(user) < request.level:
-        return f"监销人 {name} 的涉密等级低于本批次的最高密级（{Level(request.level).label}），不能担任监销人"
+    if is_leaving(user):
+        return f"{name} 正在办理离岗离职（离岗办理中），不能担任监销人"
+    if clearance_of(user) < witness_level(level):
+        return (f"监销人 {name} 的涉密等级低于本批次的最高密级"
+                f"（{Level(witness_level(level)).label}），不能担任监销人")
     return None
 
 
+def eligible_witnesses_q(*, level, requester_id):
+    """Q over User: the people witness_refusal_for accepts — active, a 涉密人员 on post cleared for
+    the level, no open 离岗离职, not the requester. Admin roles are left to the caller's people list."""
+    return (Q(is_active=True, person__isnull=False) & cleared_for_level_q(witness_level(level))
+            & ~leaving_q() & ~Q(pk=requester_id))
+
+
+def destroyer_refusal(user, *, level):
+    """Why this person may not be recorded as the 销毁人 of a batch of this level, or None: a person
+    of the unit who handles the carriers, so cleared for them (REG24 art. 28)."""
+    name = person_name(user)
+    if not _active(user) or is_admin_role(user) or person_of(user) is None:
+        return f"{name} 不是本单位涉密人员，不能担任销毁人"
+    if clearance_of(user) < witness_level(level):
+        return f"销毁人 {name} 的涉密等级低于本批次的最高密级（{Level(witness_level(level)).label}），不能担任销毁人"
+    return None
+
+
+def eligible_destroyers_q(*, level):
+    """Q over User: the people destroyer_refusal accepts (admin roles are the caller's filter)."""
+    return Q(is_active=True, person__isnull=False) & cleared_for_level_q(witness_level(level))
+
+
+def witness_refusal(user, request):
+    """Why this person may not be a 监销人 of this batch, or None."""
+    return witness_refusal_for(user, level=request.level, requester_id=request.requester_id)
+
+
 def witnesses_refusal(users, request):
-    """Why this set of 监销人 is not enough for the batch, or None: at least two distinct people,
-    none of them the requester, at least one from 保密办, each cleared for the batch's level."""
+    """Why this set of 监销人 is not enough for the batch, or None."""
+    return witnesses_refusal_for(users, level=request.level, requester_id=request.requester_id)
+
+
+def witnesses_refusal_for(users, *, level, requester_id):
+    """Why this set of 监销人 is not enough for a batch of this level, or None: at least two distinct
+    people, none of them the requester, at least one from 保密办, each cleared for the level and not
+    leaving (SPEC §5; REG24 art. 28)."""
     distinct = {u.pk: u for u in users}
     if len(distinct) < 2:
         return "销毁须有至少两名不同的监销人"
     for user in distinct.values():
-        refusal = witness_refusal(user, request)
+        refusal = witness_refusal_for(user, level=level, requester_id=requester_id)
         if refusal:
             return refusal
     if not any(is_secrecy_office_person(u) for u in distinct.values()):

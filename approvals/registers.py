@@ -18,7 +18,7 @@ from secrecy.levels import Level, format_mark, highest_level, is_state_secret, l
 from secrecy.printing import Column, Register, RegisterSpec
 
 from .models import (
-    ApprovalRequest, ApprovalStep, CopyMode, DestructionMethod, RequestItem, RequestKind, RequestState,
+    ApprovalRequest, ApprovalStep, CopyMode, DestructionMethod, Destroyer, RequestItem, RequestKind, RequestState,
     ReturnCondition, StepDecision,
 )
 from .selectors import destruction_batch_for_print
@@ -362,6 +362,12 @@ def destruction_totals(carriers):
                     for kind in CarrierKind.values if kind in sums)
 
 
+def _recorded(role, name, note):
+    """A signature line that prints what the system recorded (name, time) in its label and leaves
+    both blanks for the person's own hand: "监销人 孙丽华（系统确认 2026-12-07 10:00）（签字）：____"."""
+    return (f"{role} {name}（{note}）" if name else role, "", "")
+
+
 def _destruction_signatures(batch):
     detail = batch.destruction
     signatures = [("申请人", person_name(batch.requester), moment_text(batch.submitted_at or batch.created_at))]
@@ -369,11 +375,18 @@ def _destruction_signatures(batch):
                 if s.decision == StepDecision.APPROVE]
     for step in approved or [None]:
         signatures.append(("批准人", person_name(step.decided_by) if step else "", moment_text(step.decided_at) if step else ""))
-    signatures.append(("销毁人", detail.destroyed_by_name or person_name(detail.destroyed_by),
-                       date_text(detail.executed_on) if batch.state == RequestState.COMPLETED else ""))
+    # REG24 art. 28 / regulations_cn.md §8.5: the 销毁人 and each 监销人 sign the list by hand; the
+    # recorded name and time are printed beside the blank so the signature can be checked against them.
+    destroyer = detail.destroyed_by_name or person_name(detail.destroyed_by)
+    if destroyer and detail.destroyer == Destroyer.OPERATOR:
+        destroyer = f"{destroyer}，{detail.destruction_body}"
+    executed = batch.state == RequestState.COMPLETED and detail.executed_on
+    signatures.append(_recorded("销毁人", destroyer if executed else "",
+                                f"记录销毁于 {date_text(detail.executed_on)}" if executed else ""))
     witnesses = list(batch.witnesses.select_related("user__person").order_by("id"))
     for witness in witnesses:
-        signatures.append(("监销人", person_name(witness.user), moment_text(witness.confirmed_at)))
+        signatures.append(_recorded("监销人", person_name(witness.user),
+                                    f"系统确认 {moment_text(witness.confirmed_at)}" if witness.confirmed_at else "尚未确认"))
     for _ in range(max(0, 2 - len(witnesses))):
         signatures.append(("监销人", "", ""))
     return signatures
@@ -406,6 +419,7 @@ def destruction(*, user, filters=None, progress=None):
         header_lines=_destruction_header(batch),
         summary_lines=[f"合计：{totals or '无'}；共 {len(carriers)} 项"],
         signatures=_destruction_signatures(batch),
+        is_list=True,
     )
 
 

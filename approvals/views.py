@@ -33,7 +33,7 @@ from .kinds import carry as carrying
 from .kinds import copy as copying
 from .kinds import lend as lending
 from .kinds import repair as repairs
-from .models import ApprovalRequest, RequestKind, RequestState, ReturnCondition
+from .models import ApprovalRequest, DestructionMethod, RequestKind, RequestState, ReturnCondition
 from .workflows import Action, CopyAction, DestroyAction, Party, action_label, actions_from, move_for
 
 INBOX_PAGE_SIZE = 50
@@ -169,7 +169,12 @@ def _produced_copies(user, approval):
 
 @login_required
 def detail(request, pk):
-    approval = _request_or_404(request, pk)
+    return detail_page(request, _request_or_404(request, pk))
+
+
+def detail_page(request, approval, *, execute_form=None, witnesses_form=None, status=200):
+    """The request's page; a refused 执行销毁 or 指定监销人 shows it again with its form bound, the
+    errors at their fields."""
     approval.step_list = list(selectors.request_steps(request=approval))
     approval.witness_list = list(selectors.request_witnesses(request=approval))
     _mark_visible_items(request.user, [approval])
@@ -193,13 +198,18 @@ def detail(request, pk):
         "destruction": getattr(approval, "destruction", None) if destroy else None,
         "can_print_list": destroy and ApprovalRequest.objects.filter(
             policy.destruction_list_printable_q(request.user), pk=approval.pk).exists(),
-        "witnesses_form": WitnessesForm(exclude_user=approval.requester, initial={
-            "witnesses": [w.user_id for w in approval.witness_list]}) if destroy else None,
-        "execute_form": DestructionExecuteForm(initial={"executed_on": timezone.localdate()}) if can_execute else None,
+        "witnesses_form": witnesses_form or (WitnessesForm(level=approval.level, requester=approval.requester, initial={
+            "witnesses": [w.user_id for w in approval.witness_list]}) if destroy else None),
+        "execute_form": execute_form or (DestructionExecuteForm(
+            level=approval.level, method=approval.destruction.method,
+            initial={"executed_on": timezone.localdate(),
+                     # 送销: usually the 承销单位's operator; otherwise the registrar themself, to change.
+                     "destroyed_by": None if approval.destruction.method == DestructionMethod.SEND
+                     else request.user.pk}) if can_execute else None),
         "decision_form": DecisionForm(), "cancel_form": CancelForm(),
         "return_form": LoanReturnForm(initial={"condition": ReturnCondition.INTACT}),
         "page_level": approval.level,
-    })
+    }, status=status)
 
 
 # ------------------------------------------------------------------------------------ actions

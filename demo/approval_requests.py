@@ -193,7 +193,7 @@ REQUEST_PLAN = [
       P(1, hidden_from=EVERYONE_BUT_MISHU)],
      dict(method=DestructionMethod.SEND, body="市国家秘密载体销毁中心", place="市国家秘密载体销毁中心", planned=0,
           first_witnesses=("baomi", "lisi"), witnesses=("baomi", "zhangsan"), confirmed=("baomi", "zhangsan"),
-          destroyed_by_name="市国家秘密载体销毁中心 杨建明", reason="年度集中销毁：已过保存期限的涉密载体",
+          destroyed_by_name="杨建明", reason="年度集中销毁：已过保存期限的涉密载体",
           comment="同意送销")),
     (X, REJ, "mishu", "lingdao", [P(3, hidden_from=EVERYONE_BUT_MISHU), P(3, hidden_from=EVERYONE_BUT_MISHU)],
      dict(method=DestructionMethod.SEND, body="市国家秘密载体销毁中心", place="市国家秘密载体销毁中心", planned=10,

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from personnel.models import ADMIN_ROLES, Department
+from personnel.widgets import PeoplePicker, PersonPicker
 from secrecy.errors import ValidationFailed
 from secrecy.forms import INT_MAX, SafeForm
 from secrecy.levels import CAP_YEARS, STATE_SECRET_LEVELS, Level, PeriodKind, PeriodUnit, Urgency
@@ -52,6 +53,14 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         person = obj.person
         return f"{person.full_name}（{person.department.name}）"
+
+
+class OrderedPeopleChoiceField(PeopleChoiceField):
+    """People in the order they were picked (the people picker posts them so), each once."""
+
+    def clean(self, value):
+        chosen = {str(user.pk): user for user in super().clean(value)}
+        return [chosen[key] for key in dict.fromkeys(str(v) for v in value or ()) if key in chosen]
 
 
 class CarrierFieldsForm(SafeForm):
@@ -171,8 +180,7 @@ class CarrierFieldsForm(SafeForm):
 
 class ScopeChoicesMixin(SafeForm):
     scope_users = PeopleChoiceField(label="知悉范围（人员）", queryset=get_user_model().objects.none(), required=False,
-                                    widget=forms.SelectMultiple(attrs={"size": 6}),
-                                    help_text="按住 Ctrl 可多选")
+                                    widget=PeoplePicker, help_text="输入姓名、拼音首字母（如 wwj）或部门查找，可选多人")
     scope_groups = forms.ModelMultipleChoiceField(label="知悉范围（部门）", queryset=Department.objects.none(),
                                                   required=False, widget=forms.CheckboxSelectMultiple)
 
@@ -323,7 +331,7 @@ class ScopeChangeForm(SafeForm):
     action = forms.ChoiceField(label="操作", choices=[("grant", "列入知悉范围"), ("revoke", "移出知悉范围")],
                                initial="grant", widget=forms.RadioSelect)
     user = PersonChoiceField(label="人员", queryset=get_user_model().objects.none(), required=False,
-                             empty_label="（不选）")
+                             empty_label="（不选）", widget=PersonPicker)
     group = forms.ModelChoiceField(label="部门", queryset=Department.objects.none(), required=False,
                                    empty_label="（不选）", help_text="人员和部门二选一")
     reason = forms.CharField(label="理由", max_length=300, required=False)

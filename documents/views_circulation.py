@@ -3,7 +3,6 @@ carrier to each reader in turn and takes it back; the reader signs (阅签) on t
 or from 待阅签; the 传阅单 prints from the circulation. Thin: parse input, call one selector or
 service; refusals become messages in views_common.perform, invisible things are 404.
 """
-import re
 
 from django import forms
 from django.contrib import messages
@@ -14,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from personnel.policy import cleared_for_level_q
+from personnel.widgets import PeoplePicker
 from secrecy.errors import DomainError, NotVisible
 from secrecy.forms import SafeForm, domain_error_text, perform
 from secrecy import printing
@@ -21,27 +22,23 @@ from secrecy.levels import highest_level
 
 from . import policy, selectors, selectors_circulation, services_circulation
 from .decorators import carrier_content
+from .forms import OrderedPeopleChoiceField, people_queryset
 from .models import CustodyStatus
 
-READER_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
 class CirculationStartForm(SafeForm):
-    readers = forms.CharField(
-        label="阅读人（按传阅顺序）", widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="每行填写一个用户名，按传阅顺序排列；每位阅读人须在该载体的知悉范围内。",
+    readers = OrderedPeopleChoiceField(
+        label="阅读人（按传阅顺序）", queryset=get_user_model().objects.none(),
+        widget=PeoplePicker(ordered=True), error_messages={"required": "请至少选择一名阅读人"},
+        help_text="输入姓名、拼音首字母或部门查找，按传阅顺序逐一选择；每位阅读人须在该载体的知悉范围内。",
     )
     note = forms.CharField(label="传阅说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def clean_readers(self):
-        names = [n for n in READER_SEPARATORS.split(self.cleaned_data["readers"]) if n]
-        if not names:
-            raise forms.ValidationError("请至少填写一名阅读人")
-        users = {u.username: u for u in get_user_model().objects.filter(username__in=names).select_related("person")}
-        unknown = [n for n in names if n not in users]
-        if unknown:
-            raise forms.ValidationError(f"以下用户名不存在：{'、'.join(unknown)}")
-        return [users[n] for n in names]
+    def __init__(self, *args, carrier, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only people cleared for the level are offered; the service checks each one's 知悉范围.
+        self.fields["readers"].queryset = people_queryset().filter(cleared_for_level_q(carrier.level))
 
 
 class SignForm(SafeForm):
@@ -73,7 +70,7 @@ def start(request, carrier_pk):
     carrier = _carrier_or_404(request, carrier_pk)
     if not policy.may_manage(request.user, carrier):
         raise Http404()
-    form = CirculationStartForm(request.POST if request.method == "POST" else None)
+    form = CirculationStartForm(request.POST if request.method == "POST" else None, carrier=carrier)
     if request.method == "POST" and form.is_valid():
         try:
             circulation = services_circulation.circulation_start(

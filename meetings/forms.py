@@ -2,9 +2,11 @@
 comes back as a DomainError whose field errors the view puts next to the fields)."""
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIteratorValue
 
 from personnel.models import ADMIN_ROLES, Department, PersonClass
 from personnel.names import person_name
+from personnel.widgets import PersonPicker
 from secrecy.forms import SafeForm
 from secrecy.levels import Level
 
@@ -101,7 +103,10 @@ class AttendeeForm(SafeForm):
         field.queryset = (get_user_model().objects.filter(is_active=True)
                           .exclude(groups__name__in=ADMIN_ROLES).select_related("person__department"))
         field.label_from_instance = _person_label
-        field.widget.choices = [("", "请选择")] + [(u.pk, _person_label(u)) for u in attendee_candidates(meeting)]
+        field.widget = PersonPicker()
+        # The picker offers the people cleared for the level; each option carries its person for the search keys.
+        field.widget.choices = [("", "请选择")] + [
+            (ModelChoiceIteratorValue(u.pk, u), _person_label(u)) for u in attendee_candidates(meeting)]
 
 
 class HandoutForm(SafeForm):

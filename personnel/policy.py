@@ -173,3 +173,23 @@ def may_request_travel(user, person):
         return False
     return person.user_id == user.pk or may_manage_personnel(user)
 
+
+
+def leaving_q(prefix="person__"):
+    """Q over User (or a model reaching Person with another prefix): people whose 离岗离职 is being
+    handled (an open Leave). They are about to hand back their access (REG24 art. 53), so they are
+    not given new duties such as witnessing a destruction."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Leave, LeaveState
+
+    open_leave = Leave.objects.filter(person_id=OuterRef(f"{prefix}pk" if prefix else "pk"), state=LeaveState.OPEN)
+    return Q(Exists(open_leave))
+
+
+def is_leaving(user):
+    """Whether this person's 离岗离职 is open (离岗办理中)."""
+    from .models import Leave, LeaveState
+
+    person = person_of(user)
+    return bool(person is not None and Leave.objects.filter(person=person, state=LeaveState.OPEN).exists())

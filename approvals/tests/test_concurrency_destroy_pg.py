@@ -44,7 +44,7 @@ def test_twenty_threads_approving_confirming_and_executing_one_batch(unit, regis
         mine = ApprovalRequest.objects.get(pk=batch.pk)
         attempt(refusals, lambda: svc.request_decide(actor=approver, request=mine, approve=True, comment="同意"))
         attempt(refusals, lambda: destroy.destruction_witness_confirm(actor=witness, request=mine))
-        attempt(refusals, lambda: destroy.destruction_execute(actor=registrar, request=mine, destroyed_by_name="张"))
+        attempt(refusals, lambda: destroy.destruction_execute(actor=registrar, request=mine, destroyed_by=registrar))
 
     refusals, errors = run_together(work)
 

@@ -31,8 +31,9 @@ def test_the_whole_round_through_the_screens(client, unit, carrier):
     page = client.get(carrier.get_absolute_url()).content.decode()
     assert 'id="circulation-panel"' in page and reverse("circulation:start", args=[carrier.pk]) in page
 
+    # The picker posts the readers in the order they were picked: lisi first, then lingdao.
     response = client.post(reverse("circulation:start", args=[carrier.pk]),
-                           {"readers": "lisi\nlingdao", "note": "请阅"}, follow=True)
+                           {"readers": [unit.lisi.pk, unit.lingdao.pk], "note": "请阅"}, follow=True)
     circulation = Circulation.objects.get()
     assert response.redirect_chain[-1][0] == circulation.get_absolute_url()
     assert 'id="hand-next"' in response.content.decode()
@@ -78,11 +79,16 @@ def test_the_whole_round_through_the_screens(client, unit, carrier):
 
 def test_a_refused_reader_is_named_on_the_form_and_nothing_starts(client, unit, carrier):
     login(client, unit.mishu)
-    response = client.post(reverse("circulation:start", args=[carrier.pk]), {"readers": "lisi zhangsan nobody"})
-    assert response.status_code == 200 and "nobody" in response.content.decode()
-    response = client.post(reverse("circulation:start", args=[carrier.pk]), {"readers": "lisi, zhangsan"})
+    page = client.get(reverse("circulation:start", args=[carrier.pk])).content.decode()
+    # The picker offers only people cleared for the 机密 carrier: wangwu (uncleared) is not there.
+    assert 'data-people-picker="multiple"' in page and f'value="{unit.lisi.pk}"' in page
+    assert f'value="{unit.wangwu.pk}"' not in page
+    response = client.post(reverse("circulation:start", args=[carrier.pk]), {"readers": [unit.lisi.pk, unit.wangwu.pk]})
+    assert response.status_code == 200 and 'id="errors-readers"' in response.content.decode()
+    # Cleared but outside the 知悉范围: the service names the person at the field.
+    response = client.post(reverse("circulation:start", args=[carrier.pk]), {"readers": [unit.lisi.pk, unit.zhuren.pk]})
     html = response.content.decode()
-    assert response.status_code == 200 and "zhangsan" in html and "无权知悉" in html
+    assert response.status_code == 200 and "无权知悉" in html
     assert not Circulation.objects.exists()
 
 
@@ -156,3 +162,11 @@ def test_printing_the_slip_is_a_post_and_a_get_prints_nothing(client, unit, carr
     response = client.post(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert AuditEvent.objects.filter(action="register.print", actor=unit.mishu).count() == 1
+
+
+def test_readers_are_served_in_the_order_they_were_picked(client, unit, carrier):
+    # The people picker posts the readers in picking order: lingdao first, though listed after lisi.
+    login(client, unit.mishu)
+    client.post(reverse("circulation:start", args=[carrier.pk]), {"readers": [unit.lingdao.pk, unit.lisi.pk]})
+    steps = Circulation.objects.get().steps.order_by("order")
+    assert [s.reader_id for s in steps] == [unit.lingdao.pk, unit.lisi.pk]

@@ -8,6 +8,7 @@ import pytest
 
 from documents.services import local_today
 from tests.browser.test_lend_journey import _login, _watch_errors
+from tests.browser.people_picker import pick_person
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +38,10 @@ def test_mishu_builds_zhuren_approves_two_witness_mishu_destroys(
     form.locator("[name=place]").fill("市保密局销毁中心")
     form.locator("[name=destruction_body]").fill("市涉密载体销毁中心")
     form.locator("[name=planned_date]").fill((local_today() + dt.timedelta(days=2)).isoformat())
-    for witness in (unit.baomi, unit.lingdao):
-        form.locator(f"input[name=witnesses][value='{witness.pk}']").check()
+    for name in ("baomi", "lingdao"):
+        pick_person(form, "witnesses", name)
     screenshot(registrar, "destroy_build", full_page=True)
-    form.locator("button[type=submit]").click()
+    form.locator("#destroy-submit").click()
     registrar.wait_for_url(re.compile(r".*/approvals/\d+/$"))
     batch_url = registrar.url
     assert "已建立并提交" in registrar.locator(".messages").inner_text()

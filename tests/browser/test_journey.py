@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import PASSWORD
+from tests.browser.people_picker import pick_person
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +78,7 @@ def test_mishu_registers_finds_and_opens_a_carrier_and_zhangsan_gets_404(
     page.select_option("[name=department]", label="业务一处")
     page.fill("[name=location]", "机要室A柜3层")
     page.fill("[name=scope_note]", "业务一处处级以上干部")
-    page.select_option("[name=scope_users]", label="lisi（业务一处）")
+    pick_person(page, "scope_users", "lisi", expect="lisi（业务一处）")
     page.click("#carrier-form button[type=submit]")
     page.wait_for_load_state()
     screenshot(page, "form_errors", full_page=True)
