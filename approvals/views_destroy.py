@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from documents.filters import CarrierFilter
-from personnel.policy import is_admin_role
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.forms import INVALID_CHOICE, domain_error_text, perform, row_ids
 from secrecy import printing
@@ -32,7 +31,7 @@ CANDIDATE_FILTERS = ("q", "level", "kind", "department", "secrecy_status")
 @login_required
 def batches(request):
     """销毁批次: the batches this user may open, and those waiting for their 监销 confirmation."""
-    if is_admin_role(request.user):
+    if not policy.may_open_destruction_batches(request.user):
         raise Http404()
     rows = _mark_visible_items(request.user, list(selectors.destruction_batches(user=request.user)[:200]))
     to_witness = _mark_visible_items(request.user, list(selectors.requests_to_witness(user=request.user)))
