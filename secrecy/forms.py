@@ -138,7 +138,7 @@ class SafeForm(SafeFormMixin, forms.Form):
 
 DATE_DISPLAY_FORMAT = "%Y-%m-%d"
 DATE_INPUT_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
-DATE_INVALID = "日期格式不正确，请按“年-月-日”填写，例如 2026-01-05"
+DATE_INVALID = "请输入有效的日期，按“年-月-日”填写，例如 2026-01-05"
 # What the browser checks before sending (the server parses more leniently, see DATE_INPUT_FORMATS).
 DATE_PATTERN = (r"\s*[0-9０-９]{4}\s*[\-\/.年－／．]\s*[0-9０-９]{1,2}\s*[\-\/.月－／．]\s*[0-9０-９]{1,2}"
                 r"\s*日?\s*")
