@@ -104,7 +104,9 @@ def test_the_demo_requests_have_what_the_screens_need(demo, db):
     assert lingdao_inbox and zhuren_inbox - lingdao_inbox
     # The registrar's queue has approved requests to carry out and carriers out to take back.
     queue = list(selectors.requests_queue(user=users["mishu"]))
-    assert {r.state for r in queue} == {"approved", "in_progress"}
+    # and copies waiting to be collected (领取签收, issue 14 §3).
+    assert {r.state for r in queue} == {"approved", "in_progress", "completed"}
+    assert all(r.kind == "copy" and r.copies_collected_at is None for r in queue if r.state == "completed")
     # baomi has an approved batch to witness; every designated batch has a 保密办 witness.
     assert selectors.requests_to_witness_count(user=users["baomi"]) >= 1
     for batch in requests.filter(kind="destroy", witnesses__isnull=False).distinct():
