@@ -31,8 +31,10 @@ class ApprovalsConfig(AppConfig):
 
         from secrecy.badges import register_badge
 
-        from .badges import requests_to_decide, requests_to_witness
+        from .badges import requests_to_carry_out, requests_to_decide, requests_to_witness
 
         # The menu's 待办 (to decide + to witness), counted with every other badge.
         register_badge("approvals_to_decide", requests_to_decide)
         register_badge("approvals_to_witness", requests_to_witness)
+        # 审批办理: the registrar's queue of approved requests to carry out (issue 14 §3).
+        register_badge("approvals_to_carry_out", requests_to_carry_out)

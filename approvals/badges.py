@@ -18,3 +18,12 @@ def requests_to_witness(user):
     from .selectors import requests_to_witness_queryset
 
     return requests_to_witness_queryset(user=user).order_by().values("pk") if works_with_carriers(user) else None
+
+
+def requests_to_carry_out(user):
+    """审批办理: approved requests this registrar carries out, and copies waiting to be collected."""
+    from .selectors import requests_to_carry_out_queryset
+
+    if not works_with_carriers(user) or Role.REGISTRAR not in roles_of(user):
+        return None
+    return requests_to_carry_out_queryset(user=user).order_by().values("pk")

@@ -125,6 +125,13 @@ class ApprovalRequest(models.Model):
     consent_letter = models.CharField("同意复制文件文号", max_length=100, blank=True)
     consent_date = models.DateField("同意日期", null=True, blank=True)
     copy_stamp = models.CharField("复制戳记", max_length=200, blank=True)
+    # 领取签收: the copies handed to the requester by the registrar (issue 14 §3). Set once; a
+    # second hand-over is refused (the copies are no longer in the registry).
+    copies_collected_at = models.DateTimeField("复制件领取时间", null=True, blank=True)
+    copies_handed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="复制件发放经手人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
 
     # 外出携带 (carry out); due_date above is the date it is due back.
     destination = models.CharField("前往地点", max_length=200, blank=True)

@@ -500,6 +500,30 @@ def destruction_overseer_q(user):
     return q
 
 
+def may_carry_out_requests(user):
+    """审批办理 (the registrar's queue) and its menu entry."""
+    return _active(user) and not is_admin_role(user) and has_role(user, Role.REGISTRAR)
+
+
+def may_open_destruction_batches(user):
+    """The 销毁 page and its menu entry (issue 14 §4 of menus: an entry only for who may use it):
+    who builds batches (机要秘书), decides them (领导), oversees them (保密办), or was named
+    a 监销人 of one — not every reader."""
+    if not _active(user) or is_admin_role(user):
+        return False
+    if roles_of(user) & {Role.REGISTRAR, Role.APPROVER, Role.SECRECY_OFFICE}:
+        return True
+    return DestructionWitness.objects.filter(user=user).exists()
+
+
+def may_have_requests(user):
+    """我的申请 and its menu entry: who may ask for something — a business role cleared for state
+    secrets (a 非涉密人员 has nothing to borrow, copy or carry out) — or has asked before."""
+    if not _active(user) or is_admin_role(user) or not (roles_of(user) & set(REQUESTING_ROLES)):
+        return False
+    return clearance_of(user) >= Level.CONFIDENTIAL or ApprovalRequest.objects.filter(requester=user).exists()
+
+
 def destruction_list_printable_q(user):
     """Q over ApprovalRequest: batches whose 销毁清单 this user may print — the requester, its
     deciders, its witnesses, 保密办 and the registrars serving it. (Rows are still only the ones

@@ -2,14 +2,17 @@
 
 Moved out of documents.selectors so documents imports nothing from approvals; the carrier reads
 these build on stay there."""
-from django.db.models import Prefetch
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q
 
 from documents.selectors import carrier_list_visible_to
+from personnel.models import ADMIN_ROLES, Role
+from personnel.policy import cleared_for_level_q
 from secrecy.errors import NotVisible
 
 from .models import ApprovalRequest, ApprovalStep, DestructionWitness, RequestItem, RequestKind, RequestState
 from .policy import (
-    decidable_requests_q, destruction_candidates_q, destruction_list_printable_q, executable_requests_q,
+    decide_refusal, decidable_requests_q, destruction_candidates_q, destruction_list_printable_q, executable_requests_q,
     request_visible_q,
 )
 
@@ -34,14 +37,25 @@ def requests_mine(*, user):
     return _with_items(ApprovalRequest.objects.filter(requester=user)).order_by("-id")
 
 
+# Completed copy requests whose copies the requester has not collected yet (领取签收, issue 14 §3).
+COPIES_TO_COLLECT = Q(kind=RequestKind.COPY, state=RequestState.COMPLETED, copies_collected_at__isnull=True)
+QUEUE_KINDS = [RequestKind.LEND, RequestKind.COPY, RequestKind.CARRY_OUT, RequestKind.REPAIR]
+
+
 def requests_queue(*, user):
-    """The registrar's queue: approved loans, trips and repairs to hand out, copies to make, and
-    what is out to take back. (Destruction batches have their own page.)"""
+    """The registrar's queue: approved loans, trips and repairs to hand out, copies to make and to
+    hand over, and what is out to take back. (Destruction batches have their own page.)"""
     return _with_items(ApprovalRequest.objects.filter(
         executable_requests_q(user),
-        kind__in=[RequestKind.LEND, RequestKind.COPY, RequestKind.CARRY_OUT, RequestKind.REPAIR],
-        state__in=[RequestState.APPROVED, RequestState.IN_PROGRESS],
+        Q(kind__in=QUEUE_KINDS, state__in=[RequestState.APPROVED, RequestState.IN_PROGRESS]) | COPIES_TO_COLLECT,
     )).order_by("state", "due_date", "id")
+
+
+def requests_to_carry_out_queryset(*, user):
+    """审批办理 badge: what waits for this registrar's hand now — approved requests to carry out and
+    copies to hand over (what is out and not yet back waits for its holder, not for them)."""
+    return ApprovalRequest.objects.filter(
+        executable_requests_q(user), Q(kind__in=QUEUE_KINDS, state=RequestState.APPROVED) | COPIES_TO_COLLECT)
 
 
 def request_get_for_user(*, user, pk):
@@ -58,6 +72,25 @@ def request_get_for_user(*, user, pk):
 
 def request_steps(*, request):
     return ApprovalStep.objects.filter(request=request).select_related("decided_by__person").order_by("order")
+
+
+def step_deciders(*, request, step, limit=8):
+    """Who may decide this pending step, by name (issue 14 §3: the requester sees who their request
+    waits for). Candidates are narrowed in SQL (active, cleared for the level, an approver or holding
+    定密 / 知悉范围 authority); policy.decide_refusal — the rule the decision itself applies — has
+    the last word on each, so the page never names someone who would then be refused."""
+    candidates = (get_user_model().objects.filter(cleared_for_level_q(request.level), is_active=True)
+                  .filter(Q(groups__name=Role.APPROVER) | Q(person__classification_authority__gt=0)
+                          | Q(person__is_principal=True) | Q(person__scope_delegate=True))
+                  .exclude(pk=request.requester_id).exclude(groups__name__in=ADMIN_ROLES)
+                  .select_related("person").distinct().order_by("person__full_name", "id"))
+    deciders = []
+    for user in candidates[:200]:
+        if not decide_refusal(user, request, step):
+            deciders.append(user)
+            if len(deciders) >= limit:
+                break
+    return deciders
 
 
 def carrier_open_requests(*, carrier):

@@ -23,6 +23,7 @@ from secrecy.levels import highest_level
 
 from . import events, policy
 from .models import ApprovalRequest, ApprovalStep, RequestItem, RequestKind, RequestState, ReturnCondition, StepDecision
+from .notices import notify_decided
 from .registry import handler_for
 from .workflows import Action, Party, move_for
 
@@ -285,6 +286,9 @@ def request_decide(*, actor, request, approve, comment="", approve_abroad=False)
     if not approve:
         close_items(request)
         _release(actor=actor, request=request, carriers=carriers, why="申请被驳回")
+    if not approve or request.state == RequestState.APPROVED:
+        # A kind completed by its approval (密级变更, 知悉范围扩大) sends its own notices.
+        notify_decided(request, approved=approve)
     applied = {}
     if approve and request.state == RequestState.COMPLETED:
         applied = _complete_on_approval(handler, actor=actor, request=request, carriers=carriers, now=now)

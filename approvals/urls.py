@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/check-out/", views.check_out, name="check_out"),
     path("<int:pk>/return/", views.take_back, name="return"),
     path("<int:pk>/make-copies/", views_requests.make_copies, name="make_copies"),
+    path("<int:pk>/hand-over-copies/", views_requests.copies_hand_over, name="copies_hand_over"),
     path("destroy/", views_destroy.batches, name="destroy_list"),
     path("destroy/new/", views_destroy.batch_new, name="destroy_new"),
     path("<int:pk>/witnesses/", views_destroy.designate, name="destroy_designate"),

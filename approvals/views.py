@@ -17,8 +17,7 @@ from django.views.decorators.http import require_POST
 from documents import policy as carrier_policy
 from documents import selectors as carrier_selectors
 from secrecy.forms import perform
-from personnel.models import Role
-from personnel.policy import has_role, is_admin_role
+from personnel.policy import is_admin_role
 from secrecy.badges import badge_counts
 from secrecy.errors import NotVisible
 from secrecy.levels import highest_level
@@ -31,6 +30,7 @@ from .forms import (
 )
 from .kinds import carry as carrying
 from .kinds import copy as copying
+from .kinds import copy_pickup
 from .kinds import lend as lending
 from .kinds import repair as repairs
 from .models import ApprovalRequest, DestructionMethod, RequestKind, RequestState, ReturnCondition
@@ -100,7 +100,7 @@ def inbox(request):
 
 @login_required
 def mine(request):
-    if is_admin_role(request.user):
+    if not policy.may_have_requests(request.user):
         raise Http404()
     return _page(request, "approvals/mine.html", selectors.requests_mine(user=request.user)[:200])
 
@@ -123,13 +123,19 @@ def _sections(rows, state, headings):
     return sections
 
 
+def _copies_to_collect(rows):
+    """Completed copy requests whose copies wait at the registry for their requester (领取签收)."""
+    kind_rows = [r for r in rows if r.kind == RequestKind.COPY and r.state == RequestState.COMPLETED]
+    return [{"kind": "copy-pickup", "heading": "复制件待领取", "rows": kind_rows, "pickup": True}] if kind_rows else []
+
+
 @login_required
 def queue(request):
-    if is_admin_role(request.user) or not has_role(request.user, Role.REGISTRAR):
+    if not policy.may_carry_out_requests(request.user):
         raise Http404()
     rows = list(selectors.requests_queue(user=request.user))
     return _page(request, "approvals/queue.html", rows,
-                 to_check_out=_sections(rows, RequestState.APPROVED, QUEUE_TO_DO),
+                 to_check_out=_sections(rows, RequestState.APPROVED, QUEUE_TO_DO) + _copies_to_collect(rows),
                  to_take_back=_sections(rows, RequestState.IN_PROGRESS, QUEUE_OUT),
                  default_copy_stamp=copying.default_copy_stamp(),
                  return_form=LoanReturnForm(initial={"condition": ReturnCondition.INTACT}))
@@ -176,6 +182,10 @@ def detail_page(request, approval, *, execute_form=None, witnesses_form=None, st
     """The request's page; a refused 执行销毁 or 指定监销人 shows it again with its form bound, the
     errors at their fields."""
     approval.step_list = list(selectors.request_steps(request=approval))
+    waiting = approval.state in (RequestState.DRAFT, RequestState.SUBMITTED)
+    for step in approval.step_list:
+        # Issue 14 §3: an undecided step names who will decide it.
+        step.deciders = selectors.step_deciders(request=approval, step=step) if waiting and not step.decision else None
     approval.witness_list = list(selectors.request_witnesses(request=approval))
     _mark_visible_items(request.user, [approval])
     carriers = [item.carrier for item in approval.items.all()]
@@ -183,12 +193,14 @@ def detail_page(request, approval, *, execute_form=None, witnesses_form=None, st
     destroy = approval.kind == RequestKind.DESTROY
     can_execute = DestroyAction.EXECUTE in allowed
     can_make_copies = CopyAction.MAKE_COPIES in allowed
+    produced = _produced_copies(request.user, approval) if approval.kind == RequestKind.COPY else []
+    can_hand_over = bool(produced) and copy_pickup.pickup_refusal(request.user, approval, produced) is None
     return render(request, "approvals/detail.html", {
         "r": approval, "steps": approval.step_list, "today": timezone.localdate(),
         "can_submit": Action.SUBMIT in allowed, "can_cancel": Action.CANCEL in allowed,
         "can_decide": Action.APPROVE in allowed, "can_check_out": Action.CHECK_OUT in allowed,
         "can_return": Action.RETURN in allowed, "can_make_copies": can_make_copies,
-        "produced": _produced_copies(request.user, approval) if approval.kind == RequestKind.COPY else [],
+        "produced": produced, "can_hand_over": can_hand_over,
         "companions": list(approval.companions.all()) if approval.kind == RequestKind.CARRY_OUT else [],
         "default_copy_stamp": copying.default_copy_stamp() if can_make_copies else "",
         "can_designate": DestroyAction.DESIGNATE in allowed

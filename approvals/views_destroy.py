@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from documents.filters import CarrierFilter
 from personnel.models import Department
-from personnel.policy import is_admin_role, served_department_ids
+from personnel.policy import served_department_ids
 from secrecy import printing
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.forms import INVALID_CHOICE, domain_error_text, perform, put_domain_error, row_ids
@@ -40,7 +40,7 @@ CANDIDATE_FILTERS = ("q", "level", "kind", "department", "date_from", "date_to")
 @login_required
 def batches(request):
     """销毁批次: the batches this user may open, and those waiting for their 监销 confirmation."""
-    if is_admin_role(request.user):
+    if not policy.may_open_destruction_batches(request.user):
         raise Http404()
     rows = _mark_visible_items(request.user, list(selectors.destruction_batches(user=request.user)[:200]))
     to_witness = _mark_visible_items(request.user, list(selectors.requests_to_witness(user=request.user)))

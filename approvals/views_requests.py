@@ -27,6 +27,7 @@ from .forms import (
 )
 from .kinds import carry as carrying
 from .kinds import copy as copying
+from .kinds import copy_pickup
 from .kinds import reclassify as reclassifying
 from .kinds import repair as repairs
 from .kinds import scope as scoping
@@ -230,5 +231,17 @@ def make_copies(request, pk):
         actor=request.user, request=approval, copy_stamp=form.cleaned_data.get("copy_stamp", "")),
         success=f"已制作复制件（{approval.reference}），新载体已登记")
     if done is None and request.POST.get("next") == "queue":
+        return redirect("approvals:queue")
+    return redirect(approval.get_absolute_url())
+
+
+@login_required
+@require_POST
+def copies_hand_over(request, pk):
+    """领取签收: the registrar hands the copies to their requester."""
+    approval = _request_or_404(request, pk)
+    perform(request, lambda: copy_pickup.copy_hand_over(actor=request.user, request=approval),
+            success=f"复制件已交申请人领取签收（{approval.reference}）")
+    if request.POST.get("next") == "queue":
         return redirect("approvals:queue")
     return redirect(approval.get_absolute_url())

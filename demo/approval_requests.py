@@ -11,6 +11,7 @@ from approvals.kinds import lend as lending
 from approvals.kinds import repair as repairs
 from approvals.kinds import carry
 from approvals.kinds import copy as copying
+from approvals.kinds import copy_pickup
 from approvals.kinds import destroy as destroying
 from approvals.kinds import reclassify as reclassifying
 from approvals.kinds import scope as scoping
@@ -107,7 +108,8 @@ REQUEST_PLAN = [
     (C, APP, "zhangsan", "lingdao", [P(2, directions=OWN)],
      dict(mode=CopyMode.COPY, count=1, reason="本处工作台账需留存复制件1份", comment="同意复制1份，复制件视同原件管理")),
     (C, DONE, "lisi", "lingdao", [P(3, directions=OWN)],
-     dict(mode=CopyMode.COPY, count=2, reason="专题会议参会人员阅研，需复制2份，会后收回", comment="同意，会后及时收回")),
+     dict(mode=CopyMode.COPY, count=2, reason="专题会议参会人员阅研，需复制2份，会后收回", comment="同意，会后及时收回",
+          collected=True)),
     (C, DONE, "lisi", "zhuren", [P(3, directions=OWN)],
      dict(mode=CopyMode.EXCERPT, count=1, reason="摘抄相关部署要求，用于起草本处实施方案", comment="同意摘抄，摘抄件按原密级管理")),
     (C, DONE, "lisi", "lingdao",
@@ -326,6 +328,9 @@ class RequestSeeder:
         if target == APP or request.state == target:  # 密级变更: approving applies it and completes
             return request
         request = self.execute(request, mishu, fields)
+        if request.kind == C and fields.get("collected"):
+            # Issue 14 §3: these copies were collected (领取签收); the others wait at the registry.
+            request = copy_pickup.copy_hand_over(actor=mishu, request=request)
         if request.state == target:
             return request
         return self.finish(request, mishu, fields)

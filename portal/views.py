@@ -8,10 +8,13 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 from django.urls import reverse
 
+from approvals import policy as approval_policy
+from approvals import selectors as approval_selectors
 from documents import selectors as carrier_selectors
 from documents.models import CustodyStatus
 from personnel.models import Role
 from personnel.policy import clearance_of, is_admin_role, person_of, roles_of
+from secrecy.badges import badge_counts
 from secrecy.levels import highest_level, level_label
 
 # The statuses a registrar works with every day, in the order of the register.
@@ -22,6 +25,18 @@ REGISTRAR_STATUSES = (
 HOME_RECENT = 8
 # The home page only needs an order of magnitude; the list gives the exact figure.
 HOME_COUNT_CAP = 1000
+# A leader's home lists the oldest requests waiting for them; the 待办 page has the rest.
+HOME_TO_DECIDE = 10
+
+
+def _to_decide(request, user):
+    """Issue 14 §3: a leader's home shows the requests awaiting their decision (oldest first, with
+    links), not only the menu's number. Named by number, kind, requester and level: no carrier
+    title, so nothing here depends on the carriers' 知悉范围."""
+    if not approval_policy.may_decide_anything(user):
+        return None
+    rows = list(approval_selectors.requests_inbox(user=user)[:HOME_TO_DECIDE])
+    return {"rows": rows, "count": badge_counts(request).get("approvals_to_decide", len(rows))}
 
 
 @login_required
@@ -53,8 +68,10 @@ def home(request):
     counted = carrier_selectors.carrier_counts_visible_to(
         user=user, filter_sets=[None] + [{"custody_status": status} for status in statuses], cap=HOME_COUNT_CAP)
     total, total_exact = counted[0]
-    context.update(recent=recent, total=total, total_exact=total_exact,
-                   page_level=highest_level(c.level for c in recent),
+    to_decide = _to_decide(request, user)
+    context.update(recent=recent, total=total, total_exact=total_exact, to_decide=to_decide,
+                   page_level=highest_level([c.level for c in recent]
+                                            + [r.level for r in (to_decide or {}).get("rows", [])]),
                    person=person_of(user), clearance_label=level_label(clearance_of(user) or None))
     if statuses:
         context["status_counts"] = [{"status": status, "label": status.label, "count": count, "exact": exact}

@@ -13,7 +13,12 @@ answers with a field error, never a 500 —
   (not decimal, or beyond 18 digits) is "选择的值无效" before any query — SQLite raises
   OverflowError on `pk IN (huge)`;
 - dates: between 1900 and 2999, so date arithmetic (periods, deadlines, reminders) cannot leave
-  the calendar; document dates have their own lower bound (secrecy.validators).
+  the calendar; document dates have their own lower bound (secrecy.validators);
+- dates read and type as YYYY-MM-DD whatever the browser's locale (issue 14 §8: <input type=date>
+  shows mm/dd/yyyy in an English-locale Chromium): every DateField becomes a text box with a
+  YYYY-MM-DD placeholder and pattern, shows its value as YYYY-MM-DD, and accepts 2026-01-05,
+  2026-1-5, 2026/1/5, 2026.1.5 and 2026年1月5日 (full-width digits too); anything else is one
+  clear Chinese error at the field.
 """
 import datetime as dt
 import re
@@ -111,16 +116,85 @@ def harden_field(field):
 
 class SafeFormMixin:
     """Hardens every field at validation time, so fields added or replaced in a form's __init__
-    are covered too."""
+    are covered too; date fields read and type as YYYY-MM-DD from the first time they are
+    rendered or cleaned (a subclass's __init__ may have replaced their widget meanwhile)."""
 
     def full_clean(self):
         for field in self.fields.values():
+            localize_date_field(field)
             harden_field(field)
         super().full_clean()
+
+    def __getitem__(self, name):
+        field = self.fields.get(name)
+        if field is not None:
+            localize_date_field(field)
+        return super().__getitem__(name)
 
 
 class SafeForm(SafeFormMixin, forms.Form):
     """The base of every form of the project."""
+
+
+DATE_DISPLAY_FORMAT = "%Y-%m-%d"
+DATE_INPUT_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+DATE_INVALID = "请输入有效的日期，按“年-月-日”填写，例如 2026-01-05"
+# What the browser checks before sending (the server parses more leniently, see DATE_INPUT_FORMATS).
+DATE_PATTERN = (r"\s*[0-9０-９]{4}\s*[\-\/.年－／．]\s*[0-9０-９]{1,2}\s*[\-\/.月－／．]\s*[0-9０-９]{1,2}"
+                r"\s*日?\s*")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９－／．", "0123456789-/.")
+
+
+class IsoDateInput(forms.DateInput):
+    """A date typed and shown as YYYY-MM-DD in a plain text box (not the browser's date picker,
+    whose order follows the browser's locale)."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        base = {"placeholder": "YYYY-MM-DD", "pattern": DATE_PATTERN, "inputmode": "numeric",
+                "autocomplete": "off", "maxlength": "12", "size": "11", "class": "date-input",
+                "title": "请按“年-月-日”填写，例如 2026-01-05"}
+        super().__init__(attrs={**base, **(attrs or {})}, format=DATE_DISPLAY_FORMAT)
+
+
+def parse_date_text(value):
+    """A typed date as datetime.date, or None when it is not one of the accepted forms."""
+    text = str(value).strip().translate(_FULL_WIDTH).replace(" ", "")
+    for fmt in DATE_INPUT_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def localize_date_field(field):
+    """Make one DateField read and type as YYYY-MM-DD (idempotent). A widget that is not a date
+    widget (e.g. a hidden input) keeps its kind and only gets the format."""
+    if not isinstance(field, forms.DateField) or getattr(field, "_secrecy_iso_date", False):
+        return
+    field._secrecy_iso_date = True
+    widget = field.widget
+    if isinstance(widget, forms.DateInput) and not isinstance(widget, forms.HiddenInput):
+        attrs = {k: v for k, v in widget.attrs.items() if k != "type"}
+        field.widget = IsoDateInput(attrs=attrs)
+        field.widget.is_required = widget.is_required
+    elif hasattr(widget, "format"):
+        widget.format = DATE_DISPLAY_FORMAT
+    field.input_formats = list(DATE_INPUT_FORMATS)
+    field.error_messages = {**field.error_messages, "invalid": DATE_INVALID}
+    original = field.to_python
+
+    def to_python(value):
+        if isinstance(value, str) and value.strip():
+            parsed = parse_date_text(value)
+            if parsed is None:
+                raise ValidationError(DATE_INVALID, code="invalid")
+            return parsed
+        return original(value)
+
+    field.to_python = to_python
 
 
 def _problems(error):

@@ -185,6 +185,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# secrecy/formats/zh_Hans: dates print as YYYY-MM-DD (issue 14 §8).
+FORMAT_MODULE_PATH = ["secrecy.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -62,6 +62,10 @@ def oracle_custodians():
         moves.append((request.executed_at, 0, carriers, out_to))
         if request.state == "completed":
             moves.append((request.completed_at, 0, carriers, request.returned_to_id))
+    # 复制: the copies are the registrar's who made them until the requester collects them (领取签收).
+    for request in ApprovalRequest.objects.filter(kind="copy", copies_collected_at__isnull=False):
+        copies = list(Carrier.objects.filter(source_request=request).values_list("pk", flat=True))
+        moves.append((request.copies_collected_at, 0, copies, request.requester_id))
     # 传阅: handed to a reader → the reader holds it; taken back → the registrar who took it back.
     for step in CirculationStep.objects.filter(handed_at__isnull=False).select_related("circulation"):
         carriers = [step.circulation.carrier_id]

@@ -84,6 +84,7 @@ MATRIX = {
     "approvals:check_out": ("POST", rule(obj=BUSINESS)),
     "approvals:return": ("POST", rule(obj=BUSINESS)),
     "approvals:make_copies": ("POST", rule(obj=BUSINESS)),
+    "approvals:copies_hand_over": ("POST", rule(obj=BUSINESS)),
     "approvals:destroy_list": ("GET", rule(ok=BUSINESS)),
     "approvals:destroy_new": ("GET", rule(ok={"mishu"})),
     "approvals:destroy_designate": ("POST", rule(obj=BUSINESS)),
@@ -244,7 +245,7 @@ def kwargs_for(name, username):
     if name.startswith("approvals:destroy_") and name not in ("approvals:destroy_list", "approvals:destroy_new"):
         return {"pk": _first(ApprovalRequest, kind=RequestKind.DESTROY).pk}
     if name in ("approvals:detail", "approvals:submit", "approvals:cancel", "approvals:decide", "approvals:check_out",
-                "approvals:return", "approvals:make_copies"):
+                "approvals:return", "approvals:make_copies", "approvals:copies_hand_over"):
         return {"pk": _first(ApprovalRequest, kind=RequestKind.LEND).pk}
     if name == "circulation:start":
         return {"carrier_pk": pattern_args["carrier_pk"]()}

@@ -23,6 +23,7 @@ from secrecy.levels import Level, highest_level, is_state_secret, period_rank
 
 from .. import events, policy
 from ..models import ApprovalRequest, CopyMode, RequestItem, RequestKind
+from ..notices import notify_copies_ready
 from ..registry import KindHandler
 from ..services import (
     add_steps, approvers_of, audit, check_carriers_unchanged, check_party, close_items, lock_request, submit_if_asked,
@@ -318,6 +319,7 @@ def copy_make(*, actor, request, copy_stamp):
     close_items(request)
     audit(actor=actor, event=events.MAKE_COPIES, request=request, carriers=originals,
           copies=[c.pk for c in made], serials=[c.serial for c in made], stamp=stamp)
+    notify_copies_ready(request, count=len(made))
     return request
 
 

@@ -148,7 +148,10 @@ def check_cell(cast, carrier, request_pk, state, action, role):
         assert event.detail["from_mark"] == "机密★10年" and event.detail["to_mark"] == "机密★15年"
     else:
         assert after["carriers"] == before["carriers"] and after["custody"] == before["custody"]
-        assert after["history"] == before["history"] and after["notices"] == before["notices"]
+        assert after["history"] == before["history"]
+        # Nobody hears of a change that did not happen; the requester hears of a rejection (issue 14 §3).
+        told = list(Notification.objects.order_by("id").values_list("kind", "recipient_id"))[before["notices"]:]
+        assert told == ([("request_rejected", request.requester_id)] if action == Action.REJECT else [])
     open_items = list(RequestItem.objects.filter(request=request).values_list("is_open", flat=True))
     assert open_items == ([False] if move.to in (RequestState.CANCELLED, RequestState.REJECTED,
                                                  RequestState.COMPLETED) else [True])

@@ -76,6 +76,11 @@ def test_the_demo_requests_have_what_the_screens_need(demo, db):
     assert {r.copy_mode for r in made} >= {"copy", "excerpt", "compile"}
     for request in made:
         assert Carrier.objects.filter(source_request=request).count() == request.copy_count
+    # 领取签收 (issue 14 §3): one request's copies are with lisi, the others wait at the registry.
+    collected = made.filter(copies_collected_at__isnull=False)
+    assert collected.count() == 1 and made.filter(copies_collected_at__isnull=True).exists()
+    held = Carrier.objects.filter(source_request__in=collected)
+    assert {(c.custody_status, c.custodian.username) for c in held} == {("lent", "lisi")}
     # A 绝密 copy waits for the 主要负责人 with the original authority's consent on record.
     top_secret_copy = requests.get(kind="copy", level=4)
     assert top_secret_copy.consent_letter and top_secret_copy.consent_date and top_secret_copy.consent_authority
@@ -99,7 +104,9 @@ def test_the_demo_requests_have_what_the_screens_need(demo, db):
     assert lingdao_inbox and zhuren_inbox - lingdao_inbox
     # The registrar's queue has approved requests to carry out and carriers out to take back.
     queue = list(selectors.requests_queue(user=users["mishu"]))
-    assert {r.state for r in queue} == {"approved", "in_progress"}
+    # and copies waiting to be collected (领取签收, issue 14 §3).
+    assert {r.state for r in queue} == {"approved", "in_progress", "completed"}
+    assert all(r.kind == "copy" and r.copies_collected_at is None for r in queue if r.state == "completed")
     # baomi has an approved batch to witness; every designated batch has a 保密办 witness.
     assert selectors.requests_to_witness_count(user=users["baomi"]) >= 1
     for batch in requests.filter(kind="destroy", witnesses__isnull=False).distinct():

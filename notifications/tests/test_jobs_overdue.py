@@ -23,6 +23,13 @@ from personnel.models import Role
 from .helpers import bulk_overdue, carry_out, days, give_addresses, lend_out
 
 
+@pytest.fixture(autouse=True)
+def _only_the_jobs_notices(monkeypatch):
+    """The set-up approves loans and trips, which tells each requester so (approvals.notices, tested
+    in approvals/tests/test_pending_work.py); these tests count what the reminder job sends."""
+    monkeypatch.setattr("approvals.services.notify_decided", lambda request, **kwargs: None)
+
+
 @pytest.fixture
 def people(unit):
     give_addresses(unit)

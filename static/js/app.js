@@ -75,7 +75,51 @@
     refresh();
   }
 
+  // The top menu's groups (templates/includes/main_menu.html): a button opens its list; Esc, a
+  // click elsewhere or focus leaving the group closes it; arrow keys move within the list.
+  function setUpMenu(nav) {
+    nav.classList.add("js-menu");
+    var groups = Array.prototype.slice.call(nav.querySelectorAll(".navgroup"));
+
+    function setOpen(group, open) {
+      group.classList.toggle("open", open);
+      group.querySelector(".navgroup-toggle").setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    function links(group) { return Array.prototype.slice.call(group.querySelectorAll(".navmenu a")); }
+
+    groups.forEach(function (group) {
+      var toggle = group.querySelector(".navgroup-toggle");
+      toggle.addEventListener("click", function () {
+        var open = !group.classList.contains("open");
+        groups.forEach(function (other) { setOpen(other, false); });
+        setOpen(group, open);
+      });
+      group.addEventListener("keydown", function (event) {
+        var items = links(group);
+        var at = items.indexOf(document.activeElement);
+        if (event.key === "Escape") {
+          setOpen(group, false);
+          toggle.focus();
+        } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+          event.preventDefault();
+          setOpen(group, true);
+          var step = event.key === "ArrowDown" ? 1 : -1;
+          var next = at === -1 ? (step > 0 ? 0 : items.length - 1) : (at + step + items.length) % items.length;
+          if (items[next]) { items[next].focus(); }
+        }
+      });
+      group.addEventListener("focusout", function (event) {
+        if (!group.contains(event.relatedTarget)) { setOpen(group, false); }
+      });
+    });
+    document.addEventListener("click", function (event) {
+      groups.forEach(function (group) { if (!group.contains(event.target)) { setOpen(group, false); } });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var nav = document.querySelector("nav.mainnav");
+    if (nav) { setUpMenu(nav); }
     Array.prototype.forEach.call(document.querySelectorAll("select[name$='period_kind']"), function (select) {
       if (select.form) { setUpPeriod(select.form, select); }
     });

@@ -8,6 +8,7 @@ import pytest
 
 from documents.services import local_today
 from tests.browser.test_lend_journey import _login, _watch_errors
+from tests.browser.menu import nav_click
 from tests.browser.people_picker import pick_person
 
 pytestmark = pytest.mark.browser
@@ -26,7 +27,7 @@ def test_mishu_builds_zhuren_approves_two_witness_mishu_destroys(
     registrar = new_page()
     _watch_errors(registrar, errors)
     _login(registrar, base, "mishu")
-    registrar.click("#nav-destroy")
+    nav_click(registrar, "#nav-destroy")
     registrar.click("text=组织销毁")
     registrar.wait_for_url(f"{base}/approvals/destroy/new/")
     for carrier in (paper, usb):
@@ -50,7 +51,7 @@ def test_mishu_builds_zhuren_approves_two_witness_mishu_destroys(
     leader = new_page()
     _watch_errors(leader, errors)
     _login(leader, base, "zhuren")
-    leader.click("#nav-inbox")
+    nav_click(leader, "#nav-inbox")
     row = leader.locator("#inbox-table tbody tr")
     assert row.count() == 1 and paper.serial in row.inner_text()
     row.locator("button[value=approve]").click()

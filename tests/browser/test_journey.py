@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import PASSWORD
+from tests.browser.menu import nav_click
 from tests.browser.people_picker import pick_person
 
 pytestmark = pytest.mark.browser
@@ -58,7 +59,7 @@ def test_mishu_registers_finds_and_opens_a_carrier_and_zhangsan_gets_404(
     screenshot(page, "home_mishu")
 
     # Registration with bad input first: no 份号 on a 机密 carrier, a start date in the future.
-    page.click("nav.mainnav >> text=收文登记")
+    nav_click(page, "nav.mainnav >> text=收文登记")
     page.wait_for_url(f"{base}/carriers/new/incoming/")
     page.fill("[name=title]", TITLE)
     page.fill("[name=doc_number]", "市保〔2026〕88号")
@@ -97,7 +98,7 @@ def test_mishu_registers_finds_and_opens_a_carrier_and_zhangsan_gets_404(
     assert page.locator(".print-header .ph-mark").inner_text() == "机密★10年"
 
     # Find it in the list through the search box, then open it.
-    page.click("nav.mainnav >> text=载体台账")
+    nav_click(page, "nav.mainnav >> text=载体台账")
     page.wait_for_url(f"{base}/carriers/")
     page.fill("input[name=q]", "自查自评")
     page.press("input[name=q]", "Enter")

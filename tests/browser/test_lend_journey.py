@@ -6,6 +6,7 @@ import re
 import pytest
 
 from conftest import PASSWORD
+from tests.browser.menu import nav_click
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +57,7 @@ def test_zhangsan_borrows_lingdao_approves_mishu_lends_and_takes_back(
     _watch_errors(leader, errors)
     _login(leader, base, "lingdao")
     assert leader.locator("#nav-inbox .nav-count").inner_text() == "1"
-    leader.click("#nav-inbox")
+    nav_click(leader, "#nav-inbox")
     leader.wait_for_url(f"{base}/approvals/inbox/")
     row = leader.locator("#inbox-table tbody tr")
     assert row.count() == 1
@@ -74,7 +75,7 @@ def test_zhangsan_borrows_lingdao_approves_mishu_lends_and_takes_back(
     registrar = new_page()
     _watch_errors(registrar, errors)
     _login(registrar, base, "mishu")
-    registrar.click("#nav-queue")
+    nav_click(registrar, "#nav-queue")
     registrar.wait_for_url(f"{base}/approvals/queue/")
     assert carrier.serial in registrar.locator("#to-check-out").inner_text()
     screenshot(registrar, "lend_queue_check_out")

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from conftest import PASSWORD
 from documents.models import Carrier, CustodyStatus
 from meetings.models import Meeting, MeetingState
+from tests.browser.menu import nav_click
 from tests.browser.people_picker import pick_person
 
 pytestmark = pytest.mark.browser
@@ -45,7 +46,7 @@ def test_organiser_runs_a_secret_meeting_from_checklist_to_record(
     _login(page, base, "mishu")
 
     # Register the meeting through the form, checklist ticked.
-    page.click("#nav-meetings")
+    nav_click(page, "#nav-meetings")
     page.wait_for_url(f"{base}/meetings/")
     page.click("#new-meeting")
     start = (timezone.localtime() + dt.timedelta(days=1)).replace(hour=9, minute=0)
