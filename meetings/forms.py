@@ -80,10 +80,11 @@ class MeetingForm(SafeForm):
 
 
 def _person_label(user):
+    """Name, department and class: people are named by name, never by login (issue 14 §5)."""
     person = getattr(user, "person", None)
     if person is None:
-        return user.get_username()
-    parts = [f"{person.full_name}（{user.get_username()}）" if person.full_name else user.get_username()]
+        return person_name(user)
+    parts = [person_name(user)]
     if person.department_id:
         parts.append(person.department.name)
     if person.person_class:

@@ -6,6 +6,7 @@ line for mishu and baomi; date boxes are YYYY-MM-DD text, not the locale's mm/dd
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from documents.models import Carrier, CustodyStatus
@@ -74,7 +75,7 @@ def test_a_copy_from_request_to_pickup_with_the_requesters_notices(
     reader.goto(f"{base}/")
     assert reader.locator("#nav-notifications .nav-count").inner_text() == "1"
     reader.click("#nav-notifications")
-    assert "已批准" in reader.locator("main").inner_text()
+    expect(reader.locator("main")).to_contain_text("已批准")
 
     # mishu: one line of menu; 审批 counts the approved request; the drop-down leads to 审批办理.
     registrar = new_page()

@@ -10,6 +10,8 @@ from documents.services import local_today
 from personnel.models import Person
 from tests.browser.test_lend_journey import _login, _watch_errors
 
+from tests.browser.menu import nav_click
+
 pytestmark = pytest.mark.browser
 
 
@@ -20,7 +22,7 @@ def test_sysadmin_creates_an_account_and_baomi_creates_its_record(live_server, u
     admin = new_page()
     _watch_errors(admin, errors)
     _login(admin, base, "sysadmin")
-    admin.click("#nav-accounts")
+    nav_click(admin, "#nav-accounts")
     admin.click("#new-account")
     form = admin.locator("#account-form")
     form.locator("[name=username]").fill("qianxin")
@@ -36,7 +38,7 @@ def test_sysadmin_creates_an_account_and_baomi_creates_its_record(live_server, u
     _watch_errors(office, errors)
     _login(office, base, "baomi")
     assert office.locator("#nav-personnel .nav-count").inner_text() == "1"
-    office.click("#nav-personnel")
+    nav_click(office, "#nav-personnel")
     office.click("#onboarding-link")
     office.wait_for_url(f"{base}/personnel/onboarding/")
     row = office.locator(f"#account-{account.pk}")
