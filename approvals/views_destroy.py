@@ -3,6 +3,9 @@
 from the batch. Submit, cancel, approve and reject use the generic approval views. Thin: parse
 input, call one selector or service (refusals become messages in documents.views_common.perform).
 """
+import re
+import unicodedata
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,6 +30,8 @@ from .kinds import destroy as destroying
 from .models import DestructionMethod
 from .views import _mark_visible_items, _request_or_404
 
+# A 统一编号 as the registry issues it (documents.services._register): year, hyphen, six digits.
+SERIAL_FORM = re.compile(r"[0-9]{4}-[0-9]{6}")
 # One page of candidates; the filters and the search narrow them down (keyset pages, so the last
 # page of a large unit costs what the first does).
 CANDIDATE_PAGE_SIZE = 50
@@ -78,8 +83,10 @@ def _selection(user, data):
 def _scanned(user, filters, selected):
     """A 统一编号 typed or scanned into the search box that names one candidate: it joins the
     selection and the search box empties, so the next code can be scanned at once."""
-    term = filters.get("q", "")
-    if not term or len(selected) >= MAX_BATCH:
+    term = unicodedata.normalize("NFKC", filters.get("q", "")).strip()
+    # Only a term shaped like a 统一编号 is looked up: anything else (a title, a NUL byte that
+    # PostgreSQL refuses in a literal) is left to the candidate search and its form's checks.
+    if not SERIAL_FORM.fullmatch(term) or len(selected) >= MAX_BATCH:
         return None
     carrier = selectors.destruction_candidates(user=user).filter(serial=term).first()
     if carrier is not None:
