@@ -8,26 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
 from documents.models import Carrier, CustodyStatus
 from tests.browser.menu import nav_click
+from tests.browser.session import login, watch_errors
 
 pytestmark = pytest.mark.browser
 
 TITLE = "业务一处年度工作要点"
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click(".login-box button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def _watch_errors(page, errors):
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
 
 
 def _one_line(page):
@@ -45,8 +32,8 @@ def test_a_copy_from_request_to_pickup_with_the_requesters_notices(
 
     # lisi asks for two copies.
     reader = new_page()
-    _watch_errors(reader, errors)
-    _login(reader, base, "lisi")
+    watch_errors(reader, errors)
+    login(reader, base, "lisi")
     reader.goto(f"{base}/approvals/copy/{carrier.pk}/")
     reader.fill("#request-form [name=copy_count]", "2")
     reader.fill("#request-form [name=reason]", "分送两个科室学习")
@@ -59,8 +46,8 @@ def test_a_copy_from_request_to_pickup_with_the_requesters_notices(
 
     # lingdao: the request is listed on his home page, with its link.
     leader = new_page()
-    _watch_errors(leader, errors)
-    _login(leader, base, "lingdao")
+    watch_errors(leader, errors)
+    login(leader, base, "lingdao")
     todo = leader.locator("#home-to-decide")
     assert "待我审批（1 件）" in todo.inner_text() and "lisi" in todo.inner_text()
     screenshot(leader, "copy_pickup_2_leader_home_todo")
@@ -79,8 +66,8 @@ def test_a_copy_from_request_to_pickup_with_the_requesters_notices(
 
     # mishu: one line of menu; 审批 counts the approved request; the drop-down leads to 审批办理.
     registrar = new_page()
-    _watch_errors(registrar, errors)
-    _login(registrar, base, "mishu")
+    watch_errors(registrar, errors)
+    login(registrar, base, "mishu")
     fits, nav, entry = _one_line(registrar)
     assert fits, f"mishu's menu wraps: {nav} vs one entry {entry}"
     assert registrar.locator("#navgroup-approvals .nav-sum").inner_text() == "1"
@@ -133,7 +120,7 @@ def test_the_menu_is_one_line_for_the_busiest_roles_and_dates_read_iso(live_serv
     pages = {}
     for username in ("mishu", "baomi"):
         page = pages[username] = new_page()
-        _login(page, base, username)
+        login(page, base, username)
         fits, nav, entry = _one_line(page)
         assert fits, f"{username}'s menu wraps: {nav} vs one entry {entry}"
         screenshot(page, f"menu_one_line_{username}")

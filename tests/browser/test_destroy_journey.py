@@ -7,7 +7,7 @@ import re
 import pytest
 
 from documents.services import local_today
-from tests.browser.test_lend_journey import _login, _watch_errors
+from tests.browser.session import login, watch_errors
 from tests.browser.menu import nav_click
 from tests.browser.people_picker import pick_person
 
@@ -25,8 +25,8 @@ def test_mishu_builds_zhuren_approves_two_witness_mishu_destroys(
     errors = []
 
     registrar = new_page()
-    _watch_errors(registrar, errors)
-    _login(registrar, base, "mishu")
+    watch_errors(registrar, errors)
+    login(registrar, base, "mishu")
     nav_click(registrar, "#nav-destroy")
     registrar.click("text=组织销毁")
     registrar.wait_for_url(f"{base}/approvals/destroy/new/")
@@ -49,8 +49,8 @@ def test_mishu_builds_zhuren_approves_two_witness_mishu_destroys(
     assert "待审批" in registrar.locator(".title-row").inner_text()
 
     leader = new_page()
-    _watch_errors(leader, errors)
-    _login(leader, base, "zhuren")
+    watch_errors(leader, errors)
+    login(leader, base, "zhuren")
     nav_click(leader, "#nav-inbox")
     row = leader.locator("#inbox-table tbody tr")
     assert row.count() == 1 and paper.serial in row.inner_text()
@@ -60,8 +60,8 @@ def test_mishu_builds_zhuren_approves_two_witness_mishu_destroys(
 
     for name in ("baomi", "lingdao"):
         witness = new_page()
-        _watch_errors(witness, errors)
-        _login(witness, base, name)
+        watch_errors(witness, errors)
+        login(witness, base, name)
         witness.goto(f"{base}/approvals/destroy/")
         witness.locator("#witness-table button", has_text="确认监销").click()
         witness.wait_for_url(f"{base}/approvals/destroy/")
@@ -77,8 +77,8 @@ def test_mishu_builds_zhuren_approves_two_witness_mishu_destroys(
     assert "已销毁" in registrar.locator(".title-row").inner_text()
 
     office = new_page()
-    _watch_errors(office, errors)
-    _login(office, base, "baomi")
+    watch_errors(office, errors)
+    login(office, base, "baomi")
     office.goto(batch_url)
     assert office.locator(".print-links button", has_text="PDF").count() == 1
     with office.expect_download() as download:

@@ -13,7 +13,7 @@ from documents.models import Carrier
 from documents.services import local_today
 from personnel.models import Leave, LeaveKind, Role
 from tests.browser.people_picker import pick_person
-from tests.browser.test_lend_journey import _login, _watch_errors
+from tests.browser.session import login, watch_errors
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +48,8 @@ def test_a_batch_of_three_chosen_by_search_among_hundreds(live_server, unit, reg
     errors = []
 
     page = new_page()
-    _watch_errors(page, errors)
-    _login(page, base, "mishu")
+    watch_errors(page, errors)
+    login(page, base, "mishu")
     page.goto(f"{base}/approvals/destroy/new/")
     assert "共 253 件" in page.locator("#destroy-found").inner_text()
     assert page.locator("#destroy-candidates tbody tr").count() == 50  # one page, not a 10,000-px list

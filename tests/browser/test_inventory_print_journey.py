@@ -13,7 +13,7 @@ from documents.models import Carrier
 from documents.services import local_today
 from personnel import services as personnel_services
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_lend_journey import _login, _watch_errors
+from tests.browser.session import login, watch_errors
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +48,8 @@ def test_the_secrecy_office_prints_the_unit_wide_ledger_and_loan_register_for_in
     ARTIFACTS.mkdir(exist_ok=True)
 
     page = new_page()
-    _watch_errors(page, errors)
-    _login(page, base, "baomi")
+    watch_errors(page, errors)
+    login(page, base, "baomi")
     page.locator("a", has_text="登记簿打印").first.click()
     page.wait_for_url(f"{base}/registers/")
     inventory = page.locator("#inventory-registers")
@@ -93,8 +93,8 @@ def test_the_secrecy_office_prints_the_unit_wide_ledger_and_loan_register_for_in
 
     # A registrar has no 清查 choice at all.
     registrar = new_page()
-    _watch_errors(registrar, errors)
-    _login(registrar, base, "mishu")
+    watch_errors(registrar, errors)
+    login(registrar, base, "mishu")
     registrar.goto(f"{base}/registers/")
     assert registrar.locator("#inventory-registers").count() == 0
     assert [e for e in errors if "404" not in e] == []

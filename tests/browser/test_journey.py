@@ -6,9 +6,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD
 from tests.browser.menu import nav_click
 from tests.browser.people_picker import pick_person
+from tests.browser.session import login
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +31,6 @@ def _seed(unit, register_carrier):
                      period_unit="month", copy_number=3)
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click(".login-box button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_mishu_registers_finds_and_opens_a_carrier_and_zhangsan_gets_404(
         live_server, unit, register_carrier, new_page, screenshot):
     _seed(unit, register_carrier)
@@ -54,7 +46,7 @@ def test_mishu_registers_finds_and_opens_a_carrier_and_zhangsan_gets_404(
     assert "/login/" in page.url
     assert page.locator("h1").inner_text() == "涉密载体管理系统"
     screenshot(page, "login")
-    _login(page, base, "mishu")
+    login(page, base, "mishu")
     assert page.locator(".level-banner").count() == 1
     screenshot(page, "home_mishu")
 
@@ -125,7 +117,7 @@ def test_mishu_registers_finds_and_opens_a_carrier_and_zhangsan_gets_404(
 
     # zhangsan (一般 → 秘密 only) is not cleared for 机密: the carrier does not exist for him.
     other = new_page()
-    _login(other, base, "zhangsan")
+    login(other, base, "zhangsan")
     screenshot(other, "home_zhangsan")
     response = other.goto(detail_url)
     assert response.status == 404

@@ -5,26 +5,12 @@ import re
 
 import pytest
 
-from conftest import PASSWORD
 from tests.browser.menu import nav_click
+from tests.browser.session import login, watch_errors
 
 pytestmark = pytest.mark.browser
 
 TITLE = "业务一处季度工作会议纪要"
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click(".login-box button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def _watch_errors(page, errors):
-    # CSP violations (an inline script or style) and JS errors show up here.
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
 
 
 def test_zhangsan_borrows_lingdao_approves_mishu_lends_and_takes_back(
@@ -38,8 +24,8 @@ def test_zhangsan_borrows_lingdao_approves_mishu_lends_and_takes_back(
 
     # zhangsan asks.
     reader = new_page()
-    _watch_errors(reader, errors)
-    _login(reader, base, "zhangsan")
+    watch_errors(reader, errors)
+    login(reader, base, "zhangsan")
     reader.goto(detail_url)
     reader.click("#loan-request summary")
     reader.fill("#loan-request [name=reason]", "起草季度工作总结需参阅")
@@ -54,8 +40,8 @@ def test_zhangsan_borrows_lingdao_approves_mishu_lends_and_takes_back(
 
     # lingdao decides in the inbox; the navigation bar counts it.
     leader = new_page()
-    _watch_errors(leader, errors)
-    _login(leader, base, "lingdao")
+    watch_errors(leader, errors)
+    login(leader, base, "lingdao")
     assert leader.locator("#nav-inbox .nav-count").inner_text() == "1"
     nav_click(leader, "#nav-inbox")
     leader.wait_for_url(f"{base}/approvals/inbox/")
@@ -73,8 +59,8 @@ def test_zhangsan_borrows_lingdao_approves_mishu_lends_and_takes_back(
 
     # mishu hands it out and takes it back.
     registrar = new_page()
-    _watch_errors(registrar, errors)
-    _login(registrar, base, "mishu")
+    watch_errors(registrar, errors)
+    login(registrar, base, "mishu")
     nav_click(registrar, "#nav-queue")
     registrar.wait_for_url(f"{base}/approvals/queue/")
     assert carrier.serial in registrar.locator("#to-check-out").inner_text()

@@ -11,29 +11,15 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from conftest import PASSWORD
 from documents.models import Carrier, CustodyStatus
 from meetings.models import Meeting, MeetingState
 from tests.browser.menu import nav_click
 from tests.browser.people_picker import pick_person
+from tests.browser.session import login, watch_errors
 
 pytestmark = pytest.mark.browser
 
 NAME = "第四季度保密工作部署会"
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click(".login-box button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def _watch_errors(page, errors):
-    # CSP violations (an inline script or style) and JS errors show up here.
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
 
 
 def test_organiser_runs_a_secret_meeting_from_checklist_to_record(
@@ -42,8 +28,8 @@ def test_organiser_runs_a_secret_meeting_from_checklist_to_record(
     base = live_server.url
     errors = []
     page = new_page()
-    _watch_errors(page, errors)
-    _login(page, base, "mishu")
+    watch_errors(page, errors)
+    login(page, base, "mishu")
 
     # Register the meeting through the form, checklist ticked.
     nav_click(page, "#nav-meetings")

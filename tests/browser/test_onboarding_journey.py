@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from documents.services import local_today
 from personnel.models import Person
-from tests.browser.test_lend_journey import _login, _watch_errors
+from tests.browser.session import login, watch_errors
 
 from tests.browser.menu import nav_click
 
@@ -20,8 +20,8 @@ def test_sysadmin_creates_an_account_and_baomi_creates_its_record(live_server, u
     errors = []
 
     admin = new_page()
-    _watch_errors(admin, errors)
-    _login(admin, base, "sysadmin")
+    watch_errors(admin, errors)
+    login(admin, base, "sysadmin")
     nav_click(admin, "#nav-accounts")
     admin.click("#new-account")
     form = admin.locator("#account-form")
@@ -35,8 +35,8 @@ def test_sysadmin_creates_an_account_and_baomi_creates_its_record(live_server, u
     account = get_user_model().objects.get(username="qianxin")
 
     office = new_page()
-    _watch_errors(office, errors)
-    _login(office, base, "baomi")
+    watch_errors(office, errors)
+    login(office, base, "baomi")
     assert office.locator("#nav-personnel .nav-count").inner_text() == "1"
     nav_click(office, "#nav-personnel")
     office.click("#onboarding-link")

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from documents.models import SerialCounter
 from documents.services import local_today
-from tests.browser.test_lend_journey import _login, _watch_errors
+from tests.browser.session import login, watch_errors
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +38,8 @@ def test_mishu_registers_with_one_round_of_errors_and_finds_it_by_any_writing(
     base = live_server.url
     errors = []
     page = new_page()
-    _watch_errors(page, errors)
-    _login(page, base, "mishu")
+    watch_errors(page, errors)
+    login(page, base, "mishu")
     page.goto(f"{base}/carriers/new/incoming/")
 
     copy_number = page.locator("#field-copy_number")
