@@ -3,7 +3,6 @@
 from the batch. Submit, cancel, approve and reject use the generic approval views. Thin: parse
 input, call one selector or service (refusals become messages in documents.views_common.perform).
 """
-import re
 import unicodedata
 
 from django.contrib import messages
@@ -16,12 +15,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from documents.filters import CarrierFilter
+from documents.search import SERIAL_FORM
 from personnel.models import Department
 from personnel.policy import served_department_ids
 from secrecy import printing
 from secrecy.errors import DomainError, NotVisible, ValidationFailed
 from secrecy.forms import INVALID_CHOICE, domain_error_text, perform, put_domain_error, row_ids
-from secrecy.keyset import keyset_page, queryset_fetch
+from secrecy.keyset import keyset_page, parse_cursor, queryset_fetch
 from secrecy.levels import Level, highest_level
 
 from . import policy, selectors, views
@@ -30,15 +30,13 @@ from .kinds import destroy as destroying
 from .models import DestructionMethod
 from .views import _mark_visible_items, _request_or_404
 
-# A 统一编号 as the registry issues it (documents.services._register): year, hyphen, six digits.
-SERIAL_FORM = re.compile(r"[0-9]{4}-[0-9]{6}")
 # One page of candidates; the filters and the search narrow them down (keyset pages, so the last
 # page of a large unit costs what the first does).
 CANDIDATE_PAGE_SIZE = 50
 # Counted up to here, then "1000 件以上": an exact count of a big candidate set costs a full scan.
 CANDIDATE_COUNT_CAP = 1000
 # A batch is a 清点 on paper: more than this in one go is a mistake, not a batch.
-MAX_BATCH = 500
+MAX_BATCH = destroying.MAX_BATCH
 CANDIDATE_FILTERS = ("q", "level", "kind", "department", "date_from", "date_to")
 
 
@@ -58,10 +56,6 @@ def batches(request):
 def _candidate_filters(data):
     return {key: data.get(key, "").strip() for key in CANDIDATE_FILTERS if data.get(key, "").strip()}
 
-
-def _cursor(data, key):
-    value = data.get(key, "")
-    return int(value) if value.isdigit() and len(value) <= 18 else None
 
 
 def _selection(user, data):
@@ -125,8 +119,9 @@ def batch_new(request):
     form = DestructionBatchForm(request.POST if posted else None, level=level, requester=request.user,
                                 initial={"method": DestructionMethod.SEND})
     selection_errors = [selection_problem] if selection_problem else []
-    # 查询, 翻页 and 更新已选 name their action; a post that names none is a submission.
-    if posted and request.POST.get("action", "submit") == "submit":
+    # Only the 建立并提交 button submits: 查询, 更新已选 and the pager (which names no action) are
+    # round trips that keep the selection and the particulars.
+    if posted and request.POST.get("action") == "submit":
         valid = form.is_valid()
         try:
             if selection_problem:
@@ -163,7 +158,8 @@ def batch_new(request):
     filters_valid = filterset.form.is_valid()
     candidates = selectors.destruction_candidates(user=request.user, filters=filters if filters_valid else {})
     others = candidates.exclude(pk__in=[c.pk for c in selected])
-    page = keyset_page(queryset_fetch(others), after=_cursor(source, "after"), before=_cursor(source, "before"),
+    page = keyset_page(queryset_fetch(others), after=parse_cursor(source.get("after")),
+                       before=parse_cursor(source.get("before")),
                        size=CANDIDATE_PAGE_SIZE)
     found = len(candidates.order_by().values("id")[:CANDIDATE_COUNT_CAP + 1])
     if scanned is not None:

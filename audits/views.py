@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from secrecy.errors import DomainError, NotVisible
+from secrecy.keyset import parse_cursor
 from secrecy.forms import domain_error_text
 from secrecy.levels import highest_level
 from secrecy import printing
@@ -57,13 +58,6 @@ def auditor_only(*methods):
     return decorate
 
 
-def _cursor(value):
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 else None
-
 
 def _filters_query(params):
     """The known, non-empty filters of a request as a query string (for links and redirects)."""
@@ -78,7 +72,7 @@ def _events_url(params=None):
 @auditor_only("GET", "HEAD")
 def events(request):
     params = request.GET
-    after, before = _cursor(params.get("after")), _cursor(params.get("before"))
+    after, before = parse_cursor(params.get("after")), parse_cursor(params.get("before"))
     filterset = selectors.event_filterset(user=request.user, data=params)
     page = selectors.event_page(user=request.user, filters=params, after=after, before=before)
     count, exact = selectors.event_count(user=request.user, filters=params)

@@ -25,6 +25,8 @@ _BRACKETS = str.maketrans({"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(
 # Room for NFKC's expansions of a 100-character 文号 (the column is 300).
 NORM_MAX_LENGTH = 300
 SERIAL_TAIL = re.compile(r"[0-9]{3,6}")
+# A whole 统一编号 as the registry issues it (services._register): year, hyphen, six digits.
+SERIAL_FORM = re.compile(r"[0-9]{4}-[0-9]{6}")
 
 
 def normalize_doc_number(value):

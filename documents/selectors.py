@@ -15,6 +15,7 @@ from secrecy.levels import Level
 from .filters import CarrierFilter
 from .models import Carrier, CustodyEvent
 from .policy import visibility_plan, visible_carriers
+from .search import SERIAL_FORM
 
 
 def _filtered(queryset, filters):
@@ -152,8 +153,12 @@ def carrier_get_for_user(*, user, pk):
 
 def carrier_find_by_serial(*, user, serial):
     """A scanner types the 统一编号 into the search box: jump to it if visible."""
-    # A scanner or a Chinese input method may type full-width digits (２０２６－０００３１３).
-    return visible_carriers(user).filter(serial=unicodedata.normalize("NFKC", serial).strip()).first()
+    # A scanner or a Chinese input method may type full-width digits (２０２６－０００３１３). Only a
+    # term shaped like a 统一编号 is looked up (a NUL byte would reach PostgreSQL as a 500).
+    term = unicodedata.normalize("NFKC", serial or "").strip()
+    if not SERIAL_FORM.fullmatch(term):
+        return None
+    return visible_carriers(user).filter(serial=term).first()
 
 
 def carrier_custody_log(*, carrier):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from secrecy.errors import DomainError, NotVisible
+from secrecy.keyset import parse_cursor
 from secrecy.levels import Level, highest_level
 
 from . import policy, selectors, services
@@ -34,19 +35,12 @@ from .templatetags.carrier_tags import user_display
 # List
 
 
-def _cursor(value):
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 else None
-
 
 @login_required
 @carrier_content
 def carrier_list(request):
     params = request.GET
-    after, before = _cursor(params.get("after")), _cursor(params.get("before"))
+    after, before = parse_cursor(params.get("after")), parse_cursor(params.get("before"))
     search = (params.get("q") or "").strip()
     if search and after is None and before is None:
         # SPEC §11: a barcode scanner types the 统一编号 and Enter; jump straight to the carrier.

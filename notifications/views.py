@@ -11,34 +11,28 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from secrecy.errors import NotVisible
+from secrecy.keyset import parse_cursor
 from secrecy.levels import highest_level
 
 from . import selectors, services
 from .targets import REDACTED_TITLE
 
 
-def _cursor(value):
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _back(request):
     # Back to the page of the list the button was on; only a number is taken from the form, so
     # this cannot redirect anywhere else.
     url = reverse("notifications:inbox")
-    after = _cursor(request.POST.get("after"))
+    after = parse_cursor(request.POST.get("after"))
     return redirect(f"{url}?after={after}" if after is not None else url)
 
 
 @login_required
 def inbox(request):
-    page = selectors.notification_page(user=request.user, after=_cursor(request.GET.get("after")),
-                                       before=_cursor(request.GET.get("before")))
+    page = selectors.notification_page(user=request.user, after=parse_cursor(request.GET.get("after")),
+                                       before=parse_cursor(request.GET.get("before")))
     rows = page["rows"]
     return render(request, "notifications/inbox.html", {
-        "page": page, "rows": rows, "after": _cursor(request.GET.get("after")),
+        "page": page, "rows": rows, "after": parse_cursor(request.GET.get("after")),
         # The banner shows the highest level of what the notices on this page are about (a
         # redacted notice shows nothing of its carrier, its level included).
         "page_level": highest_level(r.level for r in rows if not r.redacted),

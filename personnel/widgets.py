@@ -41,6 +41,10 @@ def person_search_text(user):
     return " ".join(p for p in parts if p).lower()
 
 
+def _pk_of(value):
+    return getattr(value, "value", value)
+
+
 def _user_of(value):
     # ModelChoiceField's options carry their row as value.instance (ModelChoiceIteratorValue).
     return getattr(value, "instance", None)
@@ -60,6 +64,14 @@ class PeoplePickerMixin:
             attrs["data-ordered"] = "1"
         attrs.pop("size", None)
         super().__init__(attrs, choices)
+
+    def optgroups(self, name, value, attrs=None):
+        """An ordered picker shown again (after an error) lists the chosen people in the order they
+        were posted, so the script numbers and re-posts them in the order the user picked."""
+        if self.attrs.get("data-ordered") and value:
+            rank = {str(v): i for i, v in enumerate(value)}
+            self.choices = sorted(self.choices, key=lambda choice: rank.get(str(_pk_of(choice[0])), len(rank)))
+        return super().optgroups(name, value, attrs)
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)

@@ -39,3 +39,14 @@ def queryset_fetch(queryset):
 
 def empty_page():
     return {"rows": [], "has_older": False, "has_newer": False, "older_cursor": None, "newer_cursor": None}
+
+
+def parse_cursor(value):
+    """A page cursor from the browser: a positive id that fits a bigint, else None (first page).
+    Anything else — letters, '²' (a digit to str.isdigit, not to int), a 40-digit number that the
+    database would refuse — is treated as no cursor, never as an error."""
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2 ** 63 else None

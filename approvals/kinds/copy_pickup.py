@@ -19,9 +19,10 @@ from documents.models import Carrier, CustodyStatus
 from personnel.names import person_name
 from personnel.policy import clearance_of
 from secrecy.errors import InvalidState, PolicyDenied
+from secrecy.levels import Level
 
 from .. import events, policy
-from ..models import ApprovalRequest, RequestKind, RequestState
+from ..models import ApprovalRequest, RequestItem, RequestKind, RequestState
 from ..notices import notify_copies_collected
 from ..services import audit, hand_out
 
@@ -47,6 +48,13 @@ def pickup_refusal(user, request, copies):
         return f"复制件已于 {timezone.localtime(request.copies_collected_at):%Y-%m-%d %H:%M} 领取签收，不能重复办理"
     if request.state != RequestState.COMPLETED or not copies:
         return "复制件尚未制作，不能领取签收"
+    if request.level >= Level.TOP_SECRET:
+        # REG24 art. 29(3): 绝密 is read on the premises and never taken to a desk; its copies are
+        # kept as the original (art. 27(5)) and are lent on site through a 借阅 request.
+        return "绝密级复制件不领取带离，请按绝密载体借阅办理（限机要室内阅读）"
+    busy = RequestItem.objects.filter(carrier_id__in=[c.pk for c in copies], is_open=True).first()
+    if busy is not None:
+        return f"复制件 {busy.carrier.serial} 已有未办结的{RequestKind(busy.kind).label}申请，不能领取签收"
     return None
 
 

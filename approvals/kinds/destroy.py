@@ -66,6 +66,10 @@ def _clean_details(*, reason, method, place, destruction_body, planned_date, tod
     return reason, place, destruction_body
 
 
+# The most carriers one batch may hold (the 组织销毁 screen keeps its selection to it too).
+MAX_BATCH = 500
+
+
 @transaction.atomic
 def destruction_batch_create(*, actor, carriers, reason, method, place, destruction_body="", planned_date=None,
                              witnesses=(), submit=False, today=None):
@@ -86,6 +90,9 @@ def destruction_batch_create(*, actor, carriers, reason, method, place, destruct
 
     if not ids:
         errors["carriers"] = ["请至少选择一件载体"]
+    if len(ids) > MAX_BATCH:
+        # One 销毁清单 a witness can check line by line; also bounds the locks one batch takes.
+        raise ValidationFailed({"carriers": f"一个销毁批次最多 {MAX_BATCH} 件载体"})
     locked = list(Carrier.objects.select_for_update().filter(pk__in=ids).order_by("id"))
     visible = set(carrier_policy.visible_carriers(actor).filter(pk__in=ids).values_list("pk", flat=True))
     if len(locked) != len(ids) or visible != set(ids):

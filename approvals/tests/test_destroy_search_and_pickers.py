@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from approvals import services as svc
 from approvals import views_destroy
 from approvals.kinds import destroy
-from approvals.models import ApprovalRequest, RequestState
+from approvals.models import ApprovalRequest, RequestKind, RequestState
 from conftest import PASSWORD, make_user
 from documents.models import CustodyStatus
 from documents.services import local_today
@@ -57,8 +57,12 @@ def test_candidates_are_only_what_the_registrar_may_destroy_paged_with_the_selec
     assert rows == [mine[3].pk, mine[2].pk] and first.context["page"]["has_older"]
     assert first.context["found"] == 4  # the one with an open request is no candidate
     # Pick one on page 1, go to page 2: it stays selected on top and leaves the candidate list.
-    second = client.post(NEW, {"carriers": [mine[3].pk], "action": "search",
-                               "after": first.context["page"]["older_cursor"]})
+    # Exactly what 下一页 posts (it names no action), with the particulars filled in: a page, not a batch.
+    second = client.post(NEW, {"carriers": [mine[3].pk], "after": first.context["page"]["older_cursor"],
+                               "reason": "超过保存期限", "method": "send", "place": "市保密局销毁中心",
+                               "destruction_body": "市涉密载体销毁中心", "witnesses": [unit.baomi.pk, unit.lingdao.pk],
+                               "planned_date": (local_today() + dt.timedelta(days=2)).isoformat()})
+    assert not ApprovalRequest.objects.filter(kind=RequestKind.DESTROY).exists(), "paging never submits"
     assert [c.pk for c in second.context["selected"]] == [mine[3].pk]
     assert [c.pk for c in second.context["candidates"]] == [mine[1].pk, mine[0].pk]
     html = second.content.decode()
@@ -189,3 +193,23 @@ def test_the_destruction_list_prints_names_times_room_to_sign_and_its_count(clie
         assert f"监销人{name}（系统确认{stamp}" in flat
     assert f"销毁人mishu（记录销毁于{local_today():%Y-%m-%d}）（签字）：" in flat
     assert flat.count("（签字）：") >= 5  # 申请人, 批准人, 销毁人 and both 监销人 sign by hand
+
+
+def test_an_ordered_picker_shown_again_keeps_the_order_people_were_picked_in(unit):
+    """传阅 readers are served one after another: after an error the picker lists the chosen people
+    in the order posted, not the form's (department, name) order, so a resubmission keeps it."""
+    import re
+
+    from django import forms
+    from django.contrib.auth import get_user_model
+
+    from personnel.widgets import PeoplePicker
+
+    people = get_user_model().objects.filter(pk__in=[unit.lisi.pk, unit.baomi.pk, unit.lingdao.pk])
+
+    class Readers(forms.Form):
+        readers = forms.ModelMultipleChoiceField(queryset=people.order_by("pk"), widget=PeoplePicker(ordered=True))
+
+    posted = [unit.lingdao.pk, unit.lisi.pk, unit.baomi.pk]
+    html = str(Readers(data={"readers": [str(pk) for pk in posted]})["readers"])
+    assert [int(v) for v in re.findall(r'value="(\d+)"', html)] == posted

@@ -4,6 +4,7 @@ approval step naming who will decide."""
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from approvals import services as svc
@@ -150,6 +151,42 @@ def test_pickup_before_the_copies_are_made_is_refused(unit, original):
     request = ask_copy(unit, original)
     svc.request_decide(actor=unit.lingdao, request=request, approve=True)
     with pytest.raises(InvalidState, match="尚未制作"):
+        copy_pickup.copy_hand_over(actor=unit.mishu, request=request)
+
+
+def held_by_registrar(copies):
+    return all(Carrier.objects.get(pk=c.pk).custody_status == CustodyStatus.IN_REGISTRY for c in copies)
+
+
+def test_pickup_is_refused_when_the_requester_may_no_longer_hold_the_copies(unit, original):
+    """Custody shows a carrier to its holder: a requester taken out of the copies' 知悉范围, or whose
+    account was disabled since asking, does not get them (SPEC §4)."""
+    request, copies = made_copies(unit, original)
+    unit.business.group.user_set.remove(unit.lisi)
+    with pytest.raises(InvalidState, match="不在复制件"):
+        copy_pickup.copy_hand_over(actor=unit.mishu, request=request)
+    assert held_by_registrar(copies)
+    unit.business.group.user_set.add(unit.lisi)
+    get_user_model().objects.filter(pk=unit.lisi.pk).update(is_active=False)
+    with pytest.raises(InvalidState, match="已停用"):
+        copy_pickup.copy_hand_over(actor=unit.mishu, request=request)
+    assert held_by_registrar(copies)
+
+
+def test_pickup_is_only_for_copy_requests_and_never_for_top_secret_or_busy_copies(unit, original):
+    loan = lending.loan_request_create(actor=unit.lisi, carrier=original, due_date=local_today(), reason="参阅")
+    with pytest.raises(InvalidState, match="不是复制申请"):
+        copy_pickup.copy_hand_over(actor=unit.mishu, request=loan)
+    svc.request_cancel(actor=unit.lisi, request=loan)
+    request, copies = made_copies(unit, original)
+    # A copy already asked for elsewhere (here: lent to zhangsan) is not handed to the requester.
+    lending.loan_request_create(actor=unit.zhangsan, carrier=copies[0], due_date=local_today(), reason="参阅")
+    with pytest.raises(InvalidState, match="已有未办结的借阅申请"):
+        copy_pickup.copy_hand_over(actor=unit.mishu, request=request)
+    assert held_by_registrar(copies)
+    # REG24 art. 29(3): a 绝密 copy is read on the premises, never collected to a desk.
+    ApprovalRequest.objects.filter(pk=request.pk).update(level=4)
+    with pytest.raises(InvalidState, match="绝密级复制件不领取带离"):
         copy_pickup.copy_hand_over(actor=unit.mishu, request=request)
 
 

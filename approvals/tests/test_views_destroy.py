@@ -52,7 +52,7 @@ def batch_payload(unit, carriers, **overrides):
         "carriers": [c.pk for c in carriers], "reason": "超过保存期限，清理销毁", "method": "send",
         "place": "市保密局销毁中心", "destruction_body": "市涉密载体销毁中心",
         "planned_date": (local_today() + dt.timedelta(days=2)).isoformat(),
-        "witnesses": [unit.baomi.pk, unit.lingdao.pk],
+        "witnesses": [unit.baomi.pk, unit.lingdao.pk], "action": "submit",
     }
     data.update(overrides)
     return data

@@ -67,8 +67,26 @@ def number_cell(carrier):
     return "\n".join(lines)
 
 
+def condition_masked(cell):
+    """A mark cell (机密★XX工程竣工后): a 解密条件 is free text that can name the content, so out of
+    scope the level is printed and the condition masked; a term or date stays as it is."""
+    def cell_or_masked(carrier, *args):
+        if carrier.in_scope or not carrier.declassify_condition:
+            return cell(carrier, *args)
+        return f"{level_label(carrier.level)}★{MASKED}"
+    return cell_or_masked
+
+
+# The columns that print the whole mark, 解密条件 included.
+MARK_HEADERS = {"保密期限", "密级/标志"}
+
+
 def mask_columns(columns, headers):
-    return [(header, width, masked(cell) if header in headers else cell) for header, width, cell in columns]
+    missing = headers - {header for header, _, _ in columns}
+    assert not missing, f"masked headers not in the register: {missing}"
+    return [(header, width, masked(cell) if header in headers
+             else condition_masked(cell) if header in MARK_HEADERS else cell)
+            for header, width, cell in columns]
 
 
 # The 台账 as a 清查 sheet: the ledger's columns (regulations_cn.md §8.6) with 份号 and 存放位置 added,
@@ -82,7 +100,7 @@ LEDGER_COLUMNS = [
     ("载体类别", 16, lambda c, n: CarrierKind(c.kind).label),
     ("文号或编号", 24, lambda c, n: number_cell(c)),
     ("密级", 9, lambda c, n: level_label(c.level)),
-    ("保密期限", 21, lambda c, n: period_mark(c)),
+    ("保密期限", 21, condition_masked(lambda c, n: period_mark(c))),
     ("份号", 13, lambda c, n: c.copy_number_display),
     ("份数", 8, lambda c, n: str(c.copies)),
     ("页数或容量", 11, lambda c, n: c.pages),

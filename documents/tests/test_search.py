@@ -6,6 +6,7 @@ one (a 1- or 2-character term, a term in the 文号, a common term that skips th
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.urls import reverse
 
 from documents import search
 from documents.selectors import carrier_count_visible_to, carrier_list_visible_to, carrier_page_visible_to
@@ -177,3 +178,10 @@ def test_carriers_registered_before_the_migration_get_their_normalised_document_
     migration.fill(apps, SimpleNamespace(connection=connection))
     assert found(unit.lisi, "京保[2019]8号") == {"迁移前登记的来文"}
     assert set(Carrier.objects.values_list("doc_number_norm", flat=True)) == {"京保(2019)8号", ""}
+
+
+def test_a_nul_byte_in_the_search_box_is_no_error(client, unit):
+    """The list's scanner jump looks the term up as a 统一编号 only when it is shaped like one: a NUL
+    byte reached PostgreSQL as a literal and answered 500 (run on PostgreSQL in CI)."""
+    client.force_login(unit.mishu)
+    assert client.get(reverse("documents:carrier_list"), {"q": "\x00\u202e2026-000001"}).status_code == 200

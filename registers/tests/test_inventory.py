@@ -22,7 +22,9 @@ from secrecy.errors import PolicyDenied
 
 from .test_registers import download
 
-HIDDEN = {"title": "绝密级能源储备调整方案", "doc_number": "能储绝〔2026〕8号", "issuer": "国家能源储备委员会"}
+HIDDEN = {"title": "绝密级能源储备调整方案", "doc_number": "能储绝〔2026〕8号", "issuer": "国家能源储备委员会",
+          # A 解密条件 is free text on the mark (机密★…): it can name the content too.
+          "declassify_condition": "储备调整方案公布后"}
 HIDDEN_REASON = "准备能源储备方案评审"
 
 
@@ -38,7 +40,8 @@ def books(unit, register_carrier):
     personnel_services.person_save(actor=unit.baomi, user=unit.lisi, full_name="李思远")
     shown = register_carrier(level=2, title="关于开展保密自查的通知", doc_number="市保发〔2026〕3号",
                              issuer="市保密局", scope_users=[unit.baomi], location="保密办铁皮柜")
-    hidden = register_carrier(level=3, copy_number=8, scope_users=[unit.lisi], location="机要室B柜", **HIDDEN)
+    hidden = register_carrier(level=3, copy_number=8, scope_users=[unit.lisi], location="机要室B柜",
+                              period_kind="condition", period_value=None, period_unit="", **HIDDEN)
     other = register_carrier(level=2, title="业务一处季度工作安排", doc_number="业一〔2026〕5号",
                              scope_groups=[unit.business.group], location="机要室A柜")
     loan = lending.loan_request_create(actor=unit.lisi, carrier=hidden, due_date=local_today(), reason=HIDDEN_REASON)
